@@ -1,0 +1,77 @@
+// The tfjs backend chain: tensorflow (tfjs-node-gpu, optional) → wasm → cpu; first that loads wins.
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+// The umbrella package registers every op's gradient (tfjs-core's Node bundle ships none) into
+// the registry all tfjs copies share; it also brings the cpu backend.
+import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendInfo, BackendName } from '../../shared/types';
+
+const nodeRequire = createRequire(import.meta.url);
+
+let active: BackendInfo | null = null;
+
+/** Backends to try, in order. LAB_BACKEND=wasm|cpu|tensorflow forces one (for tests/bench). */
+function chain(): BackendName[] {
+  const forced = process.env.LAB_BACKEND as BackendName | undefined;
+  if (forced === 'tensorflow' || forced === 'wasm' || forced === 'cpu') return [forced];
+  return ['tensorflow', 'wasm', 'cpu'];
+}
+
+async function tryTensorflow(): Promise<string> {
+  // tfjs-node-gpu registers the 'tensorflow' backend on import; it needs libtensorflow, which its
+  // install script downloads, so on machines without internet it is simply absent.
+  nodeRequire('@tensorflow/tfjs-node-gpu');
+  if (!(await tf.setBackend('tensorflow'))) throw new Error('backend did not initialise');
+  return 'tensorflow (tfjs-node-gpu)';
+}
+
+async function tryWasm(): Promise<string> {
+  const dist = nodeRequire.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm').replace(/[^/\\]+$/, '');
+  setWasmPaths(dist);
+  if (!(await tf.setBackend('wasm'))) throw new Error('backend did not initialise');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : '1 thread'})`;
+}
+
+async function tryCpu(): Promise<string> {
+  if (!(await tf.setBackend('cpu'))) throw new Error('backend did not initialise');
+  return 'cpu (plain JavaScript)';
+}
+
+const loaders: Record<BackendName, () => Promise<string>> = {
+  tensorflow: tryTensorflow,
+  wasm: tryWasm,
+  cpu: tryCpu,
+};
+
+function shortReason(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/Cannot find module/.test(msg)) return 'not installed';
+  return msg.split('\n')[0].slice(0, 200);
+}
+
+/** Initialises the first backend of the chain that loads; idempotent. */
+export async function initBackend(): Promise<BackendInfo> {
+  if (active) return active;
+  // PROD silences tfjs's console banners ("looks like you are running in Node.js")
+  tf.env().set('PROD', true);
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of chain()) {
+    try {
+      const detail = await loaders[name]();
+      await tf.ready();
+      active = { name, detail, skipped };
+      return active;
+    } catch (err) {
+      skipped.push({ name, reason: shortReason(err) });
+    }
+  }
+  throw new Error(`No tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+export function activeBackend(): BackendInfo | null {
+  return active;
+}

@@ -1,0 +1,70 @@
+// Writing embeddings to disk: CSV `id,label,z1..zk`, atomically (temp file in the same folder, then rename).
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { LabFailure } from '../../shared/api';
+import type { EmbeddingData, ExportResult } from '../../shared/types';
+
+/** Quotes a CSV field when it needs it (RFC 4180). */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function embeddingColumns(e: Pick<EmbeddingData, 'dims' | 'labels'>): string[] {
+  return ['id', ...(e.labels ? ['label'] : []), ...Array.from({ length: e.dims }, (_, i) => `z${i + 1}`)];
+}
+
+/** Writes `text` chunks to `path` via a temp file + rename, so readers never see half a file. */
+export async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void> {
+  const dir = dirname(path);
+  const dirInfo = await stat(dir).catch(() => null);
+  if (!dirInfo?.isDirectory()) {
+    throw new LabFailure('no-such-folder', `Cannot save ${basename(path)}: the folder ${dir} does not exist.`, 'Pick an existing folder.');
+  }
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  let fh;
+  try {
+    fh = await open(tmp, 'wx');
+  } catch (err) {
+    throw new LabFailure('not-writable', `Cannot write to ${dir} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'Pick a folder you can write to.');
+  }
+  try {
+    let buf = '';
+    for (const c of chunks) {
+      buf += c;
+      if (buf.length > 1 << 20) {
+        await fh.write(buf);
+        buf = '';
+      }
+    }
+    await fh.write(buf);
+    await fh.sync();
+    await fh.close();
+    fh = null;
+    await rename(tmp, path);
+  } catch (err) {
+    await fh?.close().catch(() => {});
+    await rm(tmp, { force: true });
+    if (err instanceof LabFailure) throw err;
+    throw new LabFailure('write-failed', `Saving ${basename(path)} failed: ${(err as Error).message}`, 'Check free disk space and permissions, then try again.');
+  }
+}
+
+function* embeddingRows(e: EmbeddingData): Generator<string> {
+  yield `${embeddingColumns(e).join(',')}\n`;
+  const k = e.dims;
+  for (let i = 0; i < e.rows; i++) {
+    let line = String(e.rowIds[i]);
+    if (e.labels) {
+      const l = e.labels[i];
+      line += `,${l >= 0 && e.labelNames ? csvField(e.labelNames[l]) : ''}`;
+    }
+    for (let j = 0; j < k; j++) line += `,${e.coords[i * k + j]}`;
+    yield `${line}\n`;
+  }
+}
+
+export async function writeEmbeddingCsv(path: string, e: EmbeddingData): Promise<ExportResult> {
+  await writeFileAtomic(path, embeddingRows(e));
+  return { path, rows: e.rows, columns: embeddingColumns(e) };
+}

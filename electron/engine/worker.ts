@@ -1,0 +1,29 @@
+// Worker thread entry: one long-lived Engine answering calls from EngineHost.
+import { parentPort } from 'node:worker_threads';
+import { engineMethods, toLabError } from '../../shared/api';
+import { Engine } from './engine';
+import { withTransferables, type HostToWorker, type WorkerToHost } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+
+const engine = new Engine();
+const allowed = new Set<string>(engineMethods);
+const post = (msg: WorkerToHost, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+
+engine.onEvent((event) => post({ kind: 'event', event }));
+
+port.on('message', async (msg: HostToWorker) => {
+  if (msg?.kind !== 'call') return;
+  try {
+    if (!allowed.has(msg.method)) throw new Error(`unknown engine method ${msg.method}`);
+    const fn = (engine as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[msg.method];
+    const result = await fn.apply(engine, msg.args);
+    const { value, transfer } = withTransferables(result);
+    post({ kind: 'result', id: msg.id, ok: true, value }, transfer);
+  } catch (err) {
+    post({ kind: 'result', id: msg.id, ok: false, error: toLabError(err) });
+  }
+});
+
+post({ kind: 'ready' });

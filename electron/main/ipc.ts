@@ -1,0 +1,48 @@
+// Binds LabApi to ipcMain: one channel for calls (validated in shared/handlers), one for events.
+import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import type { ShellApi } from '../../shared/api';
+import { createDispatch } from '../../shared/handlers';
+import type { AppInfo } from '../../shared/types';
+import type { EngineClient } from '../engine/host';
+import { appVersion } from '../version';
+
+export const CALL_CHANNEL = 'lab:call';
+export const EVENT_CHANNEL = 'lab:event';
+
+export function bindIpc(engine: EngineClient, window: BrowserWindow, exportDir: string): () => void {
+  const shell: ShellApi = {
+    async info(): Promise<AppInfo> {
+      const exists = await stat(exportDir).then((s) => s.isDirectory(), () => false);
+      return { version: appVersion, mode: 'electron', backend: await engine.backend(), nativeDialogs: true, defaultExportDir: exists ? exportDir : join(exportDir, '..') };
+    },
+    async pickOpenPath() {
+      const r = await dialog.showOpenDialog(window, {
+        title: 'Open a dataset',
+        properties: ['openFile'],
+        filters: [{ name: 'Data files', extensions: ['csv', 'tsv', 'txt', 'parquet', 'json', 'jsonl', 'npy', 'gz', 'idx'] }, { name: 'All files', extensions: ['*'] }],
+      });
+      return r.canceled ? null : r.filePaths[0] ?? null;
+    },
+    async pickSavePath(defaultName: string) {
+      const r = await dialog.showSaveDialog(window, { title: 'Save', defaultPath: join(exportDir, defaultName) });
+      return r.canceled ? null : r.filePath ?? null;
+    },
+  };
+  const dispatch = createDispatch(engine, shell, (line) => console.error(`[lab] ${line}`));
+  // Only our own top frame may call: not subframes, not other windows.
+  const trusted = (event: IpcMainInvokeEvent) =>
+    event.sender === window.webContents && event.senderFrame === window.webContents.mainFrame;
+  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, args: unknown) => {
+    if (!trusted(event)) return { ok: false, error: { code: 'forbidden', message: 'Request from an untrusted frame.' } };
+    return dispatch(method, args);
+  });
+  const unsubscribe = engine.onEvent((e) => {
+    if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, e);
+  });
+  return () => {
+    unsubscribe();
+    ipcMain.removeHandler(CALL_CHANNEL);
+  };
+}

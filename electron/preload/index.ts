@@ -1,0 +1,41 @@
+// Exposes exactly one object, window.lab, that satisfies LabApi. Built as CommonJS: sandboxed
+// preloads cannot be ES modules.
+import { contextBridge, ipcRenderer } from 'electron';
+import type { CallableMethod, JobEvent, JobListener, LabApi } from '../../shared/api';
+import type { LabError } from '../../shared/types';
+
+type Reply = { ok: true; value: unknown } | { ok: false; error: LabError };
+
+function bind<M extends CallableMethod>(method: M): LabApi[M] {
+  return (async (...args: unknown[]) => {
+    const reply = (await ipcRenderer.invoke('lab:call', method, args)) as Reply;
+    // reject with the plain LabError value: contextBridge keeps plain objects, not Error subclasses
+    if (!reply.ok) throw reply.error;
+    return reply.value;
+  }) as unknown as LabApi[M];
+}
+
+const lab = {
+  info: bind('info'),
+  pickOpenPath: bind('pickOpenPath'),
+  pickSavePath: bind('pickSavePath'),
+  backend: bind('backend'),
+  listDatasets: bind('listDatasets'),
+  openDataset: bind('openDataset'),
+  getDataset: bind('getDataset'),
+  train: bind('train'),
+  computePca: bind('computePca'),
+  getEmbedding: bind('getEmbedding'),
+  exportEmbedding: bind('exportEmbedding'),
+  uploadFile: bind('uploadFile'),
+  cancel: bind('cancel'),
+  onEvent(listener: JobListener) {
+    const handler = (_e: unknown, event: JobEvent) => listener(event);
+    ipcRenderer.on('lab:event', handler);
+    return () => {
+      ipcRenderer.removeListener('lab:event', handler);
+    };
+  },
+} satisfies LabApi;
+
+contextBridge.exposeInMainWorld('lab', lab);

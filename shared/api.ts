@@ -1,0 +1,142 @@
+// The one contract between the UI and everything behind it. Served three ways (Electron IPC, the
+// loopback WebSocket, direct calls) with no logic of its own in any of them; see DESIGN.md.
+import type {
+  AppInfo,
+  BackendInfo,
+  CatalogEntry,
+  DatasetId,
+  DatasetSummary,
+  EmbeddingData,
+  EmbeddingId,
+  EmbeddingSummary,
+  EpochMetrics,
+  ExportResult,
+  JobId,
+  LabError,
+  RunSummary,
+  TrainConfig,
+} from './types';
+
+export type DatasetSource =
+  | { kind: 'builtin'; name: string }
+  | { kind: 'file'; path: string };
+
+export interface OpenDatasetRequest {
+  source: DatasetSource;
+  /** Column to use as label (CSV); null = none; undefined = let the loader propose one. */
+  labelColumn?: string | null;
+}
+
+export interface TrainRequest {
+  datasetId: DatasetId;
+  config: TrainConfig;
+}
+
+export interface PcaRequest {
+  datasetId: DatasetId;
+  components: number;
+}
+
+export interface ExportRequest {
+  embeddingId: EmbeddingId;
+  path: string;
+}
+
+/** What each job kind resolves to in its `done` event. */
+export interface JobResults {
+  open: DatasetSummary;
+  train: RunSummary;
+  pca: EmbeddingSummary;
+  export: ExportResult;
+}
+export type JobKind = keyof JobResults;
+
+export type JobEvent =
+  | { type: 'started'; jobId: JobId; kind: JobKind; title: string }
+  | { type: 'progress'; jobId: JobId; fraction: number; message: string; samplesPerSec?: number }
+  | { type: 'metrics'; jobId: JobId; metrics: EpochMetrics }
+  | { type: 'log'; jobId: JobId; message: string }
+  | { [K in JobKind]: { type: 'done'; jobId: JobId; kind: K; result: JobResults[K] } }[JobKind]
+  | { type: 'error'; jobId: JobId; error: LabError }
+  | { type: 'cancelled'; jobId: JobId };
+
+export type JobListener = (event: JobEvent) => void;
+
+/** What the engine serves (in the worker, in-process for the CLI and tests). */
+export interface EngineApi {
+  /** Starts the tfjs backend chain if needed and says which backend won. */
+  backend(): Promise<BackendInfo>;
+  listDatasets(): Promise<CatalogEntry[]>;
+  openDataset(req: OpenDatasetRequest): Promise<JobId>;
+  getDataset(id: DatasetId): Promise<DatasetSummary>;
+  train(req: TrainRequest): Promise<JobId>;
+  computePca(req: PcaRequest): Promise<JobId>;
+  getEmbedding(id: EmbeddingId): Promise<EmbeddingData>;
+  exportEmbedding(req: ExportRequest): Promise<JobId>;
+  /** Stores bytes the user dropped/picked in browser mode; returns a path openDataset accepts. */
+  uploadFile(name: string, bytes: Uint8Array): Promise<string>;
+  cancel(jobId: JobId): Promise<void>;
+}
+
+/** What only a shell (Electron main, loopback server) can do. */
+export interface ShellApi {
+  info(): Promise<AppInfo>;
+  /** Native open dialog; resolves null when cancelled. Electron only (see AppInfo.nativeDialogs). */
+  pickOpenPath(): Promise<string | null>;
+  /** Native save dialog; resolves null when cancelled. Electron only. */
+  pickSavePath(defaultName: string): Promise<string | null>;
+}
+
+export interface LabApi extends EngineApi, ShellApi {
+  /** Subscribe to job events; returns the unsubscribe function. */
+  onEvent(listener: JobListener): () => void;
+}
+
+export type CallableMethod = Exclude<keyof LabApi, 'onEvent'>;
+
+export const engineMethods = [
+  'backend',
+  'listDatasets',
+  'openDataset',
+  'getDataset',
+  'train',
+  'computePca',
+  'getEmbedding',
+  'exportEmbedding',
+  'uploadFile',
+  'cancel',
+] as const satisfies readonly (keyof EngineApi)[];
+
+export const shellMethods = ['info', 'pickOpenPath', 'pickSavePath'] as const satisfies readonly (keyof ShellApi)[];
+
+export const callableMethods: readonly CallableMethod[] = [...engineMethods, ...shellMethods];
+
+/** The error every boundary throws: carries a LabError value, never a stack to the user. */
+export class LabFailure extends Error {
+  readonly code: string;
+  readonly detail?: string;
+  constructor(code: string, message: string, detail?: string) {
+    super(message);
+    this.name = 'LabFailure';
+    this.code = code;
+    this.detail = detail;
+  }
+  toValue(): LabError {
+    return { code: this.code, message: this.message, ...(this.detail ? { detail: this.detail } : {}) };
+  }
+}
+
+/** Turns anything thrown into a LabError value fit for the user. */
+export function toLabError(err: unknown): LabError {
+  if (err instanceof LabFailure) return err.toValue();
+  if (isLabError(err)) return { code: err.code, message: err.message, detail: err.detail };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'internal', message: `Something went wrong inside Latent Lab: ${message}` };
+}
+
+export function isLabError(v: unknown): v is LabError {
+  return (
+    typeof v === 'object' && v !== null &&
+    typeof (v as LabError).code === 'string' && typeof (v as LabError).message === 'string'
+  );
+}
