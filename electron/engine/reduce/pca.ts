@@ -70,7 +70,11 @@ export function pcaFit(x: Float32Array, n: number, d: number): PcaModel {
     const m = useGram ? n : d;
     const scatter = useGram ? gramMatrix(x, n, d, meanT) : scatterMatrix(x, n, d, meanT);
     const eig = symmetricEigen(scatter, m);
-    const rank = Math.min(n - 1, d, m);
+    // Axes with (numerically) zero variance carry no information; from the Gram matrix they
+    // would not even be orthogonal, so keep only the numerical rank there.
+    const cutoff = Math.max(0, eig.values[0]) * m * 1e-7;
+    let rank = Math.min(n - 1, d, m);
+    if (useGram) while (rank > 1 && eig.values[rank - 1] <= cutoff) rank--;
     const variances = Float64Array.from(eig.values.subarray(0, rank), (v) => Math.max(0, v) / (n - 1));
     let totalVariance = 0;
     for (let j = 0; j < m; j++) totalVariance += scatter[j * m + j];
