@@ -2,18 +2,25 @@
 // trusted: main and the server check each call's arguments against these before the engine sees them.
 import { z } from 'zod';
 import { LabFailure, type CallableMethod } from './api';
+import { TRAIN_LIMITS, type LimitedKey } from './limits';
 
 const id = z.string().min(1).max(200);
 const path = z.string().min(1).max(4096);
 
+const limited = (key: LimitedKey) => {
+  const l = TRAIN_LIMITS[key];
+  const n = z.number().min(l.min).max(l.max);
+  return l.integer ? n.int() : n;
+};
+
 export const trainConfigSchema = z.strictObject({
-  latent: z.number().int().min(1).max(512),
-  hidden: z.number().int().min(1).max(8192),
-  epochs: z.number().int().min(1).max(10000),
-  batchSize: z.number().int().min(1).max(65536),
-  learningRate: z.number().gt(0).max(10),
-  seed: z.number().int().min(0).max(2 ** 31 - 1),
-  limit: z.number().int().min(0),
+  latent: limited('latent'),
+  hidden: limited('hidden'),
+  epochs: limited('epochs'),
+  batchSize: limited('batchSize'),
+  learningRate: limited('learningRate'),
+  seed: limited('seed'),
+  limit: limited('limit'),
 });
 
 const datasetSource = z.discriminatedUnion('kind', [

@@ -21,7 +21,7 @@ function typedName(v: unknown): CtorName | null {
 
 const align8 = (n: number) => (n + 7) & ~7;
 
-export function encodeMessage(value: unknown): string | Uint8Array {
+export function encodeMessage(value: unknown): string | Uint8Array<ArrayBuffer> {
   const buffers: TypedArray[] = [];
   const header = JSON.stringify(value, (_key, v: unknown) => {
     const name = typedName(v);

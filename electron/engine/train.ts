@@ -63,7 +63,7 @@ export async function trainVae(
             kl = tf.keep(t.klSum);
             return t.loss;
           }, vars);
-          optimizer.applyGradients(grads);
+          optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
           return { recon, kl };
         });
         const r = tf.add(reconTotal, terms.recon) as tf.Scalar;

@@ -17,10 +17,11 @@ export function denseParams(fanIn: number, fanOut: number, seed: number, name: s
   };
 }
 
-const denseWithInputGrad = tf.customGrad((x, w, b, save) => {
-  save([x as tf.Tensor2D, w as tf.Tensor2D]);
+const denseWithInputGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x, w]);
   return {
-    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
+    value: tf.add(tf.matMul(x, w), b),
     gradFunc: (dy, saved) => {
       const [xs, ws] = saved as tf.Tensor2D[];
       const g = dy as tf.Tensor2D;
@@ -30,10 +31,11 @@ const denseWithInputGrad = tf.customGrad((x, w, b, save) => {
 });
 
 // For the first layer: the data needs no gradient, so skip the dX product.
-const denseNoInputGrad = tf.customGrad((x, w, b, save) => {
-  save([x as tf.Tensor2D]);
+const denseNoInputGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x]);
   return {
-    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
+    value: tf.add(tf.matMul(x, w), b),
     gradFunc: (dy, saved) => {
       const [xs] = saved as tf.Tensor2D[];
       const g = dy as tf.Tensor2D;

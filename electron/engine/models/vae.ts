@@ -29,15 +29,19 @@ export interface LossTerms {
   klSum: tf.Scalar;
 }
 
+// tfjs variable names must be unique per engine; every model gets its own prefix
+let modelCount = 0;
+
 export function createVae(shape: VaeShape, seed: number): Vae {
   const { inputDim: d, hidden: h, latent: k } = shape;
+  const p = `vae${++modelCount}`;
   return {
     shape,
-    enc: denseParams(d, h, seed * 16 + 1, 'enc'),
-    mu: denseParams(h, k, seed * 16 + 3, 'mu'),
-    logvar: denseParams(h, k, seed * 16 + 5, 'logvar'),
-    dec: denseParams(k, h, seed * 16 + 7, 'dec'),
-    out: denseParams(h, d, seed * 16 + 9, 'out'),
+    enc: denseParams(d, h, seed * 16 + 1, `${p}/enc`),
+    mu: denseParams(h, k, seed * 16 + 3, `${p}/mu`),
+    logvar: denseParams(h, k, seed * 16 + 5, `${p}/logvar`),
+    dec: denseParams(k, h, seed * 16 + 7, `${p}/dec`),
+    out: denseParams(h, d, seed * 16 + 9, `${p}/out`),
   };
 }
 
@@ -75,10 +79,10 @@ export function reconNll(m: Vae, x: tf.Tensor2D, raw: tf.Tensor2D): tf.Tensor1D 
 export function negElbo(m: Vae, x: tf.Tensor2D, seed: number): LossTerms {
   const { mu, logvar } = encode(m, x);
   const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', seed);
-  const z = tf.add(mu, tf.mul(eps, tf.exp(tf.mul(logvar, 0.5))));
+  const z = tf.add(mu, tf.mul(eps, tf.exp(tf.mul(logvar, 0.5)))) as tf.Tensor2D;
   const recon = reconNll(m, x, decodeRaw(m, z));
   const kl = gaussianKl(mu, logvar);
-  const reconSum = tf.sum(recon);
-  const klSum = tf.sum(kl);
-  return { loss: tf.div(tf.add(reconSum, klSum), x.shape[0]), reconSum, klSum };
+  const reconSum = tf.sum(recon) as tf.Scalar;
+  const klSum = tf.sum(kl) as tf.Scalar;
+  return { loss: tf.div(tf.add(reconSum, klSum), x.shape[0]) as tf.Scalar, reconSum, klSum };
 }

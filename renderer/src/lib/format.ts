@@ -1,0 +1,13 @@
+// Number formatting for the UI.
+export const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+export const fmtNum = (n: number, digits = 2) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—';
+export const fmtPct = (f: number, digits = 1) => `${(f * 100).toFixed(digits)}%`;
+
+export function fmtDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}

@@ -1,0 +1,183 @@
+// The UI's state: what the engine told us (datasets, runs, embeddings), running jobs and their
+// progress, and messages for the user. Panels read it; actions go through `lab.api`.
+import { isLabError, type JobEvent, type JobKind, type JobResults, type LabApi } from '../../../shared/api';
+import type {
+  AppInfo,
+  CatalogEntry,
+  DatasetSummary,
+  EmbeddingSummary,
+  EpochMetrics,
+  JobId,
+  LabError,
+  RunSummary,
+} from '../../../shared/types';
+
+export type PanelName = 'data' | 'train' | 'compare' | 'export';
+
+export interface JobView {
+  id: JobId;
+  kind: JobKind;
+  title: string;
+  fraction: number;
+  message: string;
+  samplesPerSec: number | null;
+  startedAt: number;
+  cancelling: boolean;
+}
+
+export interface Notice {
+  id: number;
+  tone: 'error' | 'info';
+  message: string;
+  detail?: string;
+}
+
+type Waiter = { kind: JobKind; resolve: (v: unknown) => void; reject: (e: LabError) => void };
+
+function asLabError(err: unknown): LabError {
+  if (isLabError(err)) return err;
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+class LabState {
+  api: LabApi | null = null;
+  info = $state<AppInfo | null>(null);
+  catalog = $state<CatalogEntry[]>([]);
+  panel = $state<PanelName>('data');
+  dataset = $state<DatasetSummary | null>(null);
+  jobs = $state<JobView[]>([]);
+  notices = $state<Notice[]>([]);
+  /** Curves of the current (or last) training run, per epoch. */
+  curve = $state<EpochMetrics[]>([]);
+  run = $state<RunSummary | null>(null);
+  pca = $state<EmbeddingSummary | null>(null);
+  lastExport = $state<{ path: string; rows: number } | null>(null);
+
+  /** Rows (positions in the test split) selected in any scatter; all views highlight them. */
+  selection = $state.raw<Int32Array | null>(null);
+
+  private waiters = new Map<JobId, Waiter>();
+  private pcaRequest: { datasetId: string; done: Promise<void> } | null = null;
+  private early = new Map<JobId, JobEvent[]>();
+  private noticeId = 1;
+
+  attach(api: LabApi): void {
+    this.api = api;
+    api.onEvent((e) => this.onEvent(e));
+  }
+
+  notify(tone: Notice['tone'], message: string, detail?: string): void {
+    const id = this.noticeId++;
+    this.notices = [...this.notices, { id, tone, message, detail }];
+    if (tone === 'info') setTimeout(() => this.dismiss(id), 6000);
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+  }
+
+  fail(err: unknown): void {
+    const e = asLabError(err);
+    this.notify('error', e.message, e.detail);
+  }
+
+  jobOf(kind: JobKind): JobView | undefined {
+    return this.jobs.find((j) => j.kind === kind);
+  }
+
+  /** Starts a job and resolves with its result; progress shows in the UI while it runs. */
+  async runJob<K extends JobKind>(kind: K, start: Promise<JobId>): Promise<JobResults[K]> {
+    const id = await start;
+    return new Promise<JobResults[K]>((resolve, reject) => {
+      this.waiters.set(id, { kind, resolve: resolve as (v: unknown) => void, reject });
+      for (const e of this.early.get(id) ?? []) this.onEvent(e);
+      this.early.delete(id);
+    });
+  }
+
+  /** Computes the 2-component PCA of the current dataset once (later calls share the request). */
+  ensurePca(): Promise<void> {
+    const ds = this.dataset;
+    if (!ds || !this.api) return Promise.resolve();
+    if (this.pcaRequest?.datasetId === ds.id) return this.pcaRequest.done;
+    const done = this.runJob('pca', this.api.computePca({ datasetId: ds.id, components: 2 })).then(
+      (pca) => {
+        if (this.dataset?.id === ds.id) this.pca = pca;
+      },
+      (err) => {
+        if (this.pcaRequest?.done === done) this.pcaRequest = null;
+        if (!isCancelled(err)) this.fail(err);
+      },
+    );
+    this.pcaRequest = { datasetId: ds.id, done };
+    return done;
+  }
+
+  /** Forgets everything computed on the previous dataset. */
+  setDataset(summary: DatasetSummary): void {
+    this.dataset = summary;
+    this.run = null;
+    this.pca = null;
+    this.curve = [];
+    this.selection = null;
+    this.pcaRequest = null;
+  }
+
+  async cancel(job: JobView): Promise<void> {
+    job.cancelling = true;
+    await this.api?.cancel(job.id).catch(() => {});
+  }
+
+  private update(id: JobId, patch: Partial<JobView>): void {
+    const job = this.jobs.find((j) => j.id === id);
+    if (job) Object.assign(job, patch);
+  }
+
+  private onEvent(e: JobEvent): void {
+    const waiter = this.waiters.get(e.jobId);
+    if (!waiter && e.type !== 'started') {
+      // events can arrive before runJob() learned its id
+      this.early.set(e.jobId, [...(this.early.get(e.jobId) ?? []), e]);
+      return;
+    }
+    switch (e.type) {
+      case 'started':
+        if (!this.jobs.some((j) => j.id === e.jobId)) {
+          this.jobs.push({ id: e.jobId, kind: e.kind, title: e.title, fraction: 0, message: 'Starting…', samplesPerSec: null, startedAt: Date.now(), cancelling: false });
+        }
+        if (e.kind === 'train') this.curve = [];
+        return;
+      case 'progress':
+        this.update(e.jobId, { fraction: e.fraction, message: e.message, ...(e.samplesPerSec ? { samplesPerSec: e.samplesPerSec } : {}) });
+        return;
+      case 'metrics':
+        this.curve = [...this.curve, e.metrics];
+        return;
+      case 'log':
+        return;
+      case 'done':
+        this.finish(e.jobId);
+        waiter?.resolve(e.result);
+        return;
+      case 'error':
+        this.finish(e.jobId);
+        waiter?.reject(e.error);
+        return;
+      case 'cancelled':
+        this.finish(e.jobId);
+        waiter?.reject({ code: 'cancelled', message: 'Cancelled.' });
+        return;
+    }
+  }
+
+  private finish(id: JobId): void {
+    this.jobs = this.jobs.filter((j) => j.id !== id);
+    this.waiters.delete(id);
+  }
+}
+
+export const lab = new LabState();
+
+export function isCancelled(err: unknown): boolean {
+  return isLabError(err) && err.code === 'cancelled';
+}
