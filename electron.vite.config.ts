@@ -35,7 +35,8 @@ export default defineConfig({
     plugins: [svelte()],
     build: {
       outDir: 'out/renderer',
-      rollupOptions: { input: resolve('renderer/index.html') },
+      // bench.html: the scatter benchmark page used by `npm run bench`
+      rollupOptions: { input: { index: resolve('renderer/index.html'), bench: resolve('renderer/bench.html') } },
     },
   },
 });

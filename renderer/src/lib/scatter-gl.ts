@@ -65,7 +65,7 @@ export class ScatterGL {
   view: View = { zoom: 1, cx: 0, cy: 0 };
 
   constructor(private readonly canvas: HTMLCanvasElement) {
-    const gl = canvas.getContext('webgl', { antialias: true, premultipliedAlpha: false, preserveDrawingBuffer: true });
+    const gl = canvas.getContext('webgl', { antialias: false, premultipliedAlpha: false, preserveDrawingBuffer: true });
     if (!gl) throw new Error('WebGL is not available in this window.');
     this.gl = gl;
     const program = gl.createProgram()!;

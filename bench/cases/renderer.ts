@@ -1,0 +1,74 @@
+// Renderer figures in Chromium (browser window mode, software WebGL here): time to the first
+// complete frame of a scatter of 100k and 1M points, and the longest main-thread task while a
+// model trains with the live chart on screen (should stay under 50 ms).
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { chromium } from '@playwright/test';
+import { chromiumPath, CHROMIUM_FLAGS } from '../../scripts/browser.mjs';
+
+async function startApp(): Promise<{ url: string; origin: string; stop: () => void }> {
+  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const url = await new Promise<string>((ok, fail) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      log += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\/#token=[\w-]+/.exec(log);
+      if (m) ok(m[0]);
+    });
+    child.on('exit', () => fail(new Error(`server exited: ${log}`)));
+  });
+  return { url, origin: new URL(url).origin, stop: () => child.kill('SIGTERM') };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const executablePath = chromiumPath();
+  if (!executablePath) return { skipped: 'no Chromium found (apt-get install chromium)' };
+  const app = await startApp();
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
+  try {
+    const scatter: Record<string, { firstFrameMs: number; redrawMs: number }> = {};
+    for (const n of [100_000, 1_000_000]) {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+      await page.goto(`${app.origin}/bench.html?n=${n}`);
+      const r = await page.waitForFunction(() => window.benchResult, undefined, { timeout: 120_000 });
+      const v = (await r.jsonValue()) as { firstFrameMs: number; redrawMs: number };
+      scatter[String(n)] = { firstFrameMs: Math.round(v.firstFrameMs), redrawMs: Math.round(v.redrawMs) };
+      await page.close();
+    }
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.addInitScript(() => {
+      (window as unknown as { longTasks: number[] }).longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) (window as unknown as { longTasks: number[] }).longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(app.url);
+    await page.getByTestId('open-builtin-mnist').click();
+    await page.getByTestId('dataset-summary').waitFor({ timeout: 120_000 });
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('cfg-limit').fill('20000');
+    await page.getByTestId('cfg-epochs').fill('3');
+    // measure only while training runs
+    await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks = []));
+    await page.getByTestId('train').click();
+    await page.getByTestId('run-result').waitFor({ timeout: 600_000 });
+    const tasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+    await page.close();
+    return {
+      scatterFirstFrameMs: { '100k': scatter['100000'].firstFrameMs, '1M': scatter['1000000'].firstFrameMs },
+      scatterRedrawMs: { '100k': scatter['100000'].redrawMs, '1M': scatter['1000000'].redrawMs },
+      trainingLongestTaskMs: Math.round(Math.max(0, ...tasks)),
+      trainingLongTasks: tasks.length,
+      note: 'Chromium with software WebGL (SwiftShader); a GPU draws faster',
+    };
+  } finally {
+    await browser.close();
+    app.stop();
+  }
+}
+
+// `npx tsx bench/cases/renderer.ts` runs this case alone
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ''))) {
+  run().then((r) => console.log(JSON.stringify(r, null, 2)));
+}
