@@ -16,9 +16,10 @@ function electronBinary() {
   }
 }
 
-const build = spawnSync('npx', ['electron-vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+console.log('Building Latent Lab…');
+const build = spawnSync('npx', ['electron-vite', 'build'], { encoding: 'utf8' });
 if (build.status !== 0) {
-  console.error('The build failed; see the messages above.');
+  console.error(`${build.stdout}\n${build.stderr}\nThe build failed; see the messages above.`);
   process.exit(build.status ?? 1);
 }
 const electron = electronBinary();
