@@ -17,7 +17,7 @@ export function fileFailure(file: string, code: string, problem: string, todo: s
   return new LabFailure(code, `${basename(file)}: ${problem}`, todo);
 }
 
-function statFailure(file: string, err: unknown): LabFailure {
+export function statFailure(file: string, err: unknown): LabFailure {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') {
     return fileFailure(file, 'not-found', `not found at ${file}.`, 'It may have been moved, renamed or deleted; open it again from where it is now.');

@@ -178,7 +178,9 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
   const d = featureNames.length;
   if (d < 2) {
     const usable = table.columns.filter((c, i) => r.roles[i] === 'feature').map((c) => `"${c.name}"`);
-    throw fileFailure(table.file, 'too-few-features', `has ${d === 0 ? 'no feature columns' : `only one feature column (${usable.join('')})`}; Latent Lab needs at least 2.`,
+    const unused = table.columns.map((c, i) => (r.roles[i] === 'ignore' && r.reasons[i] ? `"${c.name}" ${r.reasons[i]}` : null)).filter(Boolean);
+    const why = unused.length ? ` Not used: ${unused.slice(0, 5).join('; ')}.` : '';
+    throw fileFailure(table.file, 'too-few-features', `has ${d === 0 ? 'no feature columns' : `only one feature column (${usable.join('')})`}; Latent Lab needs at least 2.${why}`,
       table.delimited
         ? 'Check the delimiter and decimal settings (numbers may have been read as text), or set more columns to "feature".'
         : 'Set more columns to "feature", or add numeric columns.');

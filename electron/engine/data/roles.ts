@@ -34,7 +34,17 @@ function ignoreReason(col: RawColumn, stats: ColumnStats, rows: number): string 
   if (col.kind === 'number' && col.type === 'integer' && stats.distinctCapped && stats.count === rows && stats.max! - stats.min! + 1 === rows) {
     return 'counts the rows (a row number)';
   }
+  if (col.kind === 'text') {
+    const text = col.dictionary.find((v) => !Number.isFinite(Number(v.trim().replace(',', '.'))));
+    const numbers = col.dictionary.length - (text === undefined ? 0 : col.dictionary.filter((v) => !Number.isFinite(Number(v.trim().replace(',', '.')))).length);
+    if (text !== undefined && numbers >= 0.8 * col.dictionary.length) {
+      const row = col.codes.indexOf(col.dictionary.indexOf(text));
+      return `holds numbers but also text such as "${text.slice(0, 40)}" (data row ${row + 1})`;
+    }
+    if (text === undefined && col.dictionary.length > 1) return 'holds numbers written as text (check the decimal mark)';
+  }
   if (col.kind === 'text' && unique && stats.count > 20) return 'every value is different (an identifier or free text)';
+  if (col.kind === 'text' && stats.distinct > 3 && stats.distinct > stats.count / 2) return `has ${stats.distinct} different values in ${stats.count} rows (an identifier or free text)`;
   if (col.kind === 'text' && stats.distinct > MAX_CATEGORIES) return `has ${stats.distinct} different values, too many to one-hot encode`;
   return null;
 }

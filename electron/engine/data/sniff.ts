@@ -146,6 +146,29 @@ export function readArgs(file: string, s: DelimitedSettings): string {
   ].join(', ');
 }
 
+const COMMON_DELIMITERS = [',', '\t', ';', '|'];
+
+/**
+ * The common delimiter that splits the header into the most fields while most sample lines agree
+ * with it. DuckDB's sniffer gives up on a comma file with one ragged line and picks something odd;
+ * this guess keeps the comma so the ragged line can be named.
+ */
+export function guessDelimiter(text: string, wholeFile: boolean): string | null {
+  let best: string | null = null;
+  let bestScore = 0;
+  for (const d of COMMON_DELIMITERS) {
+    const records = sampleRecords(text, d, '"', wholeFile).slice(0, 200);
+    if (records.length === 0) continue;
+    const width = records[0].fields.length;
+    if (width < 2) continue;
+    const agree = records.filter((r) => r.fields.length === width).length;
+    if (agree < records.length * 0.6) continue;
+    const score = agree * 1000 + width;
+    if (score > bestScore) [best, bestScore] = [d, score];
+  }
+  return best;
+}
+
 /** Sniffs every setting the request did not give. DuckDB errors are left to the caller to explain. */
 export async function sniffDelimited(
   conn: DuckDBConnection,
@@ -156,7 +179,15 @@ export async function sniffDelimited(
 ): Promise<DelimitedSettings> {
   const { bom } = checkText(file, sample);
   const encoding = given.encoding ?? sniffEncoding(sample, wholeFile);
-  const row = (await conn.runAndReadAll(`SELECT Delimiter, Quote, HasHeader FROM sniff_csv(${sniffArgs(file, { ...given, encoding })})`)).getRowObjects()[0];
+  const guess = given.delimiter ?? guessDelimiter(decodeSample(sample, encoding, bom), wholeFile) ?? undefined;
+  let row: Record<string, unknown>;
+  try {
+    row = (await conn.runAndReadAll(`SELECT Delimiter, Quote, HasHeader FROM sniff_csv(${sniffArgs(file, { ...given, delimiter: guess, encoding })})`)).getRowObjects()[0];
+  } catch (err) {
+    // a ragged or badly quoted file can make the sniffer fail with our delimiter: say what we know
+    if (given.delimiter !== undefined || guess === undefined) throw err;
+    row = { Delimiter: guess, Quote: '"', HasHeader: true };
+  }
   const delimiter = given.delimiter ?? String(row.Delimiter);
   const sniffedQuote = String(row.Quote);
   const quote = given.quote ?? (sniffedQuote === '(empty)' ? '"' : sniffedQuote);
