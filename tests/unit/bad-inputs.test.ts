@@ -134,3 +134,11 @@ describe('bad inputs', () => {
     expect(readdirSync(bad).length).toBeGreaterThanOrEqual(40);
   });
 });
+
+describe('bad partner files', () => {
+  const engine = new Engine();
+  it('names a metadata file that is missing', async () => {
+    const err = await openWith(engine, file(join(__dirname, '..', 'fixtures', 'good', 'projector', 'vectors.tsv'), { labelsPath: join(scratch, 'gone.tsv') })).catch((e: LabFailure) => e);
+    expect((err as LabFailure).message).toMatch(/^gone\.tsv: not found/);
+  });
+});

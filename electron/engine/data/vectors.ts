@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readDelimited } from './csv';
-import { fileFailure, plural, type LoadContext } from './files';
+import { checkFile, fileFailure, plural, type LoadContext } from './files';
 import type { RawTable } from './table';
 
 /** metadata.tsv beside vectors.tsv, or <name>_metadata.tsv / <name>-metadata.tsv. */
@@ -36,6 +36,7 @@ export async function readVectors(file: string, metadataPath: string | null | un
   table.notes.push('Vectors are kept as they are by default (no scaling), so their geometry is unchanged.');
   const meta = metadataPath === undefined ? findMetadata(file) : metadataPath;
   if (meta) {
+    await checkFile(meta);
     const header = (await readFile(meta, 'utf8')).split(/\r?\n/, 1)[0].includes('\t');
     const m = await readDelimited(meta, { delimiter: '\t', header, quote: '' }, ctx);
     if (m.rows !== table.rows) {
