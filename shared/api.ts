@@ -5,6 +5,7 @@ import type {
   BackendInfo,
   CatalogEntry,
   DatasetId,
+  DatasetRows,
   DatasetSummary,
   EmbeddingData,
   EmbeddingId,
@@ -13,7 +14,9 @@ import type {
   ExportResult,
   JobId,
   LabError,
+  OpenOptions,
   RunSummary,
+  SplitName,
   TrainConfig,
 } from './types';
 
@@ -21,10 +24,16 @@ export type DatasetSource =
   | { kind: 'builtin'; name: string }
   | { kind: 'file'; path: string };
 
-export interface OpenDatasetRequest {
+/** A source plus the options the Data panel shows (all optional: the engine sniffs/proposes). */
+export interface OpenDatasetRequest extends OpenOptions {
   source: DatasetSource;
-  /** Column to use as label (CSV); null = none; undefined = let the loader propose one. */
-  labelColumn?: string | null;
+}
+
+export interface RowsRequest {
+  datasetId: DatasetId;
+  split: SplitName;
+  /** Source row ids (as in EmbeddingData.rowIds); at most 5000. */
+  rowIds: number[];
 }
 
 export interface TrainRequest {
@@ -69,6 +78,10 @@ export interface EngineApi {
   listDatasets(): Promise<CatalogEntry[]>;
   openDataset(req: OpenDatasetRequest): Promise<JobId>;
   getDataset(id: DatasetId): Promise<DatasetSummary>;
+  /** Raw cells, model features and thumbnails of some rows of one split. */
+  getRows(req: RowsRequest): Promise<DatasetRows>;
+  /** Forgets an open dataset (frees its memory); e.g. after reopening it with other options. */
+  closeDataset(id: DatasetId): Promise<void>;
   train(req: TrainRequest): Promise<JobId>;
   computePca(req: PcaRequest): Promise<JobId>;
   getEmbedding(id: EmbeddingId): Promise<EmbeddingData>;
@@ -99,6 +112,8 @@ export const engineMethods = [
   'listDatasets',
   'openDataset',
   'getDataset',
+  'getRows',
+  'closeDataset',
   'train',
   'computePca',
   'getEmbedding',

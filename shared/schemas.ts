@@ -30,6 +30,28 @@ const datasetSource = z.discriminatedUnion('kind', [
 
 const none = z.tuple([]);
 
+const columnName = z.string().max(1000);
+const role = z.enum(['feature', 'label', 'ignore']);
+
+/** OpenOptions (shared/types.ts): every field optional. */
+export const openOptionsShape = {
+  delimiter: z.string().length(1).refine((c) => c !== '\n' && c !== '\r' && c !== '"', 'not a usable delimiter').optional(),
+  quote: z.enum(['"', "'", '']).optional(),
+  header: z.boolean().optional(),
+  decimal: z.enum(['.', ',']).optional(),
+  encoding: z.enum(['utf-8', 'latin-1']).optional(),
+  labelColumn: columnName.nullable().optional(),
+  roles: z.record(columnName, role).refine((r) => Object.keys(r).length <= 100_000, 'too many columns').optional(),
+  missing: z.enum(['drop', 'mean', 'median', 'mode']).optional(),
+  scaling: z.enum(['none', 'minmax', 'standardize']).optional(),
+  splitSeed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  testFraction: z.number().min(0.05).max(0.5).optional(),
+  fileSplit: z.boolean().optional(),
+  imageSize: z.tuple([z.number().int().min(4).max(1024), z.number().int().min(4).max(1024)]).optional(),
+  imageMode: z.enum(['grayscale', 'rgb']).optional(),
+  labelsPath: path.nullable().optional(),
+};
+
 /** Argument tuple schema per callable LabApi method. */
 export const argSchemas = {
   info: none,
@@ -37,10 +59,16 @@ export const argSchemas = {
   listDatasets: none,
   pickOpenPath: none,
   pickSavePath: z.tuple([z.string().max(255)]),
-  openDataset: z.tuple([
-    z.strictObject({ source: datasetSource, labelColumn: z.string().max(1000).nullable().optional() }),
-  ]),
+  openDataset: z.tuple([z.strictObject({ source: datasetSource, ...openOptionsShape })]),
   getDataset: z.tuple([id]),
+  getRows: z.tuple([
+    z.strictObject({
+      datasetId: id,
+      split: z.enum(['train', 'test']),
+      rowIds: z.array(z.number().int().min(0)).max(5000),
+    }),
+  ]),
+  closeDataset: z.tuple([id]),
   train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema })]),
   computePca: z.tuple([z.strictObject({ datasetId: id, components: z.number().int().min(1).max(1000) })]),
   getEmbedding: z.tuple([id]),

@@ -1,13 +1,14 @@
 // `lab` command line: the same engine as the app, in-process, no UI.
 //   lab datasets [--json]
-//   lab inspect <file-or-builtin> [--label COL] [--json]
-//   lab train --data <file-or-builtin> [--latent 2] [--epochs 1] [--limit N] [--seed S]
-//             [--batch 128] [--lr 0.001] [--hidden 400] [--label COL] --out <dir> [--json]
+//   lab inspect <file-or-builtin> [data options] [--json]
+//   lab train --data <file-or-builtin> [data options] [--latent 2] [--epochs 1] [--limit N] [--seed S]
+//             [--batch 128] [--lr 0.001] [--hidden 400] --out <dir> [--json]
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults } from '../../shared/api';
+import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
 import type { DatasetId, JobId, TrainConfig } from '../../shared/types';
+import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
 import { findBuiltin } from '../engine/data/catalog';
 import { Engine } from '../engine/engine';
 import { writeFileAtomic } from '../engine/export';
@@ -19,11 +20,12 @@ const USAGE = `Latent Lab ${appVersion} — command line
   lab inspect <file-or-builtin> [--json]        rows, features, labels and columns of a dataset
   lab train --data <file-or-builtin> --out <dir> [--json]
             [--latent 2] [--hidden 400] [--epochs 1] [--batch 128] [--lr 0.001]
-            [--seed 1] [--limit N] [--label COLUMN]
+            [--seed 1] [--limit N] [data options]
                                                 train a VAE and PCA; writes embedding.csv, pca.csv,
                                                 metrics.json into <dir>
 
-Options: --label COLUMN picks the label column of a CSV (--label none for no label).
+${DATA_USAGE}
+
 Exit code 1 and one line on stderr on any failure.`;
 
 const interactive = process.stderr.isTTY === true;
@@ -65,11 +67,6 @@ function sourceOf(arg: string): DatasetSource {
   return findBuiltin(arg) ? { kind: 'builtin', name: arg.toLowerCase() } : { kind: 'file', path: resolve(arg) };
 }
 
-function labelOption(v: string | undefined): string | null | undefined {
-  if (v === undefined) return undefined;
-  return v === 'none' ? null : v;
-}
-
 function intOption(name: string, v: string | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -84,8 +81,8 @@ function numberOption(name: string, v: string | undefined, fallback: number): nu
   return n;
 }
 
-async function open(engine: Engine, data: string, label: string | undefined) {
-  return runJob(engine, 'open', engine.openDataset({ source: sourceOf(data), labelColumn: labelOption(label) }));
+async function open(engine: Engine, data: string, options: Omit<OpenDatasetRequest, 'source'>) {
+  return runJob(engine, 'open', engine.openDataset({ source: sourceOf(data), ...options }));
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -104,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
       lr: { type: 'string' },
       seed: { type: 'string' },
       limit: { type: 'string' },
-      label: { type: 'string' },
+      ...DATA_OPTIONS,
     },
   });
   const [command, ...rest] = positionals;
@@ -124,20 +121,30 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'inspect') {
     const target = rest[0] ?? values.data;
     if (!target) throw new LabFailure('bad-option', 'lab inspect needs a file or built-in dataset name.');
-    const s = await open(engine, target, values.label);
+    const s = await open(engine, target, openOptionsFromFlags(values));
     const out = {
       rows: s.rows,
       features: s.features,
       labels: s.labelNames ? s.labelNames.length : null,
       format: s.format,
+      columns: s.columns.map((c) => ({
+        name: c.name, role: c.role, type: c.type, missing: c.missing, width: c.width,
+        ...(c.reason ? { reason: c.reason } : {}),
+        min: c.stats.min, max: c.stats.max, mean: c.stats.mean, distinct: c.stats.distinct,
+      })),
+      ...(s.imageShape ? { imageShape: s.imageShape } : {}),
       name: s.name,
       trainRows: s.trainRows,
       testRows: s.testRows,
+      droppedRows: s.droppedRows,
       labelColumn: s.labelColumn,
+      labelNames: s.labelNames,
+      missing: s.missing,
       likelihood: s.likelihood,
       scaling: s.scaling,
-      columns: s.columns,
-      ...(s.imageShape ? { imageShape: s.imageShape } : {}),
+      split: s.split,
+      ...(s.delimited ? { delimited: s.delimited } : {}),
+      options: s.options,
       notes: s.notes,
     };
     print(out, [
@@ -164,7 +171,7 @@ async function main(argv: string[]): Promise<void> {
       throw new LabFailure('not-writable', `Cannot create the output folder ${outDir}: ${err.message}`);
     });
     const backend = await engine.backend();
-    const ds = await open(engine, values.data, values.label);
+    const ds = await open(engine, values.data, openOptionsFromFlags(values));
     const run = await runJob(engine, 'train', engine.train({ datasetId: ds.id as DatasetId, config }));
     const pca = await runJob(engine, 'pca', engine.computePca({ datasetId: ds.id, components: config.latent }));
     await runJob(engine, 'export', engine.exportEmbedding({ embeddingId: run.embeddingId, path: join(outDir, 'embedding.csv') }));
@@ -202,6 +209,12 @@ async function main(argv: string[]): Promise<void> {
 function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
+
+// anything that escapes the promise chain still gets one line, never a stack trace
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`lab: ${toLabError(err).message}\n`);
+  process.exit(1);
+});
 
 main(process.argv.slice(2)).then(
   () => exit(0),

@@ -13,12 +13,14 @@ import {
   type JobListener,
   type OpenDatasetRequest,
   type PcaRequest,
+  type RowsRequest,
   type TrainRequest,
 } from '../../shared/api';
 import type {
   BackendInfo,
   CatalogEntry,
   DatasetId,
+  DatasetRows,
   DatasetSummary,
   EmbeddingData,
   EmbeddingId,
@@ -30,6 +32,7 @@ import { initBackend } from './backend';
 import { catalog } from './data/catalog';
 import { headRows, type Dataset } from './data/dataset';
 import { openDataset } from './data/open';
+import { getRows } from './data/rows';
 import { embedMeans, evaluateVae } from './evaluate';
 import { writeEmbeddingCsv } from './export';
 import { JobRunner } from './jobs';
@@ -72,7 +75,7 @@ export class Engine implements EngineApi {
     const title = req.source.kind === 'builtin' ? `Open ${req.source.name}` : `Open ${basename(req.source.path)}`;
     return this.jobs.start('open', title, async (ctx) => {
       const id = newId<DatasetId>('ds');
-      const ds = await openDataset(id, req, (f, m) => ctx.progress(f, m));
+      const ds = await openDataset(id, req, ctx);
       this.datasets.set(id, ds);
       ctx.progress(1, `Opened ${ds.summary.name}`);
       return ds.summary;
@@ -88,6 +91,15 @@ export class Engine implements EngineApi {
 
   async getDataset(id: DatasetId): Promise<DatasetSummary> {
     return this.dataset(id).summary;
+  }
+
+  async getRows(req: RowsRequest): Promise<DatasetRows> {
+    return getRows(this.dataset(req.datasetId), req.split, req.rowIds);
+  }
+
+  async closeDataset(id: DatasetId): Promise<void> {
+    this.dataset(id);
+    this.datasets.delete(id);
   }
 
   async train(req: TrainRequest): Promise<JobId> {

@@ -23,6 +23,8 @@ const lab = {
   listDatasets: bind('listDatasets'),
   openDataset: bind('openDataset'),
   getDataset: bind('getDataset'),
+  getRows: bind('getRows'),
+  closeDataset: bind('closeDataset'),
   train: bind('train'),
   computePca: bind('computePca'),
   getEmbedding: bind('getEmbedding'),

@@ -27,7 +27,7 @@ test('a small CSV: open with the file picker, pick the label, train, compare, ex
   await page.getByTestId('file-input').setInputFiles(blobs);
   const summary = page.getByTestId('dataset-summary');
   await expect(summary).toBeVisible();
-  await expect(page.getByTestId('shape')).toHaveText('240 × 5');
+  await expect(page.getByTestId('shape')).toHaveText('240 × 4');
   await expect(page.getByTestId('label-select')).toHaveValue('group');
   await expect(page.getByTestId('label-counts')).toContainText('alpha');
   await expect(page.getByTestId('preview').locator('tbody tr')).toHaveCount(10);
@@ -95,16 +95,16 @@ test('drag and drop a file onto the Data panel', async ({ lab: page }) => {
   }, content);
   await page.getByRole('region', { name: 'Open a file' }).dispatchEvent('drop', { dataTransfer: drop });
   await expect(page.getByTestId('dataset-summary')).toContainText('dropped-blobs.csv');
-  await expect(page.getByTestId('shape')).toHaveText('240 × 5');
+  await expect(page.getByTestId('shape')).toHaveText('240 × 4');
 });
 
 test('a bad path gives a clear message and the app stays usable', async ({ lab: page }) => {
   await page.getByTestId('path-input').fill('/no/such/folder/measurements.csv');
   await page.getByRole('button', { name: 'Open', exact: true }).last().click();
-  await expect(page.getByTestId('notice-error')).toContainText('measurements.csv was not found');
+  await expect(page.getByTestId('notice-error')).toContainText('measurements.csv: not found');
   await snap(page, 'bad-path');
   await page.getByTestId('file-input').setInputFiles(blobs);
-  await expect(page.getByTestId('shape')).toHaveText('240 × 5');
+  await expect(page.getByTestId('shape')).toHaveText('240 × 4');
 });
 
 test('Cancel stops training and keeps the model so far', async ({ lab: page }) => {

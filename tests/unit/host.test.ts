@@ -35,7 +35,7 @@ describe.skipIf(!existsSync(workerPath))('EngineHost with the engine worker', ()
     await host.api.openDataset({ source: { kind: 'file', path: '/no/such/file.csv' } });
     const end = await done;
     expect(end.type).toBe('error');
-    if (end.type === 'error') expect(end.error.message).toContain('file.csv was not found');
+    if (end.type === 'error') expect(end.error.message).toContain('file.csv: not found at /no/such/file.csv');
     expect(events[0].type).toBe('started');
   });
 

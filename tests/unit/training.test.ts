@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../../shared/types';
 import { headRows } from '../../electron/engine/data/dataset';
-import { loadMnist } from '../../electron/engine/data/mnist';
+import { quietContext } from '../../electron/engine/data/files';
+import { openDataset } from '../../electron/engine/data/open';
 import { evaluateVae } from '../../electron/engine/evaluate';
 import { disposeVae } from '../../electron/engine/models/vae';
 import { trainVae, type TrainHooks } from '../../electron/engine/train';
@@ -17,7 +18,7 @@ const hooks = (over: Partial<TrainHooks> = {}): TrainHooks => ({
 });
 
 describe('VAE training on MNIST', async () => {
-  const mnist = await loadMnist('ds-test' as DatasetId, () => {});
+  const mnist = await openDataset('ds-test' as DatasetId, { source: { kind: 'builtin', name: 'mnist' } }, quietContext);
   const train = headRows(mnist.train, 784, 2000);
   const test = headRows(mnist.test, 784, 1000);
   const config: TrainConfig = { latent: 2, hidden: 64, epochs: 3, batchSize: 100, learningRate: 0.001, seed: 3, limit: 0 };

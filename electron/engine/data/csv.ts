@@ -1,217 +1,136 @@
-// Delimited text through DuckDB's CSV reader. We add what DuckDB's errors do not say plainly:
-// which file, which line, and what the user can do about it.
-import { open, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+// Delimited text (CSV, TSV, semicolon, pipe) through DuckDB's CSV reader. We add what DuckDB's
+// errors do not say plainly: which file, which line, and what the user can do about it.
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { LabFailure } from '../../../shared/api';
-import { duck, sqlIdent, sqlString } from './duck';
-import type { NumberColumn, RawColumn, RawTable, TextColumn } from './table';
+import type { DelimitedSettings } from '../../../shared/types';
+import { Cancelled } from '../jobs';
+import { duckConnect, sqlString } from './duck';
+import { describeSource, streamColumns, type SourceColumn } from './duckread';
+import { checkFile, fileFailure, readHead, type LoadContext } from './files';
+import {
+  decodeSample, describeDelimiter, readArgs, SAMPLE_BYTES, sampleRecords, sniffDelimited, type GivenSettings,
+} from './sniff';
+import { emptyTable, type RawTable } from './table';
 
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)$/;
-const DELIMITERS = [',', '\t', ';', '|'];
-const SAMPLE_BYTES = 1 << 16;
+const MAX_TEXT_RETRIES = 8;
 
-export type Progress = (fraction: number, message: string) => void;
-
-/** Checks the path is a readable, non-empty regular file; returns its size. */
-export async function checkFile(file: string): Promise<number> {
-  const name = basename(file);
-  let info;
-  try {
-    info = await stat(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new LabFailure('not-found', `${name} was not found at ${file}.`, 'It may have been moved or deleted; open it again from its new place.');
-    if (code === 'EACCES' || code === 'EPERM') throw new LabFailure('unreadable', `${name} cannot be read (permission denied).`, 'Check the file permissions or copy it somewhere you can read.');
-    throw new LabFailure('unreadable', `${name} cannot be read: ${(err as Error).message}`);
-  }
-  if (info.isDirectory()) throw new LabFailure('is-directory', `${name} is a folder, not a file.`, 'Pick a data file inside it.');
-  if (!info.isFile()) throw new LabFailure('unreadable', `${name} is not a regular file.`);
-  if (info.size === 0) throw new LabFailure('empty', `${name} is empty (0 bytes).`, 'Pick a file that contains a header row and data rows.');
-  return info.size;
+function duckMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
-async function readSample(file: string): Promise<Buffer> {
-  const fh = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new LabFailure('unreadable', `${basename(file)} cannot be read (${err.code ?? err.message}).`, 'Check the file permissions.');
-  });
-  try {
-    const buf = Buffer.alloc(SAMPLE_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SAMPLE_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Complete lines of the sample (the last, possibly cut, line is dropped unless it is the only one). */
-function sampleLines(sample: Buffer, wholeFile: boolean): string[] {
-  let text = sample.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split(/\r?\n/);
-  if (!wholeFile && lines.length > 1) lines.pop();
-  return lines.filter((l, i) => l.length > 0 || i < lines.length - 1).filter((l) => l.trim().length > 0);
-}
-
-/** Counts fields of a line, honouring double quotes. */
-function countFields(line: string, delim: string): number {
-  let n = 1;
-  let quoted = false;
-  for (const ch of line) {
-    if (ch === '"') quoted = !quoted;
-    else if (ch === delim && !quoted) n++;
-  }
-  return n;
-}
-
-/** The delimiter whose per-line field count is most often > 1 and equal to the header's. */
-function guessDelimiter(lines: string[]): string {
-  let best = ',';
-  let bestScore = -1;
-  for (const d of DELIMITERS) {
-    const head = countFields(lines[0], d);
-    if (head < 2) continue;
-    const score = lines.filter((l) => countFields(l, d) === head).length * 1000 + head;
-    if (score > bestScore) [best, bestScore] = [d, score];
-  }
-  return best;
-}
-
-function describeDelimiter(d: string): string {
-  return d === '\t' ? 'tab' : d === ',' ? 'comma' : d === ';' ? 'semicolon' : d === '|' ? 'pipe' : `"${d}"`;
-}
-
-/** Finds the first line of the sample whose field count differs from the header's. */
-function findRaggedLine(lines: string[], delim: string): { line: number; fields: number; expected: number } | null {
-  const expected = countFields(lines[0], delim);
-  for (let i = 1; i < lines.length; i++) {
-    const fields = countFields(lines[i], delim);
-    if (fields !== expected) return { line: i + 1, fields, expected };
-  }
-  return null;
-}
-
-function translateDuckError(file: string, err: unknown, delim: string): LabFailure {
-  const name = basename(file);
-  const msg = err instanceof Error ? err.message : String(err);
+/** Turns a DuckDB CSV error into a message naming the file, the line and what to do. */
+export function explainCsvError(file: string, err: unknown, s: DelimitedSettings | null): LabFailure {
+  if (err instanceof LabFailure) return err;
+  const msg = duckMessage(err);
   const line = /Line:\s*(\d+)/.exec(msg)?.[1];
+  const at = line ? `line ${line}` : 'a line';
   if (/Maximum line size/i.test(msg)) {
-    return new LabFailure('line-too-long', `${name}: line ${line ?? '?'} is longer than 2 MB.`, 'Is this really a delimited text file? Check that rows end with a line break.');
+    return fileFailure(file, 'line-too-long', `${at} is longer than 2 MB.`, 'Is this really a delimited text file? Check that rows end with a line break.');
   }
   if (/Expected Number of Columns/i.test(msg) || /too many columns|not enough columns/i.test(msg)) {
     const m = /Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)/i.exec(msg);
-    return new LabFailure('ragged', `${name}: line ${line ?? '?'} has ${m?.[2] ?? 'a different number of'} fields but the header has ${m?.[1] ?? 'another number'} (${describeDelimiter(delim)}-separated).`,
-      'Every row needs the same number of fields. Fix or remove that line, or pick another delimiter.');
+    const sep = s ? ` (${describeDelimiter(s.delimiter)}-separated)` : '';
+    return fileFailure(file, 'ragged', `${at} has ${m?.[2] ?? 'a different number of'} fields but the header has ${m?.[1] ?? 'another number'}${sep}.`,
+      'Every row needs the same number of fields: fix or remove that line, or choose another delimiter.');
   }
-  if (/Could not convert string/i.test(msg)) {
-    const m = /Could not convert string "?'?([^'"]*)'?"? to '?(\w+)/i.exec(msg);
-    const column = /Column at position:\s*\d+\s*Name:\s*([^\s]+)/i.exec(msg)?.[1];
-    return new LabFailure('mixed-types', `${name}: line ${line ?? '?'}${column ? `, column ${column}` : ''} holds "${m?.[1] ?? '?'}", which is not a number like the rows before it.`,
-      'Fix that cell, or mark the column as ignored.');
+  if (/unterminated quote|quote/i.test(msg) && /CSV Error/i.test(msg)) {
+    return fileFailure(file, 'quote', `${at} has a quote that is never closed.`, 'Close or remove the stray quote character, or set the quote character to "none".');
   }
-  if (/Invalid unicode|encoding/i.test(msg)) {
-    return new LabFailure('encoding', `${name} is not valid UTF-8 text${line ? ` (line ${line})` : ''}.`, 'Save it as UTF-8, or choose its encoding (e.g. Latin-1) in the Data panel.');
+  if (/Invalid unicode|not utf-8/i.test(msg)) {
+    return fileFailure(file, 'encoding', `is not valid UTF-8 text (${at}).`, 'Choose its encoding (e.g. Latin-1) in the Data panel or with --encoding latin-1, or save it as UTF-8.');
   }
-  return new LabFailure('csv', `${name} could not be read as delimited text.`, msg.split('\n')[0].slice(0, 300));
+  if (/No such file|Cannot open file|could not open/i.test(msg)) {
+    return fileFailure(file, 'unreadable', 'cannot be opened.', 'Check that the file is still there and readable.');
+  }
+  return fileFailure(file, 'csv', `could not be read as delimited text (${msg.split('\n')[0].slice(0, 200)}).`,
+    'Check the delimiter, quote and header settings, or save the file again as a plain CSV.');
 }
 
-/** Reads a delimited text file into raw columns. */
-export async function readCsv(file: string, progress: Progress): Promise<RawTable> {
-  const name = basename(file);
+/** Column that DuckDB could not convert later in the file (its sample said numbers). */
+function unconvertibleColumn(err: unknown): { column: string; value: string; line: string } | null {
+  const msg = duckMessage(err);
+  if (!/Could not convert|Conversion Error|CSV Error/i.test(msg)) return null;
+  const column = /Column at position:\s*\d+\s*Name:\s*(.+)/i.exec(msg)?.[1]?.trim()
+    ?? /column "?([^"\n]+)"? /i.exec(msg)?.[1];
+  const value = /Could not convert string "?'?([^'"\n]*)/i.exec(msg)?.[1] ?? '?';
+  if (!column) return null;
+  return { column, value, line: /Line:\s*(\d+)/.exec(msg)?.[1] ?? '?' };
+}
+
+async function readWithFallback(
+  conn: DuckDBConnection, file: string, s: DelimitedSettings, ctx: LoadContext, expectedRows: number, notes: string[],
+) {
+  const asText: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const types = asText.length ? `, types={${asText.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}` : '';
+    const source = `read_csv(${readArgs(file, s)}${types})`;
+    let columns: SourceColumn[];
+    try {
+      columns = await describeSource(conn, source);
+      return { ...(await streamColumns(conn, source, columns, ctx, { expectedRows, what: file.split(/[\\/]/).pop()! })) };
+    } catch (err) {
+      if (err instanceof Cancelled) throw err;
+      const bad = unconvertibleColumn(err);
+      if (!bad || attempt >= MAX_TEXT_RETRIES || asText.includes(bad.column)) throw explainCsvError(file, err, s);
+      asText.push(bad.column);
+      notes.push(`Column "${bad.column}" looked numeric at first, but line ${bad.line} holds "${bad.value}": read it as text.`);
+    }
+  }
+}
+
+/** Reads a delimited text file into raw columns, sniffing every setting the request did not give. */
+export async function readDelimited(file: string, given: GivenSettings, ctx: LoadContext): Promise<RawTable> {
   const size = await checkFile(file);
-  const sample = await readSample(file);
-  if (sample.includes(0)) {
-    const utf16 = (sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff);
-    throw new LabFailure('binary', utf16
-      ? `${name} is UTF-16 text, which Latent Lab does not read.`
-      : `${name} is not a text file (it contains binary data).`,
-    utf16 ? 'Save it again as UTF-8 CSV.' : 'Pick a CSV/TSV file, or a format Latent Lab knows.');
-  }
-  const lines = sampleLines(sample, sample.byteLength === size);
-  if (lines.length === 0) throw new LabFailure('empty', `${name} has no text rows.`, 'Pick a file with a header row and data rows.');
-  if (lines.length === 1 && sample.byteLength === size) {
-    throw new LabFailure('header-only', `${name} has a header row but no data rows.`, 'Add data rows below the header.');
-  }
-  const delim = guessDelimiter(lines);
-  const ragged = findRaggedLine(lines, delim);
-  if (ragged && countFields(lines[0], delim) > 1) {
-    throw new LabFailure('ragged', `${name}: line ${ragged.line} has ${ragged.fields} fields but the header has ${ragged.expected} (${describeDelimiter(delim)}-separated).`,
-      'Every row needs the same number of fields. Fix or remove that line.');
-  }
-  const source = `read_csv(${sqlString(file)}, delim=${sqlString(delim)}, header=true, strict_mode=true, max_line_size=2097152)`;
-  const conn = await duck();
-  progress(0.02, `Sniffing ${name}`);
-  let described;
+  const sample = await readHead(file, SAMPLE_BYTES);
+  const wholeFile = sample.byteLength === size;
+  const conn = await duckConnect();
   try {
-    described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjects();
-  } catch (err) {
-    throw translateDuckError(file, err, delim);
-  }
-  const names = described.map((r) => String(r.column_name));
-  const types = described.map((r) => String(r.column_type));
-  const notes: string[] = [`Read as ${describeDelimiter(delim)}-separated text with a header row.`];
-  if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) notes.push('Skipped the UTF-8 byte-order mark.');
-  const headerNames = lines[0].split(delim).map((h) => h.trim().replace(/^"|"$/g, ''));
-  names.forEach((n, i) => {
-    if (headerNames[i] !== undefined && headerNames[i] !== n && headerNames.filter((h) => h === headerNames[i]).length > 1) {
-      notes.push(`Renamed the duplicate column "${headerNames[i]}" (column ${i + 1}) to "${n}".`);
+    ctx.progress(0.02, 'Sniffing the delimiter, quotes and header');
+    let s: DelimitedSettings;
+    try {
+      s = await sniffDelimited(conn, file, sample, wholeFile, given);
+    } catch (err) {
+      throw explainCsvError(file, err, null);
     }
-  });
-  const select = names.map((n, i) => (NUMERIC.test(types[i]) ? `CAST(${sqlIdent(n)} AS DOUBLE)` : `CAST(${sqlIdent(n)} AS VARCHAR)`));
-  const estRows = Math.max(1, Math.round((size / Math.max(1, sample.byteLength)) * Math.max(1, lines.length - 1)));
-  const buffers: { num: Float32Array | null; str: (string | null)[] | null }[] = names.map((_, i) =>
-    NUMERIC.test(types[i]) ? { num: new Float32Array(Math.max(1024, estRows)), str: null } : { num: null, str: [] });
-  const cols: RawColumn[] = names.map((n, i) =>
-    NUMERIC.test(types[i])
-      ? ({ name: n, kind: 'number', values: new Float32Array(0), missing: 0, nonFinite: 0, firstNonFiniteRow: -1 } satisfies NumberColumn)
-      : ({ name: n, kind: 'string', values: [], missing: 0 } satisfies TextColumn));
-  let rows = 0;
-  try {
-    const result = await conn.stream(`SELECT ${select.join(', ')} FROM ${source}`);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const count = chunk.rowCount;
-      for (let j = 0; j < names.length; j++) {
-        const vec = chunk.getColumnVector(j);
-        const buf = buffers[j];
-        const col = cols[j];
-        if (buf.num && col.kind === 'number') {
-          if (rows + count > buf.num.length) {
-            const grown = new Float32Array(Math.max(rows + count, buf.num.length * 2));
-            grown.set(buf.num.subarray(0, rows));
-            buf.num = grown;
-          }
-          for (let r = 0; r < count; r++) {
-            const v = vec.getItem(r) as number | null;
-            if (v === null) {
-              buf.num[rows + r] = NaN;
-              col.missing++;
-            } else {
-              buf.num[rows + r] = v;
-              if (!Number.isFinite(v)) {
-                col.nonFinite++;
-                if (col.firstNonFiniteRow < 0) col.firstNonFiniteRow = rows + r;
-              }
-            }
-          }
-        } else if (buf.str && col.kind === 'string') {
-          for (let r = 0; r < count; r++) {
-            const v = vec.getItem(r) as string | null;
-            if (v === null || v === '') col.missing++;
-            buf.str.push(v === '' ? null : v);
-          }
-        }
-      }
-      rows += count;
-      progress(Math.min(0.95, 0.05 + (0.9 * rows) / estRows), `Read ${rows.toLocaleString('en-US')} rows of ${name}`);
+    const text = decodeSample(sample, s.encoding, s.bom);
+    const records = sampleRecords(text, s.delimiter, s.quote, wholeFile);
+    if (records.length === 0) throw fileFailure(file, 'empty', 'has no rows of text (only blank lines).', 'Pick a file with a header row and data rows.');
+    const dataRecords = s.header ? records.length - 1 : records.length;
+    if (wholeFile && dataRecords === 0) {
+      throw fileFailure(file, 'header-only', 'has a header row but no data rows.', 'Add data rows below the header.');
     }
-  } catch (err) {
-    throw translateDuckError(file, err, delim);
+    const expected = records[0].fields.length;
+    const ragged = records.find((r) => r.fields.length !== expected);
+    if (ragged && Math.max(expected, ragged.fields.length) > 1) {
+      throw fileFailure(file, 'ragged', `line ${ragged.line} has ${ragged.fields.length} fields but ${s.header ? 'the header' : 'line 1'} has ${expected} (${describeDelimiter(s.delimiter)}-separated).`,
+        'Every row needs the same number of fields: fix or remove that line, or choose another delimiter.');
+    }
+    const notes = [
+      `Read as ${describeDelimiter(s.delimiter)}-separated text, ${s.header ? 'with a header row' : 'without a header row (columns named column0, column1, …)'}, ${s.encoding === 'utf-8' ? 'UTF-8' : 'Latin-1'}${s.decimal === ',' ? ', decimal comma' : ''}.`,
+    ];
+    if (s.bom) notes.push('Skipped the UTF-8 byte-order mark at the start of the file.');
+    const bytesPerRow = sample.byteLength / Math.max(1, records.length);
+    const read = await readWithFallback(conn, file, s, ctx, Math.round(size / bytesPerRow), notes);
+    const table = emptyTable(file, 'csv');
+    table.rows = read.rows;
+    table.columns = read.columns;
+    table.delimited = s;
+    if (s.header) {
+      const headerNames = records[0].fields.map((h) => h.trim());
+      table.columns.forEach((c, i) => {
+        const h = headerNames[i];
+        if (h === undefined || h === c.name) return;
+        if (h === '') notes.push(`Column ${i + 1} has no name: called it "${c.name}".`);
+        else if (headerNames.indexOf(h) !== i) notes.push(`Renamed the second column called "${h}" (column ${i + 1}) to "${c.name}".`);
+      });
+    }
+    table.notes = notes;
+    table.preview = {
+      header: table.columns.map((c) => c.name),
+      rows: records.slice(s.header ? 1 : 0, (s.header ? 1 : 0) + 10).map((r) => r.fields.map((f) => f.trim())),
+    };
+    return table;
+  } finally {
+    conn.closeSync();
   }
-  cols.forEach((c, j) => {
-    if (c.kind === 'number') c.values = buffers[j].num!.slice(0, rows);
-    else c.values = buffers[j].str!;
-  });
-  const previewRows = lines.slice(1, 11).map((l) => l.split(delim).map((v) => v.trim().replace(/^"|"$/g, '')));
-  return { file, format: 'csv', rows, columns: cols, preview: { header: names, rows: previewRows }, notes };
 }

@@ -1,5 +1,6 @@
 // A dataset as the engine holds it: an n×d Float32 matrix per split plus labels and metadata.
 import type { DataMatrix, DatasetSummary } from '../../../shared/types';
+import type { RawTable } from './table';
 
 export interface Split {
   x: DataMatrix;
@@ -10,10 +11,32 @@ export interface Split {
   rowIds: Int32Array;
 }
 
+/** Where each feature came from, so raw values can be read back from the feature matrix. */
+export interface FeatureMap {
+  /** Per feature: x = (raw − center) / spread. */
+  center: Float64Array;
+  spread: Float64Array;
+  /** Per raw column (same order as RawTable.columns). */
+  columns: {
+    kind: 'number' | 'onehot' | 'none';
+    start: number;
+    width: number;
+    /** Source rows whose missing value was filled in (sorted), or null. */
+    imputed: Int32Array | null;
+    /** One-hot: dictionary code of each feature column. */
+    codes: number[] | null;
+  }[];
+  /** The pixel block's features and its value range before /maxValue (for thumbnails). */
+  pixels: { start: number; shape: [number, number, number]; maxValue: number | null; lo: number; hi: number; isImage: boolean } | null;
+}
+
 export interface Dataset {
   summary: DatasetSummary;
   train: Split;
   test: Split;
+  /** The table as read; feature columns' values are released once they live in the splits. */
+  raw: RawTable;
+  featureMap: FeatureMap;
 }
 
 export const asData = (a: Float32Array) => a as DataMatrix;

@@ -1,11 +1,12 @@
-// One DuckDB instance per engine, created on first use (it is only needed for delimited/columnar files).
+// One DuckDB instance per engine, created on first use (it reads delimited text, Parquet and JSON).
+// Each read gets its own connection: a connection serves one streaming result at a time.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
-let connection: Promise<DuckDBConnection> | null = null;
+let instance: Promise<DuckDBInstance> | null = null;
 
-export function duck(): Promise<DuckDBConnection> {
-  connection ??= DuckDBInstance.create(':memory:', { threads: '2' }).then((db) => db.connect());
-  return connection;
+export async function duckConnect(): Promise<DuckDBConnection> {
+  instance ??= DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB' });
+  return (await instance).connect();
 }
 
 /** SQL string literal. */

