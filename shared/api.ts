@@ -87,7 +87,12 @@ export interface EngineApi {
   getEmbedding(id: EmbeddingId): Promise<EmbeddingData>;
   exportEmbedding(req: ExportRequest): Promise<JobId>;
   /** Stores bytes the user dropped/picked in browser mode; returns a path openDataset accepts. */
-  uploadFile(name: string, bytes: Uint8Array): Promise<string>;
+  /**
+   * Stores bytes the user dropped/picked in browser mode; returns a path openDataset accepts.
+   * `name` may be a relative path (a file inside a dropped folder); files sent with the same
+   * `group` land in the same upload folder, keeping their sub-folders.
+   */
+  uploadFile(name: string, bytes: Uint8Array, group?: string): Promise<string>;
   cancel(jobId: JobId): Promise<void>;
 }
 
@@ -95,7 +100,7 @@ export interface EngineApi {
 export interface ShellApi {
   info(): Promise<AppInfo>;
   /** Native open dialog; resolves null when cancelled. Electron only (see AppInfo.nativeDialogs). */
-  pickOpenPath(): Promise<string | null>;
+  pickOpenPath(kind?: 'file' | 'folder'): Promise<string | null>;
   /** Native save dialog; resolves null when cancelled. Electron only. */
   pickSavePath(defaultName: string): Promise<string | null>;
 }

@@ -57,7 +57,7 @@ export const argSchemas = {
   info: none,
   backend: none,
   listDatasets: none,
-  pickOpenPath: none,
+  pickOpenPath: z.union([none, z.tuple([z.enum(['file', 'folder'])])]),
   pickSavePath: z.tuple([z.string().max(255)]),
   openDataset: z.tuple([z.strictObject({ source: datasetSource, ...openOptionsShape })]),
   getDataset: z.tuple([id]),
@@ -73,7 +73,10 @@ export const argSchemas = {
   computePca: z.tuple([z.strictObject({ datasetId: id, components: z.number().int().min(1).max(1000) })]),
   getEmbedding: z.tuple([id]),
   exportEmbedding: z.tuple([z.strictObject({ embeddingId: id, path })]),
-  uploadFile: z.tuple([z.string().min(1).max(255), z.instanceof(Uint8Array)]),
+  uploadFile: z.union([
+    z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array)]),
+    z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array), z.string().regex(/^[\w-]{1,64}$/)]),
+  ]),
   cancel: z.tuple([id]),
 } satisfies Record<CallableMethod, z.ZodType>;
 

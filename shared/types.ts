@@ -176,6 +176,8 @@ export interface DatasetSummary {
   options: OpenOptions;
   /** First rows of the raw file (strings as read), for the preview table. */
   preview: { header: string[]; rows: string[][] };
+  /** Ids of the first training rows (for getRows: thumbnails and value previews). */
+  sampleRowIds: number[];
   /** What the loader decided on the user's behalf, in plain words. */
   notes: string[];
 }

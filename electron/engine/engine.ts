@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   LabFailure,
@@ -212,11 +212,13 @@ export class Engine implements EngineApi {
     });
   }
 
-  async uploadFile(name: string, bytes: Uint8Array): Promise<string> {
-    const safe = basename(name).replace(/[^\w.\- ]+/g, '_').slice(0, 120) || 'upload.csv';
-    const dir = join(tmpdir(), 'latent-lab-uploads', randomBytes(6).toString('hex'));
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, safe);
+  async uploadFile(name: string, bytes: Uint8Array, group?: string): Promise<string> {
+    // every path segment is cleaned, so nothing can climb out of the upload folder
+    const segments = name.split(/[\\/]+/).map((s) => s.replace(/[^\w.\- ]+/g, '_').replace(/^\.+/, '_').slice(0, 120)).filter(Boolean);
+    if (segments.length === 0) segments.push('upload.csv');
+    const dir = join(tmpdir(), 'latent-lab-uploads', group ?? randomBytes(6).toString('hex'));
+    const path = join(dir, ...segments);
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(path, bytes);
     return path;
   }

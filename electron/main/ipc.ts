@@ -17,10 +17,10 @@ export function bindIpc(engine: EngineClient, window: BrowserWindow, exportDir: 
       const exists = await stat(exportDir).then((s) => s.isDirectory(), () => false);
       return { version: appVersion, mode: 'electron', backend: await engine.backend(), nativeDialogs: true, defaultExportDir: exists ? exportDir : join(exportDir, '..') };
     },
-    async pickOpenPath() {
+    async pickOpenPath(kind = 'file') {
       const r = await dialog.showOpenDialog(window, {
-        title: 'Open a dataset',
-        properties: ['openFile'],
+        title: kind === 'folder' ? 'Open a folder of images (one sub-folder per class)' : 'Open a dataset',
+        properties: [kind === 'folder' ? 'openDirectory' : 'openFile'],
         filters: [{ name: 'Data files', extensions: ['csv', 'tsv', 'txt', 'parquet', 'json', 'jsonl', 'npy', 'gz', 'idx'] }, { name: 'All files', extensions: ['*'] }],
       });
       return r.canceled ? null : r.filePaths[0] ?? null;

@@ -28,13 +28,17 @@ test('a small CSV: open with the file picker, pick the label, train, compare, ex
   const summary = page.getByTestId('dataset-summary');
   await expect(summary).toBeVisible();
   await expect(page.getByTestId('shape')).toHaveText('240 × 4');
-  await expect(page.getByTestId('label-select')).toHaveValue('group');
+  await expect(page.getByTestId('role-group')).toHaveValue('label');
+  await expect(page.getByTestId('role-id')).toHaveValue('ignore');
   await expect(page.getByTestId('label-counts')).toContainText('alpha');
   await expect(page.getByTestId('preview').locator('tbody tr')).toHaveCount(10);
-  // choosing no label, then the label again, re-reads the file with that choice
-  await page.getByTestId('label-select').selectOption('');
+  // no label, then the label again: the file is re-read with that choice
+  await page.getByTestId('role-group').selectOption('ignore');
+  await page.getByTestId('apply-options').click();
   await expect(page.getByTestId('label-counts')).toHaveCount(0);
-  await page.getByTestId('label-select').selectOption('group');
+  await expect(page.getByTestId('label-name')).toHaveText('none');
+  await page.getByTestId('role-group').selectOption('label');
+  await page.getByTestId('apply-options').click();
   await expect(page.getByTestId('label-counts')).toContainText('gamma');
   await snap(page, 'csv-data');
 
@@ -100,7 +104,7 @@ test('drag and drop a file onto the Data panel', async ({ lab: page }) => {
 
 test('a bad path gives a clear message and the app stays usable', async ({ lab: page }) => {
   await page.getByTestId('path-input').fill('/no/such/folder/measurements.csv');
-  await page.getByRole('button', { name: 'Open', exact: true }).last().click();
+  await page.getByTestId('open-path').click();
   await expect(page.getByTestId('notice-error')).toContainText('measurements.csv: not found');
   await snap(page, 'bad-path');
   await page.getByTestId('file-input').setInputFiles(blobs);

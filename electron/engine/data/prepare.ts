@@ -337,6 +337,7 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
       ...table.loaderOptions,
     },
     preview: table.preview,
+    sampleRowIds: Array.from(train.rowIds.subarray(0, 24)),
     notes,
   };
   return { summary, train, test, raw: table, featureMap };
