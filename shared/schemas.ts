@@ -2,19 +2,37 @@
 // trusted: main and the server check each call's arguments against these before the engine sees them.
 import { z } from 'zod';
 import { LabFailure, type CallableMethod } from './api';
+import { MODEL_NAMES } from './models';
 
 const id = z.string().min(1).max(200);
 const path = z.string().min(1).max(4096);
 
+const positive = (max: number) => z.number().gt(0).max(max);
+
+/** Every field optional: the engine fills the rest from DEFAULT_TRAIN_CONFIG. */
 export const trainConfigSchema = z.strictObject({
+  model: z.enum(MODEL_NAMES),
   latent: z.number().int().min(1).max(512),
-  hidden: z.number().int().min(1).max(8192),
+  hidden: z.array(z.number().int().min(1).max(8192)).max(8),
+  architecture: z.enum(['auto', 'mlp', 'conv']),
+  likelihood: z.enum(['auto', 'bernoulli', 'gaussian', 'gaussian-learned']),
+  beta: z.number().min(0).max(1000),
+  alpha: z.number().min(-1000).max(1),
+  lambda: z.number().min(0).max(1e6),
+  iwaeK: z.number().int().min(1).max(256),
   epochs: z.number().int().min(1).max(10000),
   batchSize: z.number().int().min(1).max(65536),
-  learningRate: z.number().gt(0).max(10),
+  learningRate: positive(10),
+  schedule: z.enum(['constant', 'step', 'cosine']),
+  stepEpochs: z.number().int().min(1).max(10000),
+  stepFactor: positive(1),
+  clipNorm: z.number().min(0).max(1e6),
+  klWarmupEpochs: z.number().int().min(0).max(10000),
+  validationFraction: z.number().min(0).max(0.9),
+  patience: z.number().int().min(0).max(10000),
   seed: z.number().int().min(0).max(2 ** 31 - 1),
   limit: z.number().int().min(0),
-});
+}).partial();
 
 const datasetSource = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('builtin'), name: z.string().min(1).max(100) }),
@@ -34,7 +52,15 @@ export const argSchemas = {
     z.strictObject({ source: datasetSource, labelColumn: z.string().max(1000).nullable().optional() }),
   ]),
   getDataset: z.tuple([id]),
-  train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema })]),
+  train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema, initFrom: id.optional() })]),
+  pause: z.tuple([id]),
+  resume: z.tuple([id]),
+  listRuns: none,
+  getRun: z.tuple([id]),
+  saveModel: z.tuple([z.strictObject({ runId: id, path })]),
+  loadModel: z.tuple([z.strictObject({ path })]),
+  embed: z.tuple([z.strictObject({ runId: id, datasetId: id, rows: z.enum(['test', 'all']).optional() })]),
+  evaluate: z.tuple([z.strictObject({ runId: id, datasetId: id })]),
   computePca: z.tuple([z.strictObject({ datasetId: id, components: z.number().int().min(1).max(1000) })]),
   getEmbedding: z.tuple([id]),
   exportEmbedding: z.tuple([z.strictObject({ embeddingId: id, path })]),

@@ -14,6 +14,8 @@ export interface Dataset {
   summary: DatasetSummary;
   train: Split;
   test: Split;
+  /** Per-feature mean and std the rows were standardized with (summary.scaling 'standardize'). */
+  standardization?: { mean: number[]; std: number[] };
 }
 
 export const asData = (a: Float32Array) => a as DataMatrix;

@@ -77,8 +77,8 @@ function gather(features: NumberColumn[], rows: Int32Array, labels: Int32Array |
   return { x: asData(x), n: rows.length, labels: labels ? Int32Array.from(rows, (r) => labels[r]) : null, rowIds: rows };
 }
 
-/** Column means/stds on the training split; standardizes both splits in place. */
-function standardize(train: Split, test: Split, d: number): void {
+/** Column means/stds on the training split; standardizes both splits in place and returns them. */
+function standardize(train: Split, test: Split, d: number): { mean: number[]; std: number[] } {
   const mean = new Float64Array(d);
   const sq = new Float64Array(d);
   for (let i = 0; i < train.n; i++) for (let j = 0; j < d; j++) mean[j] += train.x[i * d + j];
@@ -86,6 +86,7 @@ function standardize(train: Split, test: Split, d: number): void {
   for (let i = 0; i < train.n; i++) for (let j = 0; j < d; j++) sq[j] += (train.x[i * d + j] - mean[j]) ** 2;
   const std = Array.from(sq, (s) => Math.sqrt(s / Math.max(1, train.n - 1)) || 1);
   for (const s of [train, test]) for (let i = 0; i < s.n; i++) for (let j = 0; j < d; j++) s.x[i * d + j] = (s.x[i * d + j] - mean[j]) / std[j];
+  return { mean: Array.from(mean), std };
 }
 
 export function prepareTable(id: DatasetId, table: RawTable, opts: PrepareOptions = {}): Dataset {
@@ -139,8 +140,8 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: PrepareOption
   const d = features.length;
   let inUnit = true;
   for (const c of features) for (const v of c.values) if (v < 0 || v > 1) { inUnit = false; break; }
+  const standardization = inUnit ? undefined : standardize(train, test, d);
   if (!inUnit) {
-    standardize(train, test, d);
     notes.push('Standardized every feature (mean 0, standard deviation 1 on the training rows); Gaussian likelihood.');
   } else {
     notes.push('All values lie in [0, 1]: kept as they are; Bernoulli likelihood.');
@@ -165,5 +166,5 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: PrepareOption
     preview: table.preview,
     notes,
   };
-  return { summary, train, test };
+  return { summary, train, test, ...(standardization ? { standardization } : {}) };
 }
