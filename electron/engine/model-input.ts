@@ -5,7 +5,8 @@ import { basename } from 'node:path';
 import { LabFailure } from '../../shared/api';
 import { asData, type Dataset, type Split } from './data/dataset';
 
-export type Scaling = { kind: 'none' } | { kind: 'standardize'; mean: number[]; std: number[] };
+/** Per feature: model input = (raw − center) / spread; null = raw values as they are. */
+export type Scaling = { center: number[]; spread: number[] } | null;
 
 export interface DataSchema {
   datasetName: string;
@@ -18,7 +19,8 @@ export interface DataSchema {
 }
 
 export function scalingOf(ds: Dataset): Scaling {
-  return ds.standardization ? { kind: 'standardize', ...ds.standardization } : { kind: 'none' };
+  const map = ds.featureMap;
+  return map ? { center: Array.from(map.center), spread: Array.from(map.spread) } : null;
 }
 
 export function schemaOf(ds: Dataset): DataSchema {
@@ -35,9 +37,11 @@ export function schemaOf(ds: Dataset): DataSchema {
 const sameList = <T>(a: readonly T[] | null, b: readonly T[] | null) =>
   a === b || (a !== null && b !== null && a.length === b.length && a.every((v, i) => v === b[i]));
 
+const isIdentity = (s: Scaling) => !s || (s.center.every((c) => c === 0) && s.spread.every((v) => v === 1));
+
 function sameScaling(a: Scaling, b: Scaling): boolean {
-  if (a.kind !== b.kind) return false;
-  return a.kind === 'none' || (sameList(a.mean, (b as typeof a).mean) && sameList(a.std, (b as typeof a).std));
+  if (isIdentity(a) || isIdentity(b)) return isIdentity(a) && isIdentity(b);
+  return sameList(a!.center, b!.center) && sameList(a!.spread, b!.spread);
 }
 
 /** Column index in the dataset of each feature the model reads; throws naming what is missing. */
@@ -70,8 +74,8 @@ export function modelInput(schema: DataSchema, ds: Dataset, split: Split): Split
   const x = new Float32Array(split.n * k);
   for (let j = 0; j < k; j++) {
     const c = cols[j];
-    const [m0, s0] = from.kind === 'standardize' ? [from.mean[c], from.std[c]] : [0, 1];
-    const [m1, s1] = schema.scaling.kind === 'standardize' ? [schema.scaling.mean[j], schema.scaling.std[j]] : [0, 1];
+    const [m0, s0] = from ? [from.center[c], from.spread[c]] : [0, 1];
+    const [m1, s1] = schema.scaling ? [schema.scaling.center[j], schema.scaling.spread[j]] : [0, 1];
     for (let i = 0; i < split.n; i++) x[i * k + j] = (split.x[i * d + c] * s0 + m0 - m1) / s1;
   }
   return { x: asData(x), n: split.n, labels, rowIds: split.rowIds };

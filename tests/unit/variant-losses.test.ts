@@ -74,12 +74,16 @@ function fixedNoise(...draws: number[][]): LossContext['normal'] {
   return (shape) => tf.tensor(draws[i++], shape);
 }
 
-function run(m: Model, ctx: LossContext, y: number[][] | null = null) {
-  return tf.tidy(() => {
+interface Read { train: number; loss: number[]; recon: number[]; kl: number[] | null; mmd: number[] | null; negElbo: number[] | null }
+
+function run(m: Model, ctx: LossContext, y: number[][] | null = null): Read {
+  let out!: Read;
+  tf.tidy(() => {
     const t = variants[m.spec.name].loss(m, { x: tf.tensor2d(X), y: y ? tf.tensor2d(y) : null }, ctx);
     const read = (v: tf.Tensor | null) => (v ? Array.from(v.dataSync()) : null);
-    return { train: t.train.dataSync()[0], loss: read(t.loss)!, recon: read(t.recon)!, kl: read(t.kl), mmd: read(t.mmd), negElbo: read(t.negElbo) };
+    out = { train: t.train.dataSync()[0], loss: read(t.loss)!, recon: read(t.recon)!, kl: read(t.kl), mmd: read(t.mmd), negElbo: read(t.negElbo) };
   });
+  return out;
 }
 
 /** μ, log σ², z, recon and KL of each row, by hand (labels shift μ and the logits). */

@@ -14,8 +14,8 @@ export interface Dataset {
   summary: DatasetSummary;
   train: Split;
   test: Split;
-  /** Per-feature mean and std the rows were standardized with (summary.scaling 'standardize'). */
-  standardization?: { mean: number[]; std: number[] };
+  /** Per feature: x = (raw − center) / spread; absent = raw values as they are. */
+  featureMap?: { center: Float64Array; spread: Float64Array };
 }
 
 export const asData = (a: Float32Array) => a as DataMatrix;

@@ -78,7 +78,7 @@ function gather(features: NumberColumn[], rows: Int32Array, labels: Int32Array |
 }
 
 /** Column means/stds on the training split; standardizes both splits in place and returns them. */
-function standardize(train: Split, test: Split, d: number): { mean: number[]; std: number[] } {
+function standardize(train: Split, test: Split, d: number): { center: Float64Array; spread: Float64Array } {
   const mean = new Float64Array(d);
   const sq = new Float64Array(d);
   for (let i = 0; i < train.n; i++) for (let j = 0; j < d; j++) mean[j] += train.x[i * d + j];
@@ -86,7 +86,7 @@ function standardize(train: Split, test: Split, d: number): { mean: number[]; st
   for (let i = 0; i < train.n; i++) for (let j = 0; j < d; j++) sq[j] += (train.x[i * d + j] - mean[j]) ** 2;
   const std = Array.from(sq, (s) => Math.sqrt(s / Math.max(1, train.n - 1)) || 1);
   for (const s of [train, test]) for (let i = 0; i < s.n; i++) for (let j = 0; j < d; j++) s.x[i * d + j] = (s.x[i * d + j] - mean[j]) / std[j];
-  return { mean: Array.from(mean), std };
+  return { center: mean, spread: Float64Array.from(std) };
 }
 
 export function prepareTable(id: DatasetId, table: RawTable, opts: PrepareOptions = {}): Dataset {
@@ -140,7 +140,7 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: PrepareOption
   const d = features.length;
   let inUnit = true;
   for (const c of features) for (const v of c.values) if (v < 0 || v > 1) { inUnit = false; break; }
-  const standardization = inUnit ? undefined : standardize(train, test, d);
+  const featureMap = inUnit ? undefined : standardize(train, test, d);
   if (!inUnit) {
     notes.push('Standardized every feature (mean 0, standard deviation 1 on the training rows); Gaussian likelihood.');
   } else {
@@ -166,5 +166,5 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: PrepareOption
     preview: table.preview,
     notes,
   };
-  return { summary, train, test, ...(standardization ? { standardization } : {}) };
+  return { summary, train, test, ...(featureMap ? { featureMap } : {}) };
 }

@@ -74,6 +74,19 @@ export interface Model {
 // tfjs variable names are global: a per-model prefix lets many models live side by side.
 let modelCount = 0;
 
+/**
+ * Runs `make` and frees the temporary tensors it created. tf.variable shares its initial value's
+ * data, so the random initial tensors would otherwise stay counted forever; scopes never free
+ * variables.
+ */
+function freeTemporaries<T>(make: () => T): T {
+  let out!: T;
+  tf.tidy(() => {
+    out = make();
+  });
+  return out;
+}
+
 function paramFactory(seed: number) {
   const prefix = `model${++modelCount}`;
   const params = new Map<string, tf.Variable>();
@@ -85,19 +98,19 @@ function paramFactory(seed: number) {
   return {
     params,
     dense(name: string, fanIn: number, fanOut: number): DenseParams {
-      const p = denseParams(fanIn, fanOut, seed * 1009 + 2 * layer++, `${prefix}/${name}`);
+      const p = freeTemporaries(() => denseParams(fanIn, fanOut, seed * 1009 + 2 * layer++, `${prefix}/${name}`));
       register(`${name}/w`, p.w);
       register(`${name}/b`, p.b);
       return p;
     },
     conv(name: string, inC: number, outC: number): ConvParams {
-      const p = convParams(3, inC, outC, seed * 1009 + 2 * layer++, `${prefix}/${name}`);
+      const p = freeTemporaries(() => convParams(3, inC, outC, seed * 1009 + 2 * layer++, `${prefix}/${name}`));
       register(`${name}/w`, p.w);
       register(`${name}/b`, p.b);
       return p;
     },
     zeros(name: string, size: number): tf.Variable {
-      return register(name, tf.variable(tf.zeros([size]), true, `${prefix}/${name}`));
+      return register(name, freeTemporaries(() => tf.variable(tf.zeros([size]), true, `${prefix}/${name}`)));
     },
   };
 }

@@ -69,10 +69,7 @@ const fileSchema = z.object({
     featureNames: z.array(z.string()),
     imageShape: shape3.nullable(),
     labelNames: z.array(z.string()).nullable(),
-    scaling: z.union([
-      z.object({ kind: z.literal('none') }),
-      z.object({ kind: z.literal('standardize'), mean: z.array(z.number()), std: z.array(z.number().positive()) }),
-    ]),
+    scaling: z.object({ center: z.array(z.number()), spread: z.array(z.number().positive()) }).nullable(),
   }),
   training: z.object({
     status: z.string(),
