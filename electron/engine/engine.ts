@@ -186,7 +186,7 @@ export class Engine implements EngineApi {
       ctx.progress(0.96, 'Scoring the test split');
       const rows = splitRows(testInput, spec.inputDim, spec.classes);
       s.test = await evaluateModel(model, rows, config.seed + 7919);
-      s.embeddingId = await this.addEmbedding(run, model, ds, testInput, (performance.now() - s.startedAt) / 1000);
+      s.embeddingId = await this.addEmbedding(run, model, ds, testInput, ds.test.labels, (performance.now() - s.startedAt) / 1000);
       const last = outcome.epochs[outcome.epochs.length - 1];
       s.samplesPerSec = last.samplesPerSec;
       s.status = outcome.stop;
@@ -223,7 +223,8 @@ export class Engine implements EngineApi {
     await this.runs.checkpoint(run, epoch).catch((err: Error) => ctx.log(`Could not write the checkpoint of epoch ${epoch}: ${err.message}`));
   }
 
-  private async addEmbedding(run: Run, model: Model, ds: Dataset, input: Split, seconds: number): Promise<EmbeddingId> {
+  /** Codes of `input` (the model's view of some of ds's rows); `labels`: the dataset's, for colour. */
+  private async addEmbedding(run: Run, model: Model, ds: Dataset, input: Split, labels: Int32Array | null, seconds: number): Promise<EmbeddingId> {
     const spec = model.spec;
     const coords = await embedCodes(model, splitRows(input, spec.inputDim, spec.classes));
     const id = newId<EmbeddingId>('emb');
@@ -238,7 +239,7 @@ export class Engine implements EngineApi {
       explainedVariance: null,
       seconds,
       coords,
-      labels: ds.test === input || input.rowIds === ds.test.rowIds ? ds.test.labels : input.labels,
+      labels,
       labelNames: ds.summary.labelNames,
       rowIds: input.rowIds,
     });
@@ -330,10 +331,9 @@ export class Engine implements EngineApi {
       const t0 = performance.now();
       ctx.progress(0.1, `Encoding ${inputs.reduce((s, i) => s + i.n, 0).toLocaleString('en-US')} rows`);
       const input = inputs.length === 1 ? inputs[0] : concatSplits(inputs, model.spec.inputDim);
-      const id = await this.addEmbedding(run, model, ds, input, 0);
+      const id = await this.addEmbedding(run, model, ds, input, concatLabels(splits), 0);
       const e = this.embeddings.get(id)!;
       e.seconds = (performance.now() - t0) / 1000;
-      if (input !== ds.test) e.labels = concatLabels(splits);
       const { coords: _c, labels: _l, labelNames: _n, rowIds: _r, ...summary } = e;
       return summary satisfies EmbeddingSummary;
     });
@@ -442,6 +442,7 @@ function concatSplits(parts: Split[], d: number): Split {
 
 /** The dataset's own labels (for colouring) over several splits. */
 function concatLabels(splits: Split[]): Int32Array | null {
+  if (splits.length === 1) return splits[0].labels;
   if (!splits.every((s) => s.labels)) return null;
   const out = new Int32Array(splits.reduce((s, p) => s + p.n, 0));
   let at = 0;
