@@ -34,8 +34,6 @@ export interface TrainOutcome {
   stop: StopReason;
   /** The epoch whose weights the model holds after early stopping restored them; else null. */
   bestEpoch: number | null;
-  trainRows: number;
-  validationRows: number;
 }
 
 export const REPORT_MS = 150;
@@ -197,7 +195,7 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
       bestEpoch = best.epoch;
       if (best.epoch !== epochs[epochs.length - 1]?.epoch) vars.forEach((v, i) => v.assign(best!.weights[i]));
     }
-    return { epochs, stop, bestEpoch, trainRows: n, validationRows: valIdx.length };
+    return { epochs, stop, bestEpoch };
   } finally {
     tf.dispose(best?.weights ?? []);
     tf.dispose([xAll, ...(yAll ? [yAll] : [])]);
