@@ -3,6 +3,7 @@
 import type {
   AppInfo,
   BackendInfo,
+  BatchMetrics,
   CatalogEntry,
   DatasetId,
   DatasetRows,
@@ -10,12 +11,19 @@ import type {
   EmbeddingData,
   EmbeddingId,
   EmbeddingSummary,
+  EmbedRequest,
   EpochMetrics,
+  EvaluateRequest,
+  EvaluationResult,
   ExportResult,
   JobId,
   LabError,
+  LoadModelRequest,
   OpenOptions,
+  RunId,
   RunSummary,
+  SavedModelInfo,
+  SaveModelRequest,
   SplitName,
   TrainConfig,
 } from './types';
@@ -38,7 +46,13 @@ export interface RowsRequest {
 
 export interface TrainRequest {
   datasetId: DatasetId;
-  config: TrainConfig;
+  /** Fields left out take DEFAULT_TRAIN_CONFIG's value (see shared/train-config.ts withDefaults). */
+  config: Partial<TrainConfig>;
+  /**
+   * Start from this run's weights (a loaded model or checkpoint) instead of a fresh init. Its
+   * model, latent size, layers, architecture and likelihood win over those in `config`.
+   */
+  initFrom?: RunId;
 }
 
 export interface PcaRequest {
@@ -57,13 +71,22 @@ export interface JobResults {
   train: RunSummary;
   pca: EmbeddingSummary;
   export: ExportResult;
+  embed: EmbeddingSummary;
+  evaluate: EvaluationResult;
 }
 export type JobKind = keyof JobResults;
 
 export type JobEvent =
   | { type: 'started'; jobId: JobId; kind: JobKind; title: string }
   | { type: 'progress'; jobId: JobId; fraction: number; message: string; samplesPerSec?: number }
+  /** A training job's run was created: its id, resolved config and choices (status 'running'). */
+  | { type: 'run'; jobId: JobId; run: RunSummary }
+  /** End of a training epoch (train and validation terms). */
   | { type: 'metrics'; jobId: JobId; metrics: EpochMetrics }
+  /** Smoothed live numbers while an epoch runs, at most ~7 a second. */
+  | { type: 'batch'; jobId: JobId; metrics: BatchMetrics }
+  | { type: 'paused'; jobId: JobId }
+  | { type: 'resumed'; jobId: JobId }
   | { type: 'log'; jobId: JobId; message: string }
   | { [K in JobKind]: { type: 'done'; jobId: JobId; kind: K; result: JobResults[K] } }[JobKind]
   | { type: 'error'; jobId: JobId; error: LabError }
@@ -82,7 +105,22 @@ export interface EngineApi {
   getRows(req: RowsRequest): Promise<DatasetRows>;
   /** Forgets an open dataset (frees its memory); e.g. after reopening it with other options. */
   closeDataset(id: DatasetId): Promise<void>;
+  /** Starts training; rejects at once (before any job) when the config does not fit the data. */
   train(req: TrainRequest): Promise<JobId>;
+  /** Holds a training job after its current batch; resume() continues it, cancel() ends it. */
+  pause(jobId: JobId): Promise<void>;
+  resume(jobId: JobId): Promise<void>;
+  /** Every run of this session (running, finished, failed, loaded), oldest first. */
+  listRuns(): Promise<RunSummary[]>;
+  getRun(id: RunId): Promise<RunSummary>;
+  /** Writes a run's model (model.json + weights.bin) into a folder. */
+  saveModel(req: SaveModelRequest): Promise<SavedModelInfo>;
+  /** Reads a saved model (or a run's checkpoint folder) and adds it to the run list as 'loaded'. */
+  loadModel(req: LoadModelRequest): Promise<RunSummary>;
+  /** Latent codes of a dataset's rows under a run's model, with the model's own preprocessing. */
+  embed(req: EmbedRequest): Promise<JobId>;
+  /** A run's objective terms on a dataset's test split, with the model's own preprocessing. */
+  evaluate(req: EvaluateRequest): Promise<JobId>;
   computePca(req: PcaRequest): Promise<JobId>;
   getEmbedding(id: EmbeddingId): Promise<EmbeddingData>;
   exportEmbedding(req: ExportRequest): Promise<JobId>;
@@ -120,6 +158,14 @@ export const engineMethods = [
   'getRows',
   'closeDataset',
   'train',
+  'pause',
+  'resume',
+  'listRuns',
+  'getRun',
+  'saveModel',
+  'loadModel',
+  'embed',
+  'evaluate',
   'computePca',
   'getEmbedding',
   'exportEmbedding',

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { LabFailure, type CallableMethod } from './api';
 import { TRAIN_LIMITS, type LimitedKey } from './limits';
+import { MODEL_NAMES } from './models';
 
 const id = z.string().min(1).max(200);
 const path = z.string().min(1).max(4096);
@@ -12,16 +13,32 @@ const limited = (key: LimitedKey) => {
   const n = z.number().min(l.min).max(l.max);
   return l.integer ? n.int() : n;
 };
+const positive = (max: number) => z.number().gt(0).max(max);
 
+/** Every field optional: the engine fills the rest from DEFAULT_TRAIN_CONFIG. */
 export const trainConfigSchema = z.strictObject({
+  model: z.enum(MODEL_NAMES),
   latent: limited('latent'),
-  hidden: limited('hidden'),
+  hidden: z.array(limited('hidden')).max(8),
+  architecture: z.enum(['auto', 'mlp', 'conv']),
+  likelihood: z.enum(['auto', 'bernoulli', 'gaussian', 'gaussian-learned']),
+  beta: z.number().min(0).max(1000),
+  alpha: z.number().min(-1000).max(1),
+  lambda: z.number().min(0).max(1e6),
+  iwaeK: z.number().int().min(1).max(256),
   epochs: limited('epochs'),
   batchSize: limited('batchSize'),
   learningRate: limited('learningRate'),
+  schedule: z.enum(['constant', 'step', 'cosine']),
+  stepEpochs: z.number().int().min(1).max(10000),
+  stepFactor: positive(1),
+  clipNorm: z.number().min(0).max(1e6),
+  klWarmupEpochs: z.number().int().min(0).max(10000),
+  validationFraction: z.number().min(0).max(0.9),
+  patience: z.number().int().min(0).max(10000),
   seed: limited('seed'),
   limit: limited('limit'),
-});
+}).partial();
 
 const datasetSource = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('builtin'), name: z.string().min(1).max(100) }),
@@ -69,7 +86,15 @@ export const argSchemas = {
     }),
   ]),
   closeDataset: z.tuple([id]),
-  train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema })]),
+  train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema, initFrom: id.optional() })]),
+  pause: z.tuple([id]),
+  resume: z.tuple([id]),
+  listRuns: none,
+  getRun: z.tuple([id]),
+  saveModel: z.tuple([z.strictObject({ runId: id, path })]),
+  loadModel: z.tuple([z.strictObject({ path })]),
+  embed: z.tuple([z.strictObject({ runId: id, datasetId: id, rows: z.enum(['test', 'all']).optional() })]),
+  evaluate: z.tuple([z.strictObject({ runId: id, datasetId: id })]),
   computePca: z.tuple([z.strictObject({ datasetId: id, components: z.number().int().min(1).max(1000) })]),
   getEmbedding: z.tuple([id]),
   exportEmbedding: z.tuple([z.strictObject({ embeddingId: id, path })]),

@@ -1,5 +1,8 @@
 // Plain data types shared by the engine, the shells (Electron main, loopback server, CLI) and the
 // renderer. Everything here must survive structured clone and our WebSocket wire format.
+import type { ModelName } from './models';
+
+export type { ModelName } from './models';
 
 /** Nominal typing: a string or array that cannot be mixed up with another of the same shape. */
 export type Brand<T, B extends string> = T & { readonly __brand: B };
@@ -53,7 +56,8 @@ export interface CatalogEntry {
   sourceNote: string;
 }
 
-export type Likelihood = 'bernoulli' | 'gaussian';
+/** p(x|z): Bernoulli for [0, 1] data; Gaussian with unit or learned per-feature variance. */
+export type Likelihood = 'bernoulli' | 'gaussian' | 'gaussian-learned';
 export type Scaling = 'none' | 'minmax' | 'standardize';
 /** What to do with rows that miss a feature value: drop them, or fill in a value. */
 export type MissingPolicy = 'drop' | 'mean' | 'median' | 'mode';
@@ -199,48 +203,202 @@ export interface DatasetRows {
   thumbnails: { width: number; height: number; channels: number; data: Uint8Array } | null;
 }
 
+export type Architecture = 'mlp' | 'conv';
+export type LrSchedule = 'constant' | 'step' | 'cosine';
+
 export interface TrainConfig {
+  model: ModelName;
   latent: number;
-  hidden: number;
+  /** Hidden layer widths of the encoder MLP (the decoder mirrors them), e.g. [400] or [512, 256]. */
+  hidden: number[];
+  /** 'auto' = conv when the dataset has an image shape, else mlp. */
+  architecture: Architecture | 'auto';
+  /** 'auto' = the dataset's proposal (DatasetSummary.likelihood). */
+  likelihood: Likelihood | 'auto';
+  /** β-VAE: weight of the KL term. */
+  beta: number;
+  /** InfoVAE: objective recon + (1−α)·KL + (α+λ−1)·MMD. */
+  alpha: number;
+  /** MMD weight: WAE-MMD uses λ·MMD; InfoVAE (α+λ−1)·MMD. */
+  lambda: number;
+  /** IWAE: importance samples per row. */
+  iwaeK: number;
   epochs: number;
   batchSize: number;
   learningRate: number;
+  schedule: LrSchedule;
+  /** 'step' schedule: multiply the rate by stepFactor every stepEpochs epochs. */
+  stepEpochs: number;
+  stepFactor: number;
+  /** Clip gradients to this global norm; 0 = off. */
+  clipNorm: number;
+  /** Ramp the KL weight linearly from 0 to 1 over this many epochs; 0 = off. */
+  klWarmupEpochs: number;
+  /** Fraction of the training rows held out (seeded) for validation curves and early stopping. */
+  validationFraction: number;
+  /** Stop after this many epochs without a better validation loss (best weights kept); 0 = off. */
+  patience: number;
   seed: number;
   /** Use only the first N training rows (0 = all). */
   limit: number;
 }
 
-export interface EpochMetrics {
-  epoch: number;
-  /** Mean per-sample −ELBO on the training rows of this epoch. */
+/** What a TrainRequest gets for every field it leaves out. */
+export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
+  model: 'vae',
+  latent: 2,
+  hidden: [400],
+  architecture: 'auto',
+  likelihood: 'auto',
+  beta: 4,
+  alpha: 0,
+  lambda: 10,
+  iwaeK: 5,
+  epochs: 10,
+  batchSize: 128,
+  learningRate: 0.001,
+  schedule: 'constant',
+  stepEpochs: 10,
+  stepFactor: 0.5,
+  clipNorm: 0,
+  klWarmupEpochs: 0,
+  validationFraction: 0.1,
+  patience: 0,
+  seed: 1,
+  limit: 0,
+} satisfies TrainConfig);
+
+/** Mean per-row loss terms; null where the model has no such term. */
+export interface LossValues {
+  /** The model's own objective (what it minimises, at full KL weight). */
   loss: number;
   recon: number;
-  kl: number;
+  kl: number | null;
+  /** Batch-level MMD estimate, averaged over batches. */
+  mmd: number | null;
+  /** −ELBO for the probabilistic models (IWAE: its K-sample bound); null otherwise. */
+  negElbo: number | null;
+}
+
+export interface EpochMetrics extends LossValues {
+  epoch: number;
+  /** Same terms on the held-out validation rows; null when validationFraction is 0. */
+  val: LossValues | null;
+  learningRate: number;
+  /** KL weight at the end of the epoch (below 1 during KL warm-up). */
+  klWeight: number;
   samplesPerSec: number;
   seconds: number;
 }
 
-export interface RunSummary {
-  id: RunId;
-  datasetId: DatasetId;
-  config: TrainConfig;
-  backend: BackendName;
-  likelihood: Likelihood;
-  epochs: EpochMetrics[];
-  testNegElbo: number;
-  testRecon: number;
-  testKl: number;
+/** Live training numbers, smoothed over recent batches; sent at most ~7 times a second. */
+export interface BatchMetrics {
+  epoch: number;
+  /** Batches done in this epoch, of batchesPerEpoch. */
+  batch: number;
+  batchesPerEpoch: number;
+  /** Fraction of the whole run done (all epochs). */
+  fraction: number;
+  loss: number;
+  recon: number;
+  kl: number | null;
+  mmd: number | null;
+  learningRate: number;
+  klWeight: number;
   samplesPerSec: number;
-  cancelled: boolean;
-  embeddingId: EmbeddingId;
+  /** Seconds left at the current speed (early stopping may end sooner). */
+  etaSeconds: number;
 }
 
-export type EmbeddingMethod = 'vae' | 'pca';
+export type RunStatus =
+  | 'running'
+  | 'finished'
+  | 'stopped-early'
+  | 'cancelled'
+  | 'diverged'
+  | 'failed'
+  | 'loaded';
+
+export interface RunSummary {
+  id: RunId;
+  /** The dataset it was trained on (null for a model loaded from disk). */
+  datasetId: DatasetId | null;
+  datasetName: string;
+  title: string;
+  /** The full config, every default filled in. */
+  config: TrainConfig;
+  /** What 'auto' resolved to. */
+  architecture: Architecture;
+  likelihood: Likelihood;
+  backend: BackendName | null;
+  status: RunStatus;
+  /** Why it stopped, in plain words (divergence advice, early stopping epoch…). */
+  message: string | null;
+  epochs: EpochMetrics[];
+  /** Epoch whose weights the model holds when early stopping restored the best ones. */
+  bestEpoch: number | null;
+  /** Mean per-row terms on the test split (testLoss = test.loss); null until scored. */
+  test: LossValues | null;
+  samplesPerSec: number;
+  /** Latent codes of the test split, for the Compare panel; null until trained. */
+  embeddingId: EmbeddingId | null;
+  /** Rows trained on and held out for validation (0 until training starts; as saved for loaded models). */
+  trainRows: number;
+  validationRows: number;
+  /** Folder of the end-of-epoch checkpoint (a saved model loadModel accepts); null before epoch 1. */
+  checkpointDir: string | null;
+  /** Data schema: what the model reads and, for a cvae, which classes it can generate. */
+  features: number;
+  imageShape: [number, number, number] | null;
+  labelNames: string[] | null;
+  startedAt: number;
+}
+
+export interface SaveModelRequest {
+  runId: RunId;
+  /** Folder to write model.json + weights.bin into (created; an earlier saved model there is replaced). */
+  path: string;
+}
+
+export interface SavedModelInfo {
+  path: string;
+  files: string[];
+  bytes: number;
+}
+
+export interface LoadModelRequest {
+  /** A saved model's folder, or its model.json. */
+  path: string;
+}
+
+export interface EvaluateRequest {
+  runId: RunId;
+  datasetId: DatasetId;
+}
+
+/** A run's model scored on a dataset's test split (with the model's own preprocessing). */
+export interface EvaluationResult {
+  runId: RunId;
+  datasetId: DatasetId;
+  rows: number;
+  values: LossValues;
+}
+
+export interface EmbedRequest {
+  runId: RunId;
+  datasetId: DatasetId;
+  /** Which rows to embed: the test split (default, comparable with PCA) or every row. */
+  rows?: 'test' | 'all';
+}
+
+export type EmbeddingMethod = ModelName | 'pca';
 
 export interface EmbeddingSummary {
   id: EmbeddingId;
   datasetId: DatasetId;
   method: EmbeddingMethod;
+  /** The run whose model made it (null for PCA). */
+  runId: RunId | null;
   title: string;
   rows: number;
   dims: number;

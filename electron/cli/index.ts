@@ -1,13 +1,15 @@
 // `lab` command line: the same engine as the app, in-process, no UI.
 //   lab datasets [--json]
 //   lab inspect <file-or-builtin> [data options] [--json]
-//   lab train --data <file-or-builtin> [data options] [--latent 2] [--epochs 1] [--limit N] [--seed S]
-//             [--batch 128] [--lr 0.001] [--hidden 400] --out <dir> [--json]
+//   lab train --data <file-or-builtin> --out <dir> [data options] [--model vae] [--latent 2] …
+//             [--save <dir>] [--load <dir>] [--json]   (see USAGE)
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
-import type { DatasetId, JobId, TrainConfig } from '../../shared/types';
+import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
+import { withDefaults } from '../../shared/train-config';
+import type { DatasetId, JobId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
 import { findBuiltin } from '../engine/data/catalog';
 import { Engine } from '../engine/engine';
@@ -18,14 +20,22 @@ const USAGE = `Latent Lab ${appVersion} — command line
 
   lab datasets [--json]                         list the built-in datasets
   lab inspect <file-or-builtin> [--json]        rows, features, labels and columns of a dataset
-  lab train --data <file-or-builtin> --out <dir> [--json]
-            [--latent 2] [--hidden 400] [--epochs 1] [--batch 128] [--lr 0.001]
-            [--seed 1] [--limit N] [data options]
-                                                train a VAE and PCA; writes embedding.csv, pca.csv,
+  lab train --data <file-or-builtin> --out <dir> [--json] [options]
+                                                train a model and PCA; writes embedding.csv, pca.csv,
                                                 metrics.json into <dir>
+Model:     --model ${MODEL_NAMES.join('|')} (vae)
+           --latent 2  --hidden 400 (or 512,256)  --arch mlp|conv|auto (mlp; auto = conv for images)
+           --likelihood auto|bernoulli|gaussian|gaussian-learned (auto: from the data)
+           --beta 4 (beta-vae)  --alpha 0 --lambda 10 (info-vae; wae-mmd uses --lambda)  --k 5 (iwae)
+Training:  --epochs 1  --batch 128  --lr 0.001  --seed 1  --limit N (first N training rows)
+           --schedule constant|step|cosine  --step-epochs 10 --step-factor 0.5
+           --clip NORM (0 = off)  --warmup EPOCHS (KL warm-up, 0 = off)
+           --val FRACTION (0; 0.1 when --patience is given)  --patience EPOCHS (0 = off)
+Models:    --save DIR  writes the trained model (model.json + weights.bin)
+           --load DIR  uses a saved model: embeds and scores --data with it, or trains it further
+                       when --epochs is given
 
 ${DATA_USAGE}
-
 Exit code 1 and one line on stderr on any failure.`;
 
 const interactive = process.stderr.isTTY === true;
@@ -74,11 +84,63 @@ function intOption(name: string, v: string | undefined, fallback: number, min: n
   return n;
 }
 
-function numberOption(name: string, v: string | undefined, fallback: number): number {
+function numberOption(name: string, v: string | undefined, fallback: number, min = 0, strict = true): number {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new LabFailure('bad-option', `--${name} must be a positive number (got "${v}").`);
+  if (!Number.isFinite(n) || (strict ? n <= min : n < min)) {
+    throw new LabFailure('bad-option', `--${name} must be a number ${strict ? '>' : '≥'} ${min} (got "${v}").`);
+  }
   return n;
+}
+
+function choiceOption<T extends string>(name: string, v: string | undefined, choices: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(v)) throw new LabFailure('bad-option', `--${name} must be one of ${choices.join(', ')} (got "${v}").`);
+  return v as T;
+}
+
+/** --hidden 400 or 512,256 (0 or "none" for no hidden layer). */
+function hiddenOption(v: string | undefined, fallback: number[]): number[] {
+  if (v === undefined) return fallback;
+  if (v === '0' || v === 'none') return [];
+  const widths = v.split(',').map((w) => Number(w.trim()));
+  if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1 || w > 8192)) {
+    throw new LabFailure('bad-option', `--hidden must be layer widths like 400 or 512,256 (got "${v}").`);
+  }
+  return widths;
+}
+
+/**
+ * The CLI keeps its historical defaults (1 epoch, MLP, every training row used for training) and
+ * otherwise follows DEFAULT_TRAIN_CONFIG.
+ */
+function trainConfigFrom(v: Record<string, unknown>): TrainConfig {
+  const s = (name: string) => v[name] as string | undefined;
+  const d = withDefaults({ epochs: 1, architecture: 'mlp', validationFraction: 0 });
+  const patience = intOption('patience', s('patience'), d.patience, 0);
+  return {
+    model: choiceOption('model', s('model'), MODEL_NAMES, d.model),
+    latent: intOption('latent', s('latent'), d.latent, 1),
+    hidden: hiddenOption(s('hidden'), d.hidden),
+    architecture: choiceOption('arch', s('arch'), ['mlp', 'conv', 'auto'] as const, d.architecture),
+    likelihood: choiceOption('likelihood', s('likelihood'), ['auto', 'bernoulli', 'gaussian', 'gaussian-learned'] as const, d.likelihood),
+    beta: numberOption('beta', s('beta'), d.beta, 0, false),
+    alpha: numberOption('alpha', s('alpha'), d.alpha, -1000, false),
+    lambda: numberOption('lambda', s('lambda'), d.lambda, 0, false),
+    iwaeK: intOption('k', s('k'), d.iwaeK, 1),
+    epochs: intOption('epochs', s('epochs'), d.epochs, 1),
+    batchSize: intOption('batch', s('batch'), d.batchSize, 1),
+    learningRate: numberOption('lr', s('lr'), d.learningRate),
+    schedule: choiceOption('schedule', s('schedule'), ['constant', 'step', 'cosine'] as const, d.schedule),
+    stepEpochs: intOption('step-epochs', s('step-epochs'), d.stepEpochs, 1),
+    stepFactor: numberOption('step-factor', s('step-factor'), d.stepFactor),
+    clipNorm: numberOption('clip', s('clip'), d.clipNorm, 0, false),
+    klWarmupEpochs: intOption('warmup', s('warmup'), d.klWarmupEpochs, 0),
+    validationFraction: numberOption('val', s('val'), patience > 0 ? 0.1 : d.validationFraction, 0, false),
+    patience,
+    seed: intOption('seed', s('seed'), d.seed, 0),
+    limit: intOption('limit', s('limit'), d.limit, 0),
+  };
 }
 
 async function open(engine: Engine, data: string, options: Omit<OpenDatasetRequest, 'source'>) {
@@ -102,6 +164,22 @@ async function main(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       limit: { type: 'string' },
       ...DATA_OPTIONS,
+      model: { type: 'string' },
+      arch: { type: 'string' },
+      likelihood: { type: 'string' },
+      beta: { type: 'string' },
+      alpha: { type: 'string' },
+      lambda: { type: 'string' },
+      k: { type: 'string' },
+      schedule: { type: 'string' },
+      'step-epochs': { type: 'string' },
+      'step-factor': { type: 'string' },
+      clip: { type: 'string' },
+      warmup: { type: 'string' },
+      val: { type: 'string' },
+      patience: { type: 'string' },
+      save: { type: 'string' },
+      load: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -157,48 +235,71 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'train') {
     if (!values.data) throw new LabFailure('bad-option', 'lab train needs --data <file-or-builtin>.');
     if (!values.out) throw new LabFailure('bad-option', 'lab train needs --out <dir> for the results.');
-    const config: TrainConfig = {
-      latent: intOption('latent', values.latent, 2, 1),
-      hidden: intOption('hidden', values.hidden, 400, 1),
-      epochs: intOption('epochs', values.epochs, 1, 1),
-      batchSize: intOption('batch', values.batch, 128, 1),
-      learningRate: numberOption('lr', values.lr, 0.001),
-      seed: intOption('seed', values.seed, 1, 0),
-      limit: intOption('limit', values.limit, 0, 0),
-    };
+    const config = trainConfigFrom(values);
     const outDir = resolve(values.out);
     await mkdir(outDir, { recursive: true }).catch((err: Error) => {
       throw new LabFailure('not-writable', `Cannot create the output folder ${outDir}: ${err.message}`);
     });
     const backend = await engine.backend();
+    const loaded = values.load ? await engine.loadModel({ path: resolve(values.load) }) : null;
     const ds = await open(engine, values.data, openOptionsFromFlags(values));
-    const run = await runJob(engine, 'train', engine.train({ datasetId: ds.id as DatasetId, config }));
-    const pca = await runJob(engine, 'pca', engine.computePca({ datasetId: ds.id, components: config.latent }));
-    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId: run.embeddingId, path: join(outDir, 'embedding.csv') }));
+    const trainFurther = !loaded || values.epochs !== undefined;
+    const run: RunSummary = trainFurther
+      ? await runJob(engine, 'train', engine.train({ datasetId: ds.id as DatasetId, config, ...(loaded ? { initFrom: loaded.id } : {}) }))
+      : loaded!;
+    const test: LossValues = trainFurther
+      ? run.test!
+      : (await runJob(engine, 'evaluate', engine.evaluate({ runId: run.id, datasetId: ds.id }))).values;
+    const embeddingId = trainFurther
+      ? run.embeddingId!
+      : (await runJob(engine, 'embed', engine.embed({ runId: run.id, datasetId: ds.id }))).id;
+    const latent = run.config.latent;
+    const pca = await runJob(engine, 'pca', engine.computePca({ datasetId: ds.id, components: latent }));
+    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId, path: join(outDir, 'embedding.csv') }));
     await runJob(engine, 'export', engine.exportEmbedding({ embeddingId: pca.id, path: join(outDir, 'pca.csv') }));
+    const saved = values.save ? await engine.saveModel({ runId: run.id, path: resolve(values.save) }) : null;
+    const info = MODEL_INFO[run.config.model];
     const metrics = {
       dataset: ds.name,
       backend: backend.name,
       backendDetail: backend.detail,
-      config,
-      trainRows: config.limit ? Math.min(config.limit, ds.trainRows) : ds.trainRows,
-      testRows: ds.testRows,
+      model: run.config.model,
+      architecture: run.architecture,
       likelihood: run.likelihood,
+      config: run.config,
+      trainRows: run.trainRows,
+      validationRows: run.validationRows,
+      testRows: ds.testRows,
+      status: run.status,
+      message: run.message,
+      bestEpoch: run.bestEpoch,
       samplesPerSec: run.samplesPerSec,
-      testNegElbo: run.testNegElbo,
-      testRecon: run.testRecon,
-      testKl: run.testKl,
+      testLoss: test.loss,
+      testNegElbo: test.negElbo,
+      testRecon: test.recon,
+      testKl: test.kl,
+      testMmd: test.mmd,
       pcaExplainedVariance: pca.explainedVariance,
       pcaSeconds: pca.seconds,
       epochs: run.epochs,
-      files: { embedding: join(outDir, 'embedding.csv'), pca: join(outDir, 'pca.csv'), metrics: join(outDir, 'metrics.json') },
+      ...(loaded ? { loadedFrom: resolve(values.load!) } : {}),
+      files: {
+        embedding: join(outDir, 'embedding.csv'),
+        pca: join(outDir, 'pca.csv'),
+        metrics: join(outDir, 'metrics.json'),
+        ...(saved ? { model: saved.path } : {}),
+        ...(run.checkpointDir ? { checkpoint: run.checkpointDir } : {}),
+      },
     };
     await writeFileAtomic(join(outDir, 'metrics.json'), [JSON.stringify(metrics, null, 2)]);
+    const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(2));
     print(metrics, [
-      `Trained on ${metrics.trainRows} rows with ${backend.detail}: ${Math.round(run.samplesPerSec)} samples/s`,
-      `test −ELBO ${run.testNegElbo.toFixed(2)} (recon ${run.testRecon.toFixed(2)}, KL ${run.testKl.toFixed(2)})`,
+      trainFurther
+        ? `Trained ${info.title} (${run.architecture}, ${run.likelihood}) on ${run.trainRows} rows with ${backend.detail}: ${Math.round(run.samplesPerSec)} samples/s${run.message ? `\n${run.message}` : ''}`
+        : `Loaded ${info.title} from ${resolve(values.load!)}`,
+      `test loss ${fmt(test.loss)} (recon ${fmt(test.recon)}${test.kl !== null ? `, KL ${fmt(test.kl)}` : ''}${test.mmd !== null ? `, MMD ${test.mmd.toFixed(4)}` : ''})${test.negElbo !== null ? `, −ELBO ${fmt(test.negElbo)}` : ''}`,
       `PCA explained variance: ${(pca.explainedVariance ?? []).map((v) => v.toFixed(3)).join(', ')}`,
-      `Wrote ${outDir}/embedding.csv, pca.csv, metrics.json`,
+      `Wrote ${outDir}/embedding.csv, pca.csv, metrics.json${saved ? `; model in ${saved.path}` : ''}`,
     ].join('\n'));
     return;
   }

@@ -16,6 +16,9 @@ import {
   type RowsRequest,
   type TrainRequest,
 } from '../../shared/api';
+import { MODEL_INFO } from '../../shared/models';
+import { trainConfigSchema } from '../../shared/schemas';
+import { withDefaults } from '../../shared/train-config';
 import type {
   BackendInfo,
   CatalogEntry,
@@ -24,35 +27,46 @@ import type {
   DatasetSummary,
   EmbeddingData,
   EmbeddingId,
+  EmbeddingSummary,
+  EmbedRequest,
+  EvaluateRequest,
+  EvaluationResult,
   JobId,
+  LoadModelRequest,
   RunId,
   RunSummary,
+  SavedModelInfo,
+  SaveModelRequest,
+  TrainConfig,
 } from '../../shared/types';
 import { initBackend } from './backend';
 import { catalog } from './data/catalog';
-import { headRows, type Dataset } from './data/dataset';
+import { headRows, type Dataset, type Split } from './data/dataset';
 import { openDataset } from './data/open';
 import { getRows } from './data/rows';
-import { embedMeans, evaluateVae } from './evaluate';
+import { embedCodes, evaluateModel } from './evaluate';
 import { writeEmbeddingCsv } from './export';
-import { JobRunner } from './jobs';
-import { disposeVae, type Vae } from './models/vae';
+import { JobRunner, type JobContext } from './jobs';
+import { modelInput, schemaOf } from './model-input';
+import { modelSpecFor } from './model-spec';
+import { createModel, type Model } from './models/model';
+import { loadModelDir } from './models/serialize';
 import { pcaFit, pcaTransform } from './reduce/pca';
-import { trainVae } from './train';
+import { splitRows } from './rows';
+import { RunStore, type Run } from './runs';
+import { trainModel, validationSize, type TrainOutcome } from './train';
 
 const newId = <T extends string>(prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}` as T;
 
-interface Run {
-  summary: RunSummary;
-  model: Vae;
-}
+/** Architecture fields a warm start takes from the model it starts from. */
+const SHAPE_FIELDS = ['model', 'latent', 'hidden', 'architecture', 'likelihood'] as const;
 
 export class Engine implements EngineApi {
   private readonly listeners = new Set<JobListener>();
   private readonly jobs = new JobRunner((e) => this.dispatch(e));
   private readonly datasets = new Map<DatasetId, Dataset>();
   private readonly embeddings = new Map<EmbeddingId, EmbeddingData>();
-  private readonly runs = new Map<RunId, Run>();
+  private readonly runs = new RunStore();
 
   onEvent(listener: JobListener): () => void {
     this.listeners.add(listener);
@@ -104,60 +118,236 @@ export class Engine implements EngineApi {
 
   async train(req: TrainRequest): Promise<JobId> {
     const ds = this.dataset(req.datasetId);
-    const { config } = req;
-    return this.jobs.start('train', `Train VAE on ${ds.summary.name}`, async (ctx) => {
+    const from = req.initFrom ? this.runs.get(req.initFrom) : null;
+    const fromModel = req.initFrom ? this.runs.model(req.initFrom) : null;
+    const config: TrainConfig = withDefaults(from
+      ? { ...req.config, ...Object.fromEntries(SHAPE_FIELDS.map((f) => [f, from.summary.config[f]])) }
+      : req.config);
+    if (from) config.likelihood = from.summary.likelihood;
+    const checked = trainConfigSchema.safeParse(config);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw new LabFailure('bad-config', `The training setting "${issue?.path.join('.') || 'config'}" is not valid: ${issue?.message ?? 'invalid'}.`);
+    }
+    // refuse before any job starts when the config does not fit the data
+    const spec = modelSpecFor(config, ds.summary);
+    const schema = from ? from.schema : schemaOf(ds);
+    const trainInput = modelInput(schema, ds, ds.train);
+    const testInput = modelInput(schema, ds, ds.test);
+    const info = MODEL_INFO[config.model];
+    const id = newId<RunId>('run');
+    const run: Run = {
+      model: null,
+      schema,
+      summary: {
+        id,
+        datasetId: ds.summary.id,
+        datasetName: ds.summary.name,
+        title: `${info.title} on ${ds.summary.name}`,
+        config,
+        architecture: spec.architecture,
+        likelihood: spec.likelihood,
+        backend: null,
+        status: 'running',
+        message: null,
+        epochs: [],
+        bestEpoch: null,
+        test: null,
+        samplesPerSec: 0,
+        embeddingId: null,
+        trainRows: 0,
+        validationRows: 0,
+        checkpointDir: null,
+        features: spec.inputDim,
+        imageShape: spec.imageShape,
+        labelNames: schema.labelNames,
+        startedAt: Date.now(),
+      },
+    };
+    this.runs.add(run);
+    return this.jobs.start('train', `Train ${info.title} on ${ds.summary.name}`, async (ctx) => {
+      const s = run.summary;
       const backend = await initBackend();
-      const d = ds.summary.features;
-      const train = headRows(ds.train, d, config.limit);
-      ctx.log(`Training a VAE (${d}-${config.hidden}-${config.latent}, ${ds.summary.likelihood}) on ${train.n} rows with the ${backend.name} backend.`);
-      const outcome = await trainVae(train, d, ds.summary.likelihood, config, {
-        shouldStop: () => ctx.cancelled,
-        onProgress: (f, m, sps) => ctx.progress(f * 0.95, m, sps),
-        onEpoch: (m) => ctx.metrics(m),
-        yieldToHost: () => new Promise((resolve) => setImmediate(resolve)),
-      });
+      s.backend = backend.name;
+      ctx.run(structuredClone(s));
+      const model = createModel(spec, config.seed);
+      if (fromModel) copyWeights(fromModel, model);
+      run.model = model;
+      const train = headRows(trainInput, spec.inputDim, config.limit);
+      s.validationRows = validationSize(train.n, config.validationFraction);
+      s.trainRows = train.n - s.validationRows;
+      const layers = [spec.inputDim, ...spec.hidden, spec.latent].join('-');
+      ctx.log(`Training a ${info.title} (${spec.architecture} ${layers}, ${spec.likelihood}) on ${train.n} rows with ${backend.detail}.`);
+      let outcome: TrainOutcome;
+      try {
+        outcome = await trainModel(model, train, config, this.trainHooks(ctx, run));
+      } catch (err) {
+        s.status = err instanceof LabFailure && err.code === 'diverged' ? 'diverged' : 'failed';
+        s.message = err instanceof Error ? [err.message, (err as LabFailure).detail].filter(Boolean).join(' ') : String(err);
+        this.runs.dropModel(run);
+        await this.runs.writeRecord(run).catch(() => {});
+        throw err;
+      }
       if (outcome.epochs.length === 0) {
-        disposeVae(outcome.model);
+        s.status = 'cancelled';
+        s.message = 'Cancelled before the first epoch ended.';
+        this.runs.dropModel(run);
         ctx.checkCancelled();
       }
+      if (outcome.bestEpoch !== null) await this.checkpoint(ctx, run, outcome.bestEpoch);
       ctx.progress(0.96, 'Scoring the test split');
-      const test = await evaluateVae(outcome.model, ds.test, config.seed + 7919);
-      const t0 = performance.now();
-      const coords = await embedMeans(outcome.model, ds.test);
-      const runId = newId<RunId>('run');
-      const embeddingId = newId<EmbeddingId>('emb');
+      const rows = splitRows(testInput, spec.inputDim, spec.classes);
+      s.test = await evaluateModel(model, rows, config.seed + 7919);
+      s.embeddingId = await this.addEmbedding(run, model, ds, testInput, ds.test.labels, (performance.now() - s.startedAt) / 1000);
       const last = outcome.epochs[outcome.epochs.length - 1];
-      this.embeddings.set(embeddingId, {
-        id: embeddingId,
-        datasetId: ds.summary.id,
-        method: 'vae',
-        title: `VAE latent means (k=${config.latent})`,
-        rows: ds.test.n,
-        dims: config.latent,
-        explainedVariance: null,
-        seconds: outcome.epochs.reduce((s, e) => s + e.seconds, 0) + (performance.now() - t0) / 1000,
-        coords,
-        labels: ds.test.labels,
-        labelNames: ds.summary.labelNames,
-        rowIds: ds.test.rowIds,
-      });
-      const summary: RunSummary = {
-        id: runId,
-        datasetId: ds.summary.id,
-        config,
-        backend: backend.name,
-        likelihood: ds.summary.likelihood,
-        epochs: outcome.epochs,
-        testNegElbo: test.negElbo,
-        testRecon: test.recon,
-        testKl: test.kl,
-        samplesPerSec: last ? last.samplesPerSec : 0,
-        cancelled: outcome.cancelled,
-        embeddingId,
-      };
-      this.runs.set(runId, { summary, model: outcome.model });
-      ctx.progress(1, outcome.cancelled ? `Stopped after ${outcome.epochs.length} epoch(s)` : 'Training finished');
-      return summary;
+      s.samplesPerSec = last.samplesPerSec;
+      s.status = outcome.stop;
+      s.message = outcome.stop === 'stopped-early'
+        ? `Stopped early after epoch ${last.epoch}: no better validation loss for ${config.patience} epoch(s); kept the weights of epoch ${outcome.bestEpoch}.`
+        : outcome.stop === 'cancelled' ? `Cancelled during epoch ${last.epoch + 1}; the model is as it was then.` : null;
+      await this.runs.writeRecord(run).catch((err: Error) => ctx.log(`Could not write run.json: ${err.message}`));
+      ctx.progress(1, outcome.stop === 'finished' ? 'Training finished' : s.message!);
+      return structuredClone(s);
+    }, { pausable: true });
+  }
+
+  private trainHooks(ctx: JobContext, run: Run) {
+    const epochs = run.summary.config.epochs;
+    return {
+      shouldStop: () => ctx.cancelled,
+      whenRunning: () => ctx.whenRunning(),
+      onBatch: (m: Parameters<JobContext['batch']>[0]) => {
+        ctx.batch(m);
+        ctx.progress(m.fraction * 0.95, `Epoch ${m.epoch}/${epochs}, batch ${m.batch}/${m.batchesPerEpoch}`, m.samplesPerSec);
+      },
+      onEpoch: async (m: Parameters<JobContext['metrics']>[0]) => {
+        run.summary.epochs.push(m);
+        run.summary.samplesPerSec = m.samplesPerSec;
+        ctx.metrics(m);
+        await this.checkpoint(ctx, run, m.epoch);
+      },
+      yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    };
+  }
+
+  /** A failed checkpoint write is reported, not fatal: training goes on. */
+  private async checkpoint(ctx: JobContext, run: Run, epoch: number): Promise<void> {
+    await this.runs.checkpoint(run, epoch).catch((err: Error) => ctx.log(`Could not write the checkpoint of epoch ${epoch}: ${err.message}`));
+  }
+
+  /** Codes of `input` (the model's view of some of ds's rows); `labels`: the dataset's, for colour. */
+  private async addEmbedding(run: Run, model: Model, ds: Dataset, input: Split, labels: Int32Array | null, seconds: number): Promise<EmbeddingId> {
+    const spec = model.spec;
+    const coords = await embedCodes(model, splitRows(input, spec.inputDim, spec.classes));
+    const id = newId<EmbeddingId>('emb');
+    this.embeddings.set(id, {
+      id,
+      datasetId: ds.summary.id,
+      method: spec.name,
+      runId: run.summary.id,
+      title: `${MODEL_INFO[spec.name].title} ${spec.stochastic ? 'latent means' : 'codes'} (k=${spec.latent})`,
+      rows: input.n,
+      dims: spec.latent,
+      explainedVariance: null,
+      seconds,
+      coords,
+      labels,
+      labelNames: ds.summary.labelNames,
+      rowIds: input.rowIds,
+    });
+    return id;
+  }
+
+  async evaluate(req: EvaluateRequest): Promise<JobId> {
+    const run = this.runs.get(req.runId);
+    const model = this.runs.model(req.runId);
+    const ds = this.dataset(req.datasetId);
+    const input = modelInput(run.schema, ds, ds.test);
+    if (model.spec.classes && !input.labels) {
+      throw new LabFailure('no-labels', `This conditional VAE needs the label column of ${ds.summary.name}.`, 'Open the file with its label column picked.');
+    }
+    return this.jobs.start('evaluate', `Score ${ds.summary.name} with ${run.summary.title}`, async (ctx) => {
+      ctx.progress(0.1, `Scoring ${input.n.toLocaleString('en-US')} test rows`);
+      const values = await evaluateModel(model, splitRows(input, model.spec.inputDim, model.spec.classes), run.summary.config.seed + 7919);
+      return { runId: run.summary.id, datasetId: ds.summary.id, rows: input.n, values } satisfies EvaluationResult;
+    });
+  }
+
+  async pause(jobId: JobId): Promise<void> {
+    this.jobs.pause(jobId);
+  }
+
+  async resume(jobId: JobId): Promise<void> {
+    this.jobs.resume(jobId);
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    return structuredClone(this.runs.list());
+  }
+
+  async getRun(id: RunId): Promise<RunSummary> {
+    return structuredClone(this.runs.get(id).summary);
+  }
+
+  async saveModel(req: SaveModelRequest): Promise<SavedModelInfo> {
+    return this.runs.save(req.runId, req.path);
+  }
+
+  async loadModel(req: LoadModelRequest): Promise<RunSummary> {
+    await initBackend();
+    const { model, file, dir } = await loadModelDir(req.path);
+    const spec = model.spec;
+    const id = newId<RunId>('run');
+    const run: Run = {
+      model,
+      schema: file.data,
+      summary: {
+        id,
+        datasetId: null,
+        datasetName: file.data.datasetName,
+        title: `${MODEL_INFO[spec.name].title} from ${basename(dir)}`,
+        config: file.config,
+        architecture: spec.architecture,
+        likelihood: spec.likelihood,
+        backend: null,
+        status: 'loaded',
+        message: `Loaded from ${dir} (trained on ${file.data.datasetName}, ${file.training.epochs.length} epoch(s), ${file.training.status}).`,
+        epochs: file.training.epochs,
+        bestEpoch: file.training.bestEpoch,
+        test: file.training.test,
+        samplesPerSec: 0,
+        embeddingId: null,
+        trainRows: file.training.trainRows ?? 0,
+        validationRows: file.training.validationRows ?? 0,
+        checkpointDir: null,
+        features: spec.inputDim,
+        imageShape: spec.imageShape,
+        labelNames: file.data.labelNames,
+        startedAt: Date.now(),
+      },
+    };
+    this.runs.add(run);
+    return structuredClone(run.summary);
+  }
+
+  async embed(req: EmbedRequest): Promise<JobId> {
+    const run = this.runs.get(req.runId);
+    const model = this.runs.model(req.runId);
+    const ds = this.dataset(req.datasetId);
+    const splits = req.rows === 'all' ? [ds.train, ds.test] : [ds.test];
+    const inputs = splits.map((split) => modelInput(run.schema, ds, split));
+    if (model.spec.classes && inputs.some((i) => !i.labels)) {
+      throw new LabFailure('no-labels', `This conditional VAE needs the label column of ${ds.summary.name}.`, 'Open the file with its label column picked.');
+    }
+    return this.jobs.start('embed', `Embed ${ds.summary.name} with ${run.summary.title}`, async (ctx) => {
+      const t0 = performance.now();
+      ctx.progress(0.1, `Encoding ${inputs.reduce((s, i) => s + i.n, 0).toLocaleString('en-US')} rows`);
+      const input = inputs.length === 1 ? inputs[0] : concatSplits(inputs, model.spec.inputDim);
+      const id = await this.addEmbedding(run, model, ds, input, concatLabels(splits), 0);
+      const e = this.embeddings.get(id)!;
+      e.seconds = (performance.now() - t0) / 1000;
+      const { coords: _c, labels: _l, labelNames: _n, rowIds: _r, ...summary } = e;
+      return summary satisfies EmbeddingSummary;
     });
   }
 
@@ -180,6 +370,7 @@ export class Engine implements EngineApi {
         id,
         datasetId: ds.summary.id,
         method: 'pca',
+        runId: null,
         title: `PCA (${k} components)`,
         rows: ds.test.n,
         dims: k,
@@ -227,8 +418,51 @@ export class Engine implements EngineApi {
     this.jobs.cancel(jobId);
   }
 
+  /** For in-process callers (CLI, tests): a run's model. */
+  runModel(id: RunId): Model {
+    return this.runs.model(id);
+  }
+
   /** For tests: live tensors on the backend. */
   tensorCount(): number {
     return tf.memory().numTensors;
   }
+}
+
+/** Copies weights between two models of the same spec (a warm start). */
+function copyWeights(from: Model, to: Model): void {
+  for (const [name, v] of to.params) {
+    const src = from.params.get(name);
+    if (!src || src.shape.join() !== v.shape.join()) throw new LabFailure('bad-model', `The model to start from has no weight "${name}" of shape [${v.shape.join(', ')}].`);
+    v.assign(src);
+  }
+}
+
+function concatSplits(parts: Split[], d: number): Split {
+  const n = parts.reduce((s, p) => s + p.n, 0);
+  const x = new Float32Array(n * d);
+  const rowIds = new Int32Array(n);
+  const withLabels = parts.every((p) => p.labels);
+  const labels = withLabels ? new Int32Array(n) : null;
+  let at = 0;
+  for (const p of parts) {
+    x.set(p.x.subarray(0, p.n * d), at * d);
+    rowIds.set(p.rowIds, at);
+    labels?.set(p.labels!, at);
+    at += p.n;
+  }
+  return { x: x as Split['x'], n, labels, rowIds };
+}
+
+/** The dataset's own labels (for colouring) over several splits. */
+function concatLabels(splits: Split[]): Int32Array | null {
+  if (splits.length === 1) return splits[0].labels;
+  if (!splits.every((s) => s.labels)) return null;
+  const out = new Int32Array(splits.reduce((s, p) => s + p.n, 0));
+  let at = 0;
+  for (const s of splits) {
+    out.set(s.labels!, at);
+    at += s.n;
+  }
+  return out;
 }

@@ -1,46 +1,64 @@
-// Scoring a trained VAE on a split: −ELBO terms and latent means, in batches to bound memory.
+// Scoring a trained model on rows: each term of its objective averaged per row, and the latent
+// codes (μ of q(z|x), or the code of a deterministic encoder), in batches to bound memory.
 import * as tf from '@tensorflow/tfjs-core';
-import type { LatentMatrix } from '../../shared/types';
-import type { Split } from './data/dataset';
-import { encode, negElbo, type Vae } from './models/vae';
+import { MODEL_INFO } from '../../shared/models';
+import type { LatentMatrix, LossValues, ModelName } from '../../shared/types';
+import { encode, type Model } from './models/model';
+import { seededNormal, termSums, TERM_ORDER } from './models/variant';
+import { variants } from './models/variants';
+import type { RowSource } from './rows';
 
-const EVAL_BATCH = 1000;
-
-export interface ElboTerms {
-  negElbo: number;
-  recon: number;
-  kl: number;
+/** Rows per evaluation batch: conv feature maps are ~50× bigger than MLP activations. */
+export function evalBatchSize(m: Model): number {
+  return m.spec.architecture === 'conv' ? 250 : 1000;
 }
 
-/** Mean per-sample −ELBO (one z sample per row, as the PyTorch reference evaluates). */
-export async function evaluateVae(model: Vae, split: Split, seed: number): Promise<ElboTerms> {
-  const d = model.shape.inputDim;
-  let recon = 0;
-  let kl = 0;
-  for (let i = 0; i < split.n; i += EVAL_BATCH) {
-    const rows = Math.min(EVAL_BATCH, split.n - i);
+/** Per-row means in TERM_ORDER → LossValues, with null for terms the model does not have. */
+export function lossValues(name: ModelName, means: ArrayLike<number>): LossValues {
+  const info = MODEL_INFO[name];
+  const at = (t: (typeof TERM_ORDER)[number]) => means[TERM_ORDER.indexOf(t)];
+  return {
+    loss: at('loss'),
+    recon: at('recon'),
+    kl: info.terms.includes('kl') ? at('kl') : null,
+    mmd: info.terms.includes('mmd') ? at('mmd') : null,
+    negElbo: info.probabilistic ? at('negElbo') : null,
+  };
+}
+
+/**
+ * Mean per-row terms with the model's own objective (full KL weight). Stochastic models draw one
+ * sample per row (IWAE: K), seeded, as the PyTorch reference evaluates.
+ */
+export async function evaluateModel(model: Model, rows: RowSource, seed: number): Promise<LossValues> {
+  const variant = variants[model.spec.name];
+  const step = evalBatchSize(model);
+  const total = new Float64Array(TERM_ORDER.length);
+  for (let i = 0; i < rows.n; i += step) {
+    const end = Math.min(rows.n, i + step);
     const sums = tf.tidy(() => {
-      const x = tf.tensor2d(split.x.subarray(i * d, (i + rows) * d), [rows, d]);
-      const t = negElbo(model, x, seed + i);
-      return tf.stack([t.reconSum, t.klSum]);
+      const batch = rows.batch(i, end);
+      return termSums(variant.loss(model, batch, { normal: seededNormal(seed + i), klWeight: 1 }), end - i);
     });
-    const [r, k] = await sums.data();
+    const values = await sums.data();
     sums.dispose();
-    recon += r;
-    kl += k;
+    values.forEach((v, j) => (total[j] += v));
   }
-  const n = Math.max(1, split.n);
-  return { negElbo: (recon + kl) / n, recon: recon / n, kl: kl / n };
+  const n = Math.max(1, rows.n);
+  return lossValues(model.spec.name, total.map((v) => v / n));
 }
 
-/** Latent means μ(x) for every row of the split, row-major n×k. */
-export async function embedMeans(model: Vae, split: Split): Promise<LatentMatrix> {
-  const d = model.shape.inputDim;
-  const k = model.shape.latent;
-  const out = new Float32Array(split.n * k);
-  for (let i = 0; i < split.n; i += EVAL_BATCH) {
-    const rows = Math.min(EVAL_BATCH, split.n - i);
-    const mu = tf.tidy(() => encode(model, tf.tensor2d(split.x.subarray(i * d, (i + rows) * d), [rows, d])).mu);
+/** Latent codes for every row, row-major n × latent. */
+export async function embedCodes(model: Model, rows: RowSource): Promise<LatentMatrix> {
+  const k = model.spec.latent;
+  const out = new Float32Array(rows.n * k);
+  const step = evalBatchSize(model);
+  for (let i = 0; i < rows.n; i += step) {
+    const end = Math.min(rows.n, i + step);
+    const mu = tf.tidy(() => {
+      const batch = rows.batch(i, end);
+      return encode(model, batch.x, batch.y).mu;
+    });
     out.set(await mu.data(), i * k);
     mu.dispose();
   }

@@ -14,8 +14,8 @@ export function embeddingColumns(e: Pick<EmbeddingData, 'dims' | 'labels'>): str
   return ['id', ...(e.labels ? ['label'] : []), ...Array.from({ length: e.dims }, (_, i) => `z${i + 1}`)];
 }
 
-/** Writes `text` chunks to `path` via a temp file + rename, so readers never see half a file. */
-export async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void> {
+/** Writes text or byte chunks to `path` via a temp file + rename, so readers never see half a file. */
+export async function writeFileAtomic(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const dir = dirname(path);
   const dirInfo = await stat(dir).catch(() => null);
   if (!dirInfo?.isDirectory()) {
@@ -31,6 +31,12 @@ export async function writeFileAtomic(path: string, chunks: Iterable<string>): P
   try {
     let buf = '';
     for (const c of chunks) {
+      if (typeof c !== 'string') {
+        if (buf) await fh.write(buf);
+        buf = '';
+        await fh.writeFile(c); // loops until every byte is written
+        continue;
+      }
       buf += c;
       if (buf.length > 1 << 20) {
         await fh.write(buf);

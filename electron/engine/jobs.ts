@@ -1,7 +1,7 @@
 // Long work as jobs: an id returned at once, typed events while it runs, cancel at any time.
 import { randomUUID } from 'node:crypto';
 import { LabFailure, toLabError, type JobEvent, type JobKind, type JobResults } from '../../shared/api';
-import type { EpochMetrics, JobId } from '../../shared/types';
+import type { BatchMetrics, EpochMetrics, JobId, RunSummary } from '../../shared/types';
 
 export class Cancelled extends Error {
   constructor() {
@@ -14,20 +14,35 @@ export interface JobContext {
   readonly cancelled: boolean;
   progress(fraction: number, message: string, samplesPerSec?: number): void;
   metrics(metrics: EpochMetrics): void;
+  /** Smoothed live training numbers (the trainer throttles them). */
+  batch(metrics: BatchMetrics): void;
+  /** Announces the run a training job created (its id and resolved config). */
+  run(run: RunSummary): void;
   log(message: string): void;
+  /** Resolves at once unless the job is paused, else on resume or cancel; gives the ms waited. */
+  whenRunning(): Promise<number>;
   /** Throws Cancelled when the user asked to stop; call between units of work. */
   checkCancelled(): void;
+}
+
+interface Pause {
+  promise: Promise<void>;
+  release: () => void;
 }
 
 export class JobRunner {
   private readonly cancelRequested = new Set<JobId>();
   private readonly running = new Set<JobId>();
+  private readonly pausable = new Set<JobId>();
+  private readonly paused = new Map<JobId, Pause>();
 
   constructor(private readonly emit: (event: JobEvent) => void) {}
 
-  start<K extends JobKind>(kind: K, title: string, work: (ctx: JobContext) => Promise<JobResults[K]>): JobId {
+  /** `pausable`: the work awaits ctx.whenRunning() between units, so pause() can hold it. */
+  start<K extends JobKind>(kind: K, title: string, work: (ctx: JobContext) => Promise<JobResults[K]>, opts: { pausable?: boolean } = {}): JobId {
     const jobId = randomUUID() as JobId;
     const requested = this.cancelRequested;
+    const paused = this.paused;
     const emit = this.emit;
     const ctx: JobContext = {
       jobId,
@@ -37,12 +52,22 @@ export class JobRunner {
       progress: (fraction, message, samplesPerSec) =>
         emit({ type: 'progress', jobId, fraction: Math.max(0, Math.min(1, fraction)), message, ...(samplesPerSec ? { samplesPerSec } : {}) }),
       metrics: (metrics) => emit({ type: 'metrics', jobId, metrics }),
+      batch: (metrics) => emit({ type: 'batch', jobId, metrics }),
+      run: (run) => emit({ type: 'run', jobId, run }),
       log: (message) => emit({ type: 'log', jobId, message }),
+      whenRunning: async () => {
+        const pause = paused.get(jobId);
+        if (!pause) return 0;
+        const t0 = performance.now();
+        await pause.promise;
+        return performance.now() - t0;
+      },
       checkCancelled: () => {
         if (requested.has(jobId)) throw new Cancelled();
       },
     };
     this.running.add(jobId);
+    if (opts.pausable) this.pausable.add(jobId);
     // start on the next turn so the caller has the id before the first event arrives
     setImmediate(() => {
       emit({ type: 'started', jobId, kind, title });
@@ -54,6 +79,9 @@ export class JobRunner {
         })
         .finally(() => {
           this.running.delete(jobId);
+          this.pausable.delete(jobId);
+          this.paused.get(jobId)?.release();
+          this.paused.delete(jobId);
           this.cancelRequested.delete(jobId);
         });
     });
@@ -61,8 +89,39 @@ export class JobRunner {
   }
 
   cancel(jobId: JobId): void {
-    if (!this.running.has(jobId)) throw new LabFailure('no-such-job', 'That job has already finished.');
+    this.assertRunning(jobId);
     this.cancelRequested.add(jobId);
+    // a paused job wakes up to see the cancel
+    this.paused.get(jobId)?.release();
+    this.paused.delete(jobId);
+  }
+
+  /** Holds a pausable job after its current unit of work (a training batch) until resume(). */
+  pause(jobId: JobId): void {
+    this.assertRunning(jobId);
+    if (!this.pausable.has(jobId)) throw new LabFailure('not-pausable', 'Only training jobs can be paused.');
+    if (this.paused.has(jobId) || this.cancelRequested.has(jobId)) return;
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.paused.set(jobId, { promise, release });
+    this.emit({ type: 'paused', jobId });
+  }
+
+  resume(jobId: JobId): void {
+    this.assertRunning(jobId);
+    const pause = this.paused.get(jobId);
+    if (!pause) return;
+    this.paused.delete(jobId);
+    pause.release();
+    this.emit({ type: 'resumed', jobId });
+  }
+
+  isPaused(jobId: JobId): boolean {
+    return this.paused.has(jobId);
+  }
+
+  private assertRunning(jobId: JobId): void {
+    if (!this.running.has(jobId)) throw new LabFailure('no-such-job', 'That job has already finished.');
   }
 
   get busy(): number {

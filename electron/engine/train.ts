@@ -1,111 +1,204 @@
-// The training loop: seeded shuffles and noise, batches gathered on the backend, Adam, per-epoch
-// metrics, cancel between batches, and no tensors left behind.
+// The training loop: seeded validation hold-out, shuffles and noise; batches gathered on the
+// backend; Adam with a learning-rate schedule, KL warm-up and optional gradient clipping; live
+// metrics read from an on-device running sum a few times a second (never once per batch);
+// pause/resume/cancel between batches; a NaN/Inf guard; early stopping with the best weights kept.
 import * as tf from '@tensorflow/tfjs-core';
 import { LabFailure } from '../../shared/api';
-import type { EpochMetrics, Likelihood, TrainConfig } from '../../shared/types';
+import type { BatchMetrics, EpochMetrics, LossValues, TrainConfig } from '../../shared/types';
 import type { Split } from './data/dataset';
-import { createVae, negElbo, vaeVariables, type Vae } from './models/vae';
+import { evaluateModel, lossValues } from './evaluate';
+import { modelVariables, type Model } from './models/model';
+import { seededNormal, termSums, TERM_ORDER } from './models/variant';
+import { variants } from './models/variants';
 import { mulberry32, shuffledIndices } from './random';
+import { gatherRows, oneHot, tensorRows } from './rows';
+import { clipByGlobalNorm, klWeightAt, learningRateAt } from './train-controls';
 
 export interface TrainHooks {
-  /** Called between batches; returning true stops training after the current batch. */
+  /** Checked after every batch: true stops training there. */
   shouldStop(): boolean;
-  onProgress(fraction: number, message: string, samplesPerSec: number): void;
-  onEpoch(metrics: EpochMetrics): void;
-  /** Lets the host's event loop run (messages, cancel) between batches. */
+  /** Resolves when the job is not paused (at once if it is not); returns the milliseconds waited. */
+  whenRunning(): Promise<number>;
+  /** Smoothed live numbers, at most every REPORT_MS. */
+  onBatch(metrics: BatchMetrics): void;
+  /** After each full epoch (the host writes its checkpoint here before training goes on). */
+  onEpoch(metrics: EpochMetrics): Promise<void>;
+  /** Lets the host's event loop run (messages: cancel, pause) between batches. */
   yieldToHost(): Promise<void>;
 }
 
+export type StopReason = 'finished' | 'cancelled' | 'stopped-early';
+
 export interface TrainOutcome {
-  model: Vae;
   epochs: EpochMetrics[];
-  cancelled: boolean;
+  stop: StopReason;
+  /** The epoch whose weights the model holds after early stopping restored them; else null. */
+  bestEpoch: number | null;
 }
 
-const PROGRESS_INTERVAL_MS = 150;
+export const REPORT_MS = 150;
+/** Weight of the newest window in the smoothed live curves. */
+const SMOOTHING = 0.3;
 
-export async function trainVae(
-  train: Split,
-  d: number,
-  likelihood: Likelihood,
-  config: TrainConfig,
-  hooks: TrainHooks,
-): Promise<TrainOutcome> {
-  const n = train.n;
+/** Rows held out for validation from n: `fraction` of them, at least one (none when 0). */
+export function validationSize(n: number, fraction: number): number {
+  return fraction > 0 ? Math.max(1, Math.round(n * fraction)) : 0;
+}
+
+/** Seeded hold-out: `fraction` of the rows (at least one) for validation, the rest for training. */
+export function holdOut(n: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } {
+  if (fraction <= 0) return { train: Int32Array.from({ length: n }, (_, i) => i), validation: new Int32Array(0) };
+  const nVal = validationSize(n, fraction);
+  if (n - nVal < 1) {
+    throw new LabFailure('too-few-rows', `Holding out ${Math.round(fraction * 100)}% for validation leaves no training rows (${n} rows in all).`,
+      'Lower the validation fraction or use more rows.');
+  }
+  const order = shuffledIndices(n, mulberry32(seed ^ 0x7a1d));
+  return { train: order.slice(nVal).sort(), validation: order.slice(0, nVal).sort() };
+}
+
+function diverged(epoch: number, batch: number, values: ArrayLike<number>, lr: number, config: TrainConfig): LabFailure {
+  const what = Array.from(values).some(Number.isNaN) ? 'NaN' : 'infinite';
+  const clip = config.clipNorm > 0 ? '' : ' or turn on gradient clipping (e.g. a norm of 5)';
+  return new LabFailure('diverged', `Training diverged in epoch ${epoch} (batch ${batch}): the loss became ${what}.`,
+    `Lower the learning rate (now ${lr}; try ${+(config.learningRate / 10).toPrecision(3)})${clip}, then train again. The checkpoint of the last good epoch is kept.`);
+}
+
+/** Trains `model` in place on `data` (features d, labels one-hot when the model is conditional). */
+export async function trainModel(model: Model, data: Split, config: TrainConfig, hooks: TrainHooks): Promise<TrainOutcome> {
+  const { inputDim: d, classes, name } = model.spec;
+  const variant = variants[name];
+  const { train: trainIdx, validation: valIdx } = holdOut(data.n, config.validationFraction, config.seed);
+  const n = trainIdx.length;
   if (n < 1) throw new LabFailure('too-few-rows', 'There are no training rows to learn from.');
-  const model = createVae({ inputDim: d, hidden: config.hidden, latent: config.latent, likelihood }, config.seed);
-  const optimizer = tf.train.adam(config.learningRate, 0.9, 0.999, 1e-8);
-  const vars = vaeVariables(model);
-  const xAll = tf.tensor2d(train.x, [n, d]);
+  if (classes && !data.labels) throw new LabFailure('no-labels', 'A conditional VAE needs a label column.');
+  if (config.patience > 0 && valIdx.length === 0) {
+    throw new LabFailure('bad-config', 'Early stopping watches the validation loss, but no rows are held out for validation.',
+      'Set a validation fraction above 0 (e.g. 0.1), or turn early stopping off.');
+  }
+  const vars = modelVariables(model);
+  const optimizer: tf.Optimizer = tf.train.adam(config.learningRate, 0.9, 0.999, 1e-8);
+  // tfjs Adam reads its rate on every step; the schedule sets it before each batch
+  const setRate = (lr: number) => ((optimizer as unknown as { learningRate: number }).learningRate = lr);
+  const xAll = tf.tensor2d(data.x, [data.n, d]);
+  const yAll = classes ? tf.tensor2d(oneHot(data.labels!, classes), [data.n, classes]) : null;
+  const valRows = valIdx.length ? tensorRows(xAll, yAll, valIdx) : null;
   const rand = mulberry32(config.seed ^ 0x5eed);
   const batch = Math.min(config.batchSize, n);
   const batchesPerEpoch = Math.ceil(n / batch);
+  const totalSamples = n * config.epochs;
   const epochs: EpochMetrics[] = [];
+  let best: { epoch: number; loss: number; weights: tf.Tensor[] } | null = null;
+  let stop: StopReason = 'finished';
   let step = 0;
-  let cancelled = false;
-  let lastProgress = 0;
+  let samplesDone = 0;
+  let activeMs = 0;
+  let smoothed: number[] | null = null;
   try {
-    for (let epoch = 1; epoch <= config.epochs && !cancelled; epoch++) {
-      const order = shuffledIndices(n, rand);
-      const t0 = performance.now();
-      let reconTotal = tf.scalar(0);
-      let klTotal = tf.scalar(0);
+    for (let epoch = 1; epoch <= config.epochs && stop === 'finished'; epoch++) {
+      const perm = shuffledIndices(n, rand);
+      const order = Int32Array.from(perm, (i) => trainIdx[i]);
+      let epochMs = 0;
+      let mark = performance.now();
+      let acc = tf.zeros([TERM_ORDER.length]) as tf.Tensor1D;
       let seen = 0;
+      let lastReport = mark;
+      let reported: { values: ArrayLike<number>; seen: number } = { values: new Float32Array(TERM_ORDER.length), seen: 0 };
+      let lr = config.learningRate;
+      let klWeight = 1;
       for (let b = 0; b < batchesPerEpoch; b++) {
+        const progress = epoch - 1 + b / batchesPerEpoch;
+        lr = learningRateAt(config, progress);
+        klWeight = klWeightAt(config, epoch - 1 + (b + 1) / batchesPerEpoch);
+        setRate(lr);
         const idx = order.subarray(b * batch, Math.min(n, (b + 1) * batch));
-        const terms = tf.tidy(() => {
-          const x = tf.gather(xAll, tf.tensor1d(idx, 'int32')) as tf.Tensor2D;
-          let recon!: tf.Scalar;
-          let kl!: tf.Scalar;
+        const stepSeed = config.seed * 1_000_003 + step;
+        const sums = tf.tidy(() => {
+          const rows = gatherRows(xAll, yAll, idx);
+          let s!: tf.Tensor1D;
           const { grads } = tf.variableGrads(() => {
-            const t = negElbo(model, x, config.seed * 1_000_003 + step);
-            recon = tf.keep(t.reconSum);
-            kl = tf.keep(t.klSum);
-            return t.loss;
+            const t = variant.loss(model, rows, { normal: seededNormal(stepSeed), klWeight });
+            s = tf.keep(termSums(t, idx.length));
+            return t.train;
           }, vars);
-          optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
-          return { recon, kl };
+          optimizer.applyGradients(config.clipNorm > 0 ? clipByGlobalNorm(grads, config.clipNorm) : grads);
+          return s;
         });
-        const r = tf.add(reconTotal, terms.recon) as tf.Scalar;
-        const k = tf.add(klTotal, terms.kl) as tf.Scalar;
-        tf.dispose([reconTotal, klTotal, terms.recon, terms.kl]);
-        reconTotal = r;
-        klTotal = k;
+        const next = tf.add(acc, sums) as tf.Tensor1D;
+        tf.dispose([acc, sums]);
+        acc = next;
         seen += idx.length;
+        samplesDone += idx.length;
         step++;
         const now = performance.now();
-        if (now - lastProgress > PROGRESS_INTERVAL_MS) {
-          lastProgress = now;
-          const sps = (seen / (now - t0)) * 1000;
-          hooks.onProgress(((epoch - 1) * batchesPerEpoch + b + 1) / (config.epochs * batchesPerEpoch),
-            `Epoch ${epoch}/${config.epochs}, batch ${b + 1}/${batchesPerEpoch}`, sps);
+        if (now - lastReport >= REPORT_MS || b === batchesPerEpoch - 1) {
+          lastReport = now;
+          epochMs += now - mark;
+          activeMs += now - mark;
+          mark = now;
+          const values = await acc.data();
+          const window = values.map((v, j) => (v - reported.values[j]) / Math.max(1, seen - reported.seen));
+          if (!window.every(Number.isFinite)) throw diverged(epoch, b + 1, window, lr, config);
+          smoothed = smoothed ? smoothed.map((s, j) => SMOOTHING * window[j] + (1 - SMOOTHING) * s) : Array.from(window);
+          reported = { values, seen };
+          const live = lossValues(name, smoothed);
+          const sps = (samplesDone / activeMs) * 1000;
+          hooks.onBatch({
+            epoch, batch: b + 1, batchesPerEpoch, fraction: samplesDone / totalSamples,
+            loss: live.loss, recon: live.recon, kl: live.kl, mmd: live.mmd,
+            learningRate: lr, klWeight, samplesPerSec: sps, etaSeconds: (totalSamples - samplesDone) / sps,
+          });
         }
         await hooks.yieldToHost();
+        const waited = await hooks.whenRunning();
+        mark += waited;
+        lastReport += waited;
         if (hooks.shouldStop()) {
-          cancelled = true;
+          stop = 'cancelled';
           break;
         }
       }
-      const recon = (await reconTotal.data())[0] / seen;
-      const kl = (await klTotal.data())[0] / seen;
-      tf.dispose([reconTotal, klTotal]);
-      const seconds = (performance.now() - t0) / 1000;
-      if (!Number.isFinite(recon) || !Number.isFinite(kl)) {
-        throw new LabFailure('diverged', `Training diverged in epoch ${epoch} (the loss became ${Number.isNaN(recon + kl) ? 'NaN' : 'infinite'}).`,
-          `Lower the learning rate (now ${config.learningRate}) and train again.`);
+      const totals = await acc.data();
+      acc.dispose();
+      if (stop === 'cancelled' && seen < n) break;
+      const mean = Array.from(totals, (v) => v / seen);
+      if (!mean.every(Number.isFinite)) throw diverged(epoch, batchesPerEpoch, mean, lr, config);
+      let val: LossValues | null = null;
+      if (valRows) {
+        const v0 = performance.now();
+        val = await evaluateModel(model, valRows, config.seed + 104729);
+        epochMs += performance.now() - v0;
+        if (!Number.isFinite(val.loss)) throw diverged(epoch, batchesPerEpoch, [val.loss], lr, config);
       }
-      if (!cancelled || seen === n) {
-        const metrics: EpochMetrics = { epoch, loss: recon + kl, recon, kl, samplesPerSec: seen / seconds, seconds };
-        epochs.push(metrics);
-        hooks.onEpoch(metrics);
+      const metrics: EpochMetrics = {
+        epoch,
+        ...lossValues(name, mean),
+        val,
+        learningRate: lr,
+        klWeight,
+        samplesPerSec: (seen / epochMs) * 1000,
+        seconds: epochMs / 1000,
+      };
+      epochs.push(metrics);
+      if (config.patience > 0 && val) {
+        if (!best || val.loss < best.loss) {
+          tf.dispose(best?.weights ?? []);
+          best = { epoch, loss: val.loss, weights: vars.map((v) => tf.keep(v.clone())) };
+        } else if (epoch - best.epoch >= config.patience) {
+          stop = 'stopped-early';
+        }
       }
+      await hooks.onEpoch(metrics);
     }
-  } catch (err) {
-    tf.dispose(vars);
-    throw err;
+    let bestEpoch: number | null = null;
+    if (best) {
+      bestEpoch = best.epoch;
+      if (best.epoch !== epochs[epochs.length - 1]?.epoch) vars.forEach((v, i) => v.assign(best!.weights[i]));
+    }
+    return { epochs, stop, bestEpoch };
   } finally {
-    xAll.dispose();
+    tf.dispose(best?.weights ?? []);
+    tf.dispose([xAll, ...(yAll ? [yAll] : [])]);
     optimizer.dispose();
   }
-  return { model, epochs, cancelled };
 }

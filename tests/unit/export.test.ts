@@ -8,6 +8,7 @@ import type { DatasetId, EmbeddingData, EmbeddingId, LatentMatrix } from '../../
 function embedding(labels: boolean): EmbeddingData {
   return {
     id: 'emb-1' as EmbeddingId,
+    runId: null,
     datasetId: 'ds-1' as DatasetId,
     method: 'pca',
     title: 't',

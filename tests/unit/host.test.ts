@@ -45,7 +45,7 @@ describe.skipIf(!existsSync(workerPath))('EngineHost with the engine worker', ()
     const opened = await runToEnd(await host.api.openDataset({ source: { kind: 'file', path: blobs } }));
     expect(opened.type).toBe('done');
     const datasetId = opened.type === 'done' && opened.kind === 'open' ? opened.result.id : '';
-    const config = { latent: 2, hidden: 32, epochs: 100000, batchSize: 8, learningRate: 0.001, seed: 1, limit: 0 };
+    const config = { latent: 2, hidden: [32], epochs: 10000, batchSize: 8, learningRate: 0.001, seed: 1, limit: 0 };
     const jobId = await host.api.train({ datasetId: datasetId as never, config });
     await new Promise<void>((resolve) => {
       const off = host.api.onEvent((e) => e.jobId === jobId && e.type === 'progress' && (off(), resolve()));

@@ -3,7 +3,7 @@ import { validateCall } from '../../shared/schemas';
 import { createDispatch } from '../../shared/handlers';
 import type { EngineApi, ShellApi } from '../../shared/api';
 
-const config = { latent: 2, hidden: 16, epochs: 1, batchSize: 32, learningRate: 0.001, seed: 1, limit: 0 };
+const config = { latent: 2, hidden: [16], epochs: 1, batchSize: 32, learningRate: 0.001, seed: 1, limit: 0 };
 
 describe('IPC / WebSocket payload validation', () => {
   it('accepts well-formed calls', () => {

@@ -25,3 +25,30 @@ export function gaussianKl(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() =>
     tf.mul(tf.sum(tf.sub(tf.sub(tf.add(logvar, 1), tf.square(mu)), tf.exp(logvar)), 1), -0.5) as tf.Tensor1D);
 }
+
+/** −log p(x|z) for a Gaussian decoder with a learned per-feature log σ²: Σ ½(log 2π + lv + (x−μ)² e^−lv). */
+export function gaussianLearnedNll(x: tf.Tensor2D, mean: tf.Tensor2D, logvar: tf.Tensor1D | tf.Variable): tf.Tensor1D {
+  return tf.tidy(() => {
+    const sq = tf.mul(tf.square(tf.sub(x, mean)), tf.exp(tf.neg(logvar)));
+    return tf.mul(tf.sum(tf.add(tf.add(sq, logvar), 2 * HALF_LOG_2PI), 1), 0.5) as tf.Tensor1D;
+  });
+}
+
+/** log N(z; 0, I) summed over the last axis. */
+export function logStdNormal(z: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const k = z.shape[z.shape.length - 1];
+    return tf.sub(tf.mul(tf.sum(tf.square(z), -1), -0.5), k * HALF_LOG_2PI);
+  });
+}
+
+/**
+ * log N(z; μ, σ²) summed over the last axis, for z = μ + σ·ε: −½ Σ (log 2π + log σ² + ε²).
+ * Written in ε so it stays exact when σ is tiny.
+ */
+export function logDiagNormalAt(eps: tf.Tensor, logvar: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const k = eps.shape[eps.shape.length - 1];
+    return tf.sub(tf.mul(tf.add(tf.sum(tf.square(eps), -1), tf.sum(logvar, -1)), -0.5), k * HALF_LOG_2PI);
+  });
+}
