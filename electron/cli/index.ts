@@ -3,11 +3,12 @@
 //   lab inspect <file-or-builtin> [--label COL] [--json]
 //   lab train --data <file-or-builtin> [--latent 2] [--epochs 1] [--limit N] [--seed S]
 //             [--batch 128] [--lr 0.001] [--hidden 400] [--label COL] --out <dir> [--json]
-import { mkdir, writeFile } from 'node:fs/promises';
+//   lab compare --data <file-or-builtin> [--methods pca,umap,tsne,vae] [--latent 2] [--json] …
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults } from '../../shared/api';
-import type { DatasetId, JobId, TrainConfig } from '../../shared/types';
+import type { DatasetId, EmbeddingId, JobId, TrainConfig } from '../../shared/types';
 import { findBuiltin } from '../engine/data/catalog';
 import { Engine } from '../engine/engine';
 import { writeFileAtomic } from '../engine/export';
@@ -22,6 +23,15 @@ const USAGE = `Latent Lab ${appVersion} — command line
             [--seed 1] [--limit N] [--label COLUMN]
                                                 train a VAE and PCA; writes embedding.csv, pca.csv,
                                                 metrics.json into <dir>
+  lab compare --data <file-or-builtin> [--json] [--methods pca,umap,tsne,vae] [--latent 2]
+            [--components 2,10,…] [--epochs 1] [--limit N] [--hidden 400] [--seed 1]
+            [--umap-neighbors 15] [--umap-min-dist 0.1] [--umap-epochs 0]
+            [--tsne-perplexity 30] [--tsne-iterations 1000] [--pca-dims 50] [--csv <file>]
+                                                fit each method and print the comparison table
+                                                (test-split MSE, 5-NN accuracy, trustworthiness,
+                                                continuity, silhouette, seconds); PCA uses
+                                                --components (default: --latent), the VAE trains
+                                                --epochs on the first --limit training rows
 
 Options: --label COLUMN picks the label column of a CSV (--label none for no label).
 Exit code 1 and one line on stderr on any failure.`;
@@ -84,6 +94,12 @@ function numberOption(name: string, v: string | undefined, fallback: number): nu
   return n;
 }
 
+function nonNegativeOption(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new LabFailure('bad-option', `--${name} must be a number ≥ 0 (got "${v}").`);
+  return n;
+}
+
 async function open(engine: Engine, data: string, label: string | undefined) {
   return runJob(engine, 'open', engine.openDataset({ source: sourceOf(data), labelColumn: labelOption(label) }));
 }
@@ -105,6 +121,15 @@ async function main(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       limit: { type: 'string' },
       label: { type: 'string' },
+      methods: { type: 'string' },
+      components: { type: 'string' },
+      csv: { type: 'string' },
+      'umap-neighbors': { type: 'string' },
+      'umap-min-dist': { type: 'string' },
+      'umap-epochs': { type: 'string' },
+      'tsne-perplexity': { type: 'string' },
+      'tsne-iterations': { type: 'string' },
+      'pca-dims': { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -192,6 +217,91 @@ async function main(argv: string[]): Promise<void> {
       `test −ELBO ${run.testNegElbo.toFixed(2)} (recon ${run.testRecon.toFixed(2)}, KL ${run.testKl.toFixed(2)})`,
       `PCA explained variance: ${(pca.explainedVariance ?? []).map((v) => v.toFixed(3)).join(', ')}`,
       `Wrote ${outDir}/embedding.csv, pca.csv, metrics.json`,
+    ].join('\n'));
+    return;
+  }
+  if (command === 'compare') {
+    if (!values.data) throw new LabFailure('bad-option', 'lab compare needs --data <file-or-builtin>.');
+    const methods = (values.methods ?? 'pca,umap,vae').split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
+    const known = ['pca', 'umap', 'tsne', 'vae'];
+    const unknown = methods.find((m) => !known.includes(m));
+    if (unknown || methods.length === 0) {
+      throw new LabFailure('bad-option', `--methods takes a comma-separated list of ${known.join(', ')} (got "${unknown ?? ''}").`);
+    }
+    const latent = intOption('latent', values.latent, 2, 1);
+    const components = (values.components ?? String(latent)).split(',').map((c) => intOption('components', c.trim(), latent, 1));
+    const seed = intOption('seed', values.seed, 1, 0);
+    const pcaDims = values['pca-dims'] === undefined ? {} : { pcaDims: intOption('pca-dims', values['pca-dims'], 50, 0) };
+    const csvPath = values.csv ? resolve(values.csv) : null;
+    await engine.backend();
+    const ds = await open(engine, values.data, values.label);
+    const ids: EmbeddingId[] = [];
+    for (const m of methods) {
+      if (m === 'pca') {
+        for (const k of components) {
+          ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: k } }))).id);
+        }
+      } else if (m === 'umap') {
+        const params = {
+          seed,
+          ...pcaDims,
+          ...(values['umap-neighbors'] !== undefined ? { nNeighbors: intOption('umap-neighbors', values['umap-neighbors'], 15, 2) } : {}),
+          ...(values['umap-min-dist'] !== undefined ? { minDist: nonNegativeOption('umap-min-dist', values['umap-min-dist']) } : {}),
+          ...(values['umap-epochs'] !== undefined ? { nEpochs: intOption('umap-epochs', values['umap-epochs'], 0, 0) } : {}),
+        };
+        ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'umap', params }))).id);
+      } else if (m === 'tsne') {
+        const params = {
+          seed,
+          ...pcaDims,
+          ...(values['tsne-perplexity'] !== undefined ? { perplexity: numberOption('tsne-perplexity', values['tsne-perplexity'], 30) } : {}),
+          ...(values['tsne-iterations'] !== undefined ? { iterations: intOption('tsne-iterations', values['tsne-iterations'], 1000, 1) } : {}),
+        };
+        ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'tsne', params }))).id);
+      } else {
+        const config: TrainConfig = {
+          latent,
+          hidden: intOption('hidden', values.hidden, 400, 1),
+          epochs: intOption('epochs', values.epochs, 1, 1),
+          batchSize: intOption('batch', values.batch, 128, 1),
+          learningRate: numberOption('lr', values.lr, 0.001),
+          seed,
+          limit: intOption('limit', values.limit, 0, 0),
+        };
+        ids.push((await runJob(engine, 'train', engine.train({ datasetId: ds.id as DatasetId, config }))).embeddingId);
+      }
+    }
+    const table = await runJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id, embeddingIds: ids }));
+    if (csvPath) await runJob(engine, 'export', engine.exportMetrics({ datasetId: ds.id, embeddingIds: ids, path: csvPath }));
+    const out = {
+      dataset: ds.name,
+      testRows: table.testRows,
+      scoredRows: table.scoredRows,
+      knnK: table.knnK,
+      neighbourhoodK: table.neighbourhoodK,
+      notes: table.notes,
+      methods: table.rows.map((r) => ({
+        name: r.name,
+        title: r.title,
+        dims: r.dims,
+        mse: r.mse,
+        knnAccuracy: r.knnAccuracy,
+        trustworthiness: r.trustworthiness,
+        continuity: r.continuity,
+        silhouette: r.silhouette,
+        explainedVariance: r.explainedVariance,
+        negElbo: r.negElbo,
+        seconds: r.seconds,
+      })),
+      ...(csvPath ? { csv: csvPath } : {}),
+    };
+    const cell = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits)).padStart(9);
+    print(out, [
+      `${ds.name}: ${table.testRows} test rows`,
+      `${'method'.padEnd(16)}${['MSE', '5-NN acc', 'trust', 'contin', 'silh', 'seconds'].map((h) => h.padStart(9)).join('')}`,
+      ...out.methods.map((r) => `${r.name.padEnd(16)}${cell(r.mse, 5)}${cell(r.knnAccuracy, 4)}${cell(r.trustworthiness, 4)}${cell(r.continuity, 4)}${cell(r.silhouette, 4)}${cell(r.seconds, 1)}`),
+      ...table.notes,
+      ...(csvPath ? [`Wrote ${csvPath}`] : []),
     ].join('\n'));
     return;
   }

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LatentMatrix } from '../../shared/types';
 import type { Split } from './data/dataset';
-import { encode, negElbo, type Vae } from './models/vae';
+import { decode, encode, negElbo, type Vae } from './models/vae';
 
 const EVAL_BATCH = 1000;
 
@@ -45,4 +45,17 @@ export async function embedMeans(model: Vae, split: Split): Promise<LatentMatrix
     mu.dispose();
   }
   return out as LatentMatrix;
+}
+
+/** decode(μ(x)) for n rows (row-major n×d): the model's reconstruction in data units. */
+export async function reconstructMeans(model: Vae, x: Float32Array, n: number): Promise<Float32Array> {
+  const d = model.shape.inputDim;
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i += EVAL_BATCH) {
+    const rows = Math.min(EVAL_BATCH, n - i);
+    const xHat = tf.tidy(() => decode(model, encode(model, tf.tensor2d(x.subarray(i * d, (i + rows) * d), [rows, d])).mu));
+    out.set(await xHat.data(), i * d);
+    xHat.dispose();
+  }
+  return out;
 }

@@ -1,0 +1,53 @@
+// An embedding as the engine keeps it: the test-split coordinates the UI plots and exports, plus
+// what only the engine needs: training-split coordinates (kNN accuracy is fitted on them) and how
+// to rebuild data rows from the embedding (PCA-k, a model's decoder, or nothing for UMAP/t-SNE).
+import { LabFailure } from '../../shared/api';
+import type {
+  EmbeddingData,
+  EmbeddingSummary,
+  LatentMatrix,
+  ReconMethod,
+  SplitName,
+} from '../../shared/types';
+import type { Dataset } from './data/dataset';
+
+export interface EmbeddingRecord {
+  /** Test-split coordinates and the summary. */
+  data: EmbeddingData;
+  /** Training-split coordinates, row for row with the dataset's training split; null until known. */
+  train: LatentMatrix | null;
+  /** How to reconstruct rows from this embedding; null when the method has no inverse. */
+  recon: ReconMethod | null;
+}
+
+/** The summary part of an embedding (no arrays): what a job's `done` event carries. */
+export function summaryOf(data: EmbeddingData): EmbeddingSummary {
+  const { coords: _c, labels: _l, labelNames: _n, rowIds: _r, split: _s, ...summary } = data;
+  return summary;
+}
+
+/** The embedding's coordinates of one split, in EmbeddingData form. */
+export function splitView(rec: EmbeddingRecord, ds: Dataset, split: SplitName): EmbeddingData {
+  if (split === 'test') return rec.data;
+  if (!rec.train) {
+    throw new LabFailure('no-train-coords', `“${rec.data.title}” has no coordinates for the training rows yet.`,
+      'Compute the comparison table once; it adds them for models.');
+  }
+  return { ...rec.data, coords: rec.train, rows: ds.train.n, labels: ds.train.labels, rowIds: ds.train.rowIds, split: 'train' };
+}
+
+/** A short column-friendly name: PCA-2, UMAP, t-SNE, VAE-10, VAE-10→PCA-2. */
+export function shortName(s: EmbeddingSummary): string {
+  switch (s.method) {
+    case 'pca':
+      return `PCA-${s.dims}`;
+    case 'umap':
+      return 'UMAP';
+    case 'tsne':
+      return 't-SNE';
+    case 'vae': {
+      const latent = Number(s.params.latent ?? s.dims);
+      return s.params.projected ? `VAE-${latent}→PCA-${s.dims}` : `VAE-${latent}`;
+    }
+  }
+}
