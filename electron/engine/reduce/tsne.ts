@@ -156,7 +156,7 @@ function klDivergence(P: SparseP, y: Float64Array, sumQ: number): number {
  * Repulsive forces Σⱼ qᵢⱼ²(yᵢ − yⱼ) (unnormalised, into rep) and Σᵢⱼ qᵢⱼ (returned), with far
  * cells of the tree standing in for their points when width² < θ²·distance².
  */
-function repulsion(tree: QuadTree, y: Float64Array, n: number, theta2: number, rep: Float64Array, stack: Int32Array): number {
+export function repulsiveForces(tree: QuadTree, y: Float64Array, n: number, theta2: number, rep: Float64Array, stack: Int32Array): number {
   const { comX, comY, count, width2, firstChild, childCount, start, order } = tree;
   let sumQ = 0;
   // visiting points in tree order keeps consecutive traversals on the same cells (cache-friendly)
@@ -302,7 +302,7 @@ export async function tsne(
     const exaggeration = exploring ? params.earlyExaggeration : 1;
     const momentum = exploring ? 0.5 : 0.8;
     tree.build(y, n);
-    const sumQ = repulsion(tree, y, n, theta2, rep, stack);
+    const sumQ = repulsiveForces(tree, y, n, theta2, rep, stack);
     attraction(P, y, attr);
     if ((it + 1) % CHECK_EVERY === 0 || it + 1 === params.iterations) {
       trace.push({ step: it + 1, value: klDivergence(P, y, sumQ), label: exploring ? 'KL (exaggerated phase)' : 'KL divergence' });
