@@ -42,17 +42,23 @@ async function ensureTrainCoords(rec: EmbeddingRecord, source: CompareSource): P
   if (model.latent === rec.data.dims) rec.train = await model.encodeMeans(source.ds.train);
 }
 
-export interface ScoredTable {
-  rows: MetricsRow[];
-  scoredRows: number;
-  notes: string[];
+/** What the table's reader should know about how the scores were computed on this split. */
+export function scoringNotes(testRows: number): string[] {
+  const scored = scoredRows(testRows).length;
+  const notes: string[] = [];
+  if (scored < testRows) {
+    notes.push(`Trustworthiness, continuity and silhouette use a seeded sample of ${scored.toLocaleString('en-US')} of the ${testRows.toLocaleString('en-US')} test rows.`);
+  }
+  if (scored <= 2 * NEIGHBOURHOOD_K + 1) {
+    notes.push(`Trustworthiness and continuity need more than ${2 * NEIGHBOURHOOD_K + 1} test rows; this dataset has ${scored}.`);
+  }
+  return notes;
 }
 
 /** Computes the table rows of `records` (embeddings of source.ds). */
-export async function scoreEmbeddings(records: EmbeddingRecord[], source: CompareSource, hooks: ReduceHooks): Promise<ScoredTable> {
+export async function scoreEmbeddings(records: EmbeddingRecord[], source: CompareSource, hooks: ReduceHooks): Promise<MetricsRow[]> {
   const { ds } = source;
   const d = ds.summary.features;
-  const notes: string[] = [];
   const test = ds.test;
   const hasLabels = test.labels !== null && ds.train.labels !== null;
   const partial = records.map(() => ({ mse: null as number | null, knnAccuracy: null as number | null }));
@@ -75,9 +81,7 @@ export async function scoreEmbeddings(records: EmbeddingRecord[], source: Compar
   }
 
   const rows = scoredRows(test.n);
-  if (rows.length < test.n) notes.push(`Trustworthiness, continuity and silhouette use a seeded sample of ${rows.length.toLocaleString('en-US')} of the ${test.n.toLocaleString('en-US')} test rows.`);
   const enough = rows.length > 2 * NEIGHBOURHOOD_K + 1;
-  if (!enough) notes.push(`Trustworthiness and continuity need more than ${2 * NEIGHBOURHOOD_K + 1} test rows; this dataset has ${rows.length}.`);
   const scores = enough
     ? await neighbourhoodScores(
       { coords: gatherRows(test.x, d, rows), dims: d },
@@ -89,7 +93,7 @@ export async function scoreEmbeddings(records: EmbeddingRecord[], source: Compar
     )
     : null;
 
-  const table = records.map((rec, r): MetricsRow => {
+  return records.map((rec, r): MetricsRow => {
     const s = rec.data;
     const ev = s.method === 'pca' && s.explainedVariance ? s.explainedVariance.reduce((a, b) => a + b, 0) : null;
     return {
@@ -108,7 +112,6 @@ export async function scoreEmbeddings(records: EmbeddingRecord[], source: Compar
       seconds: s.seconds,
     };
   });
-  return { rows: table, scoredRows: rows.length, notes };
 }
 
 /** The k nearest test rows of test row `row` in a space (coords n×dims), nearest first. */

@@ -43,7 +43,7 @@ import type {
   SplitName,
 } from '../../shared/types';
 import { initBackend } from './backend';
-import { KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, type CompareSource } from './compare';
+import { KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, scoredRows, scoringNotes, type CompareSource } from './compare';
 import { catalog } from './data/catalog';
 import { headRows, type Dataset, type Split } from './data/dataset';
 import { openDataset } from './data/open';
@@ -311,22 +311,18 @@ export class Engine implements EngineApi {
   private async metricsTable(ds: Dataset, records: EmbeddingRecord[], hooks: ReduceHooks): Promise<MetricsTable> {
     await initBackend();
     const missing = records.filter((r) => !this.scores.has(r.data.id));
-    const notes: string[] = [];
-    let scored = Math.min(ds.test.n, 10000);
     if (missing.length) {
-      const result = await scoreEmbeddings(missing, this.compareSource(ds), hooks);
-      result.rows.forEach((row) => this.scores.set(row.embeddingId, row));
-      notes.push(...result.notes);
-      scored = result.scoredRows;
+      const rows = await scoreEmbeddings(missing, this.compareSource(ds), hooks);
+      rows.forEach((row) => this.scores.set(row.embeddingId, row));
     }
     return {
       datasetId: ds.summary.id,
       knnK: KNN_K,
       neighbourhoodK: NEIGHBOURHOOD_K,
-      scoredRows: scored,
+      scoredRows: scoredRows(ds.test.n).length,
       testRows: ds.test.n,
       rows: records.map((r) => this.scores.get(r.data.id)!),
-      notes,
+      notes: scoringNotes(ds.test.n),
     };
   }
 
