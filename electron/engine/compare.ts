@@ -36,7 +36,7 @@ function gatherRows(x: Float32Array, d: number, rows: Int32Array): Float32Array 
 }
 
 /** Adds training-split coordinates to a model's embedding made by the training job. */
-async function ensureTrainCoords(rec: EmbeddingRecord, source: CompareSource): Promise<void> {
+export async function ensureTrainCoords(rec: EmbeddingRecord, source: Pick<CompareSource, 'ds' | 'model'>): Promise<void> {
   if (rec.train || !rec.data.runId) return;
   const model = source.model(rec.data.runId);
   if (model.latent === rec.data.dims) rec.train = await model.encodeMeans(source.ds.train);

@@ -30,8 +30,8 @@ export function summaryOf(data: EmbeddingData): EmbeddingSummary {
 export function splitView(rec: EmbeddingRecord, ds: Dataset, split: SplitName): EmbeddingData {
   if (split === 'test') return rec.data;
   if (!rec.train) {
-    throw new LabFailure('no-train-coords', `“${rec.data.title}” has no coordinates for the training rows yet.`,
-      'Compute the comparison table once; it adds them for models.');
+    throw new LabFailure('no-train-coords', `“${rec.data.title}” has no coordinates for the training rows.`,
+      'Use the test rows, or compute the embedding again.');
   }
   return { ...rec.data, coords: rec.train, rows: ds.train.n, labels: ds.train.labels, rowIds: ds.train.rowIds, split: 'train' };
 }

@@ -43,7 +43,7 @@ import type {
   SplitName,
 } from '../../shared/types';
 import { initBackend } from './backend';
-import { KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, scoredRows, scoringNotes, type CompareSource } from './compare';
+import { ensureTrainCoords, KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, scoredRows, scoringNotes, type CompareSource } from './compare';
 import { catalog } from './data/catalog';
 import { headRows, type Dataset, type Split } from './data/dataset';
 import { openDataset } from './data/open';
@@ -272,7 +272,9 @@ export class Engine implements EngineApi {
 
   async getEmbedding(id: EmbeddingId, split: SplitName = 'test'): Promise<EmbeddingData> {
     const rec = this.record(id);
-    return splitView(rec, this.dataset(rec.data.datasetId), split);
+    const ds = this.dataset(rec.data.datasetId);
+    if (split === 'train') await ensureTrainCoords(rec, this.compareSource(ds));
+    return splitView(rec, ds, split);
   }
 
   async listEmbeddings(datasetId: DatasetId): Promise<EmbeddingSummary[]> {

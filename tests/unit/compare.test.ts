@@ -77,8 +77,9 @@ describe('comparing embeddings through the engine', () => {
     expect(latent.dims).toBe(2);
     expect(latent.title).toMatch(/PCA 2-D of the latent means/);
     expect(latent.runId).toBe(run.id);
-    // the training job's own embedding is the full latent
+    // the training job's own embedding is the full latent; its training rows are encoded on demand
     expect((await engine.getEmbedding(ids.vae)).dims).toBe(3);
+    expect((await engine.getEmbedding(ids.vae, 'train')).coords.length).toBe(120 * 3);
     const listed = await engine.listEmbeddings(ds.id);
     expect(listed.map((e) => e.id).sort()).toEqual(Object.values(ids).sort());
     expect(listed.every((e) => !('coords' in e))).toBe(true);

@@ -100,45 +100,46 @@ async function runPca(params: Partial<PcaParams> | undefined, ctx: ReduceContext
   };
 }
 
-/** Training then test rows, projected on the first `dims` principal components (or raw if dims is 0 or ≥ d). */
+/** Both splits projected on the first principal components, training rows first. */
+function projectSplits(ctx: ReduceContext, model: PcaModel, k: number): Float32Array {
+  const { train, test } = ctx.ds;
+  const out = new Float32Array((train.n + test.n) * k);
+  out.set(pcaTransform(model, train.x, train.n, k));
+  out.set(pcaTransform(model, test.x, test.n, k), train.n * k);
+  return out;
+}
+
+/**
+ * The rows UMAP and t-SNE work on (training then test rows), on the first `pcaDims` principal
+ * components unless that is 0 or no fewer than the features, and the start layout: the first two
+ * principal components (umap-learn's and sklearn's init="pca").
+ */
 async function layoutInput(ctx: ReduceContext, pcaDims: number, notes: string[]) {
   const { ds } = ctx;
   const d = ds.summary.features;
   const n = ds.train.n + ds.test.n;
-  const fitted = await ctx.pca();
-  const dims = pcaDims > 0 ? Math.min(pcaDims, fitted.model.variances.length) : d;
+  const { model } = await ctx.pca();
+  const rank = model.variances.length;
+  const usePca = pcaDims > 0 && Math.min(pcaDims, rank) < d;
+  const dims = usePca ? Math.min(pcaDims, rank) : d;
   let x: Float32Array;
-  if (pcaDims > 0 && dims < d) {
-    x = new Float32Array(n * dims);
-    x.set(pcaTransform(fitted.model, ds.train.x, ds.train.n, dims));
-    x.set(pcaTransform(fitted.model, ds.test.x, ds.test.n, dims), ds.train.n * dims);
-    notes.push(`Neighbours searched on the first ${dims} principal components (${(100 * sum(fitted.model.explainedVarianceRatio, dims)).toFixed(1)}% of the variance).`);
+  if (usePca) {
+    x = projectSplits(ctx, model, dims);
+    notes.push(`Neighbours searched on the first ${dims} principal components (${(100 * sum(model.explainedVarianceRatio, dims)).toFixed(1)}% of the variance).`);
   } else {
     x = new Float32Array(n * d);
     x.set(ds.train.x);
     x.set(ds.test.x, ds.train.n * d);
   }
-  const inputDims = pcaDims > 0 && dims < d ? dims : d;
-  // start from the first two principal components (umap-learn's init="pca", sklearn's init="pca")
   const init = new Float32Array(n * 2);
-  if (inputDims < d && inputDims >= 2) {
-    for (let i = 0; i < n; i++) {
-      init[2 * i] = x[i * inputDims];
-      init[2 * i + 1] = x[i * inputDims + 1];
-    }
-  } else {
-    const k = Math.min(2, fitted.model.variances.length);
-    const a = pcaTransform(fitted.model, ds.train.x, ds.train.n, k);
-    const b = pcaTransform(fitted.model, ds.test.x, ds.test.n, k);
-    for (let i = 0; i < n; i++) {
-      const src = i < ds.train.n ? a : b;
-      const r = i < ds.train.n ? i : i - ds.train.n;
-      init[2 * i] = src[r * k];
-      init[2 * i + 1] = k > 1 ? src[r * k + 1] : 0;
-    }
+  const pcs = usePca && dims >= 2 ? x : projectSplits(ctx, model, Math.min(2, rank));
+  const stride = usePca && dims >= 2 ? dims : Math.min(2, rank);
+  for (let i = 0; i < n; i++) {
+    init[2 * i] = pcs[i * stride];
+    init[2 * i + 1] = stride > 1 ? pcs[i * stride + 1] : 0;
   }
   notes.push('Started from the first two principal components.');
-  return { x, n, dims: inputDims, init };
+  return { x, n, dims, init };
 }
 
 function sum(a: ArrayLike<number>, k: number): number {
