@@ -88,7 +88,7 @@ export const argSchemas = {
   train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema })]),
   computePca: z.tuple([z.strictObject({ datasetId: id, components: z.number().int().min(1).max(1000) })]),
   reduce: z.tuple([reduceSchema]),
-  getEmbedding: z.union([z.tuple([id]), z.tuple([id, split])]),
+  getEmbedding: z.tuple([id, split.optional()]),
   listEmbeddings: z.tuple([id]),
   exportEmbedding: z.tuple([z.strictObject({ embeddingId: id, path })]),
   computeMetrics: z.tuple([z.strictObject({ datasetId: id, embeddingIds: embeddingIds.optional() })]),

@@ -188,5 +188,7 @@ describe('comparing embeddings through the engine', () => {
     expect(() => validateCall('reduce', [{ datasetId: ds.id, method: 'isomap' }])).toThrow(/Malformed reduce request/);
     expect(() => validateCall('neighbours', [{ datasetId: ds.id, row: -1, k: 5, embeddingIds: [] }])).toThrow(/0.row/);
     expect(validateCall('getEmbedding', ['emb-1', 'train']).args).toEqual(['emb-1', 'train']);
+    expect(validateCall('getEmbedding', ['emb-1']).args).toEqual(['emb-1']);
+    expect(() => validateCall('getEmbedding', ['emb-1', 'all'])).toThrow(/Malformed getEmbedding request at 1/);
   });
 });

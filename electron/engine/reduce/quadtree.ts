@@ -20,8 +20,6 @@ export class QuadTree {
   order = new Int32Array(0);
   nodes = 0;
 
-  constructor(private readonly leafSize = LEAF_SIZE) {}
-
   private scratch = new Int32Array(0);
   private quadrant = new Uint8Array(0);
 
@@ -83,7 +81,7 @@ export class QuadTree {
       this.count[node] = cnt;
       this.width2[node] = 4 * h * h;
       this.start[node] = lo;
-      if (cnt <= this.leafSize || depth >= MAX_DEPTH) {
+      if (cnt <= LEAF_SIZE || depth >= MAX_DEPTH) {
         this.firstChild[node] = -1;
         this.childCount[node] = 0;
         continue;
