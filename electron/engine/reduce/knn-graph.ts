@@ -216,12 +216,14 @@ export async function knnGraph(
     });
     await hooks.step(((t + 1) / trees) * 0.3, `Neighbour search: random-projection tree ${t + 1}/${trees}`);
   }
-  // rows whose leaves were smaller than k + 1 still have empty slots: fill them at random
+  // rows whose leaves were all smaller than k + 1 still have empty slots (the farthest slot, the
+  // heap's root, is empty): fill them with random rows, then with the next rows if need be
   for (let i = 0; i < n; i++) {
-    for (let t = 0; t < k && heaps.idx[i * k] < 0; t++) {
+    for (let t = 0; t < 4 * k && heaps.idx[i * k] < 0; t++) {
       const j = Math.floor(rand() * n);
       if (j !== i) heaps.push(i, j, sqDist(x, i, j, d));
     }
+    for (let s = 1; s < n && heaps.idx[i * k] < 0; s++) heaps.push(i, (i + s) % n, sqDist(x, i, (i + s) % n, d));
   }
 
   const fresh = new CandidateLists(n, maxCandidates);
