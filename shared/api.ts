@@ -19,7 +19,12 @@ import type {
   JobId,
   LabError,
   LoadModelRequest,
+  MetricsTable,
+  NeighboursResult,
   OpenOptions,
+  ReconMethod,
+  ReconstructionResult,
+  ReduceRequestParams,
   RunId,
   RunSummary,
   SavedModelInfo,
@@ -65,11 +70,41 @@ export interface ExportRequest {
   path: string;
 }
 
+/** Any reducer on a dataset: PCA, UMAP, t-SNE, or a trained model's latent means. */
+export type ReduceRequest = { datasetId: DatasetId } & ReduceRequestParams;
+
+export interface MetricsRequest {
+  datasetId: DatasetId;
+  /** Embeddings to score (default: every embedding of the dataset). */
+  embeddingIds?: EmbeddingId[];
+}
+
+export interface MetricsExportRequest extends MetricsRequest {
+  path: string;
+}
+
+export interface NeighboursRequest {
+  datasetId: DatasetId;
+  /** Test-split row index (position in EmbeddingData.coords). */
+  row: number;
+  k: number;
+  embeddingIds: EmbeddingId[];
+}
+
+export interface ReconstructRequest {
+  datasetId: DatasetId;
+  /** Test-split row indices to return reconstructions for (the grid's rows). */
+  rows: number[];
+  methods: ReconMethod[];
+}
+
 /** What each job kind resolves to in its `done` event. */
 export interface JobResults {
   open: DatasetSummary;
   train: RunSummary;
   pca: EmbeddingSummary;
+  reduce: EmbeddingSummary;
+  metrics: MetricsTable;
   export: ExportResult;
   embed: EmbeddingSummary;
   evaluate: EvaluationResult;
@@ -121,10 +156,23 @@ export interface EngineApi {
   embed(req: EmbedRequest): Promise<JobId>;
   /** A run's objective terms on a dataset's test split, with the model's own preprocessing. */
   evaluate(req: EvaluateRequest): Promise<JobId>;
+  /** PCA with k components (kept for the first UI; the same as reduce with method 'pca'). */
   computePca(req: PcaRequest): Promise<JobId>;
-  getEmbedding(id: EmbeddingId): Promise<EmbeddingData>;
+  /** Runs a reducer as a job; resolves to the new embedding's summary. */
+  reduce(req: ReduceRequest): Promise<JobId>;
+  /** Test-split coordinates (default), or the training-split ones where the engine has them. */
+  getEmbedding(id: EmbeddingId, split?: SplitName): Promise<EmbeddingData>;
+  /** Embeddings of a dataset (summaries, newest last). */
+  listEmbeddings(datasetId: DatasetId): Promise<EmbeddingSummary[]>;
   exportEmbedding(req: ExportRequest): Promise<JobId>;
-  /** Stores bytes the user dropped/picked in browser mode; returns a path openDataset accepts. */
+  /** Scores embeddings on the test split as a job; resolves to the comparison table. */
+  computeMetrics(req: MetricsRequest): Promise<JobId>;
+  /** Writes the comparison table as CSV (computing missing rows first); an 'export' job. */
+  exportMetrics(req: MetricsExportRequest): Promise<JobId>;
+  /** Nearest test rows of one test row in data space and in each embedding. */
+  neighbours(req: NeighboursRequest): Promise<NeighboursResult>;
+  /** Originals and reconstructions (PCA-k, models) of chosen test rows, plus per-feature errors. */
+  reconstruct(req: ReconstructRequest): Promise<ReconstructionResult>;
   /**
    * Stores bytes the user dropped/picked in browser mode; returns a path openDataset accepts.
    * `name` may be a relative path (a file inside a dropped folder); files sent with the same
@@ -167,8 +215,14 @@ export const engineMethods = [
   'embed',
   'evaluate',
   'computePca',
+  'reduce',
   'getEmbedding',
+  'listEmbeddings',
   'exportEmbedding',
+  'computeMetrics',
+  'exportMetrics',
+  'neighbours',
+  'reconstruct',
   'uploadFile',
   'cancel',
 ] as const satisfies readonly (keyof EngineApi)[];

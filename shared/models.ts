@@ -13,6 +13,8 @@ export type LossTerm = 'recon' | 'kl' | 'mmd';
 export interface ModelInfo {
   name: ModelName;
   title: string;
+  /** A few letters for table columns and legends (with the latent size: VAE-10). */
+  short: string;
   /** One line for the user: what the objective is. */
   objective: string;
   /** Has a probabilistic encoder q(z|x), so an ELBO (and testNegElbo) exists. */
@@ -28,6 +30,7 @@ export const MODEL_INFO: Record<ModelName, ModelInfo> = {
   ae: {
     name: 'ae',
     title: 'Autoencoder',
+    short: 'AE',
     objective: 'reconstruction loss only; deterministic codes',
     probabilistic: false,
     terms: ['recon'],
@@ -37,6 +40,7 @@ export const MODEL_INFO: Record<ModelName, ModelInfo> = {
   vae: {
     name: 'vae',
     title: 'VAE',
+    short: 'VAE',
     objective: '−ELBO = reconstruction + KL(q(z|x) ‖ N(0, I))',
     probabilistic: true,
     terms: ['recon', 'kl'],
@@ -46,6 +50,7 @@ export const MODEL_INFO: Record<ModelName, ModelInfo> = {
   'beta-vae': {
     name: 'beta-vae',
     title: 'β-VAE',
+    short: 'β-VAE',
     objective: 'reconstruction + β·KL',
     probabilistic: true,
     terms: ['recon', 'kl'],
@@ -55,6 +60,7 @@ export const MODEL_INFO: Record<ModelName, ModelInfo> = {
   cvae: {
     name: 'cvae',
     title: 'Conditional VAE',
+    short: 'CVAE',
     objective: '−ELBO of p(x|z, label) with q(z|x, label)',
     probabilistic: true,
     terms: ['recon', 'kl'],
@@ -64,6 +70,7 @@ export const MODEL_INFO: Record<ModelName, ModelInfo> = {
   'wae-mmd': {
     name: 'wae-mmd',
     title: 'Wasserstein AE (MMD)',
+    short: 'WAE',
     objective: 'reconstruction + λ·MMD(q(z), N(0, I)) with an inverse multiquadratic kernel',
     probabilistic: false,
     terms: ['recon', 'mmd'],
@@ -73,6 +80,7 @@ export const MODEL_INFO: Record<ModelName, ModelInfo> = {
   'info-vae': {
     name: 'info-vae',
     title: 'InfoVAE (MMD-VAE)',
+    short: 'InfoVAE',
     objective: 'reconstruction + (1−α)·KL + (α+λ−1)·MMD(q(z), N(0, I))',
     probabilistic: true,
     terms: ['recon', 'kl', 'mmd'],
@@ -82,6 +90,7 @@ export const MODEL_INFO: Record<ModelName, ModelInfo> = {
   iwae: {
     name: 'iwae',
     title: 'Importance-weighted AE',
+    short: 'IWAE',
     objective: '−log (1/K) Σₖ p(x, zₖ)/q(zₖ|x), K samples per row',
     probabilistic: true,
     terms: ['recon', 'kl'],

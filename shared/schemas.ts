@@ -69,6 +69,57 @@ export const openOptionsShape = {
   labelsPath: path.nullable().optional(),
 };
 
+const seed = z.number().int().min(0).max(2 ** 31 - 1);
+const pcaDims = z.number().int().min(0).max(1000);
+
+const reduceSchema = z.discriminatedUnion('method', [
+  z.strictObject({
+    datasetId: id,
+    method: z.literal('pca'),
+    params: z.strictObject({ components: z.number().int().min(1).max(1000) }).partial().optional(),
+  }),
+  z.strictObject({
+    datasetId: id,
+    method: z.literal('umap'),
+    params: z.strictObject({
+      nNeighbors: z.number().int().min(2).max(200),
+      minDist: z.number().min(0).max(10),
+      spread: z.number().gt(0).max(10),
+      nEpochs: z.number().int().min(0).max(10000),
+      negativeSampleRate: z.number().int().min(1).max(50),
+      pcaDims,
+      seed,
+    }).partial().optional(),
+  }),
+  z.strictObject({
+    datasetId: id,
+    method: z.literal('tsne'),
+    params: z.strictObject({
+      perplexity: z.number().min(1).max(500),
+      iterations: z.number().int().min(1).max(10000),
+      learningRate: z.number().min(0).max(1e7),
+      earlyExaggeration: z.number().min(1).max(100),
+      earlyIterations: z.number().int().min(0).max(10000),
+      theta: z.number().min(0).max(2),
+      pcaDims,
+      seed,
+    }).partial().optional(),
+  }),
+  z.strictObject({
+    datasetId: id,
+    method: z.literal('latent'),
+    params: z.strictObject({ runId: id, project2d: z.boolean().optional() }),
+  }),
+]);
+
+const embeddingIds = z.array(id).max(64);
+const rowIndices = z.array(z.number().int().min(0)).min(1);
+const reconMethod = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('pca'), components: z.number().int().min(1).max(10000) }),
+  z.strictObject({ kind: z.literal('model'), runId: id }),
+]);
+const split = z.enum(['train', 'test']);
+
 /** Argument tuple schema per callable LabApi method. */
 export const argSchemas = {
   info: none,
@@ -96,8 +147,19 @@ export const argSchemas = {
   embed: z.tuple([z.strictObject({ runId: id, datasetId: id, rows: z.enum(['test', 'all']).optional() })]),
   evaluate: z.tuple([z.strictObject({ runId: id, datasetId: id })]),
   computePca: z.tuple([z.strictObject({ datasetId: id, components: z.number().int().min(1).max(1000) })]),
-  getEmbedding: z.tuple([id]),
+  reduce: z.tuple([reduceSchema]),
+  getEmbedding: z.tuple([id, split.optional()]),
+  listEmbeddings: z.tuple([id]),
   exportEmbedding: z.tuple([z.strictObject({ embeddingId: id, path })]),
+  computeMetrics: z.tuple([z.strictObject({ datasetId: id, embeddingIds: embeddingIds.optional() })]),
+  exportMetrics: z.tuple([z.strictObject({ datasetId: id, embeddingIds: embeddingIds.optional(), path })]),
+  neighbours: z.tuple([z.strictObject({
+    datasetId: id,
+    row: z.number().int().min(0),
+    k: z.number().int().min(1).max(100),
+    embeddingIds,
+  })]),
+  reconstruct: z.tuple([z.strictObject({ datasetId: id, rows: rowIndices.max(256), methods: z.array(reconMethod).max(32) })]),
   uploadFile: z.union([
     z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array)]),
     z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array), z.string().regex(/^[\w-]{1,64}$/)]),

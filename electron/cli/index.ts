@@ -3,13 +3,14 @@
 //   lab inspect <file-or-builtin> [data options] [--json]
 //   lab train --data <file-or-builtin> --out <dir> [data options] [--model vae] [--latent 2] …
 //             [--save <dir>] [--load <dir>] [--json]   (see USAGE)
+//   lab compare --data <file-or-builtin> [--methods pca,umap,tsne,vae] [--latent 2] [--json] …
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
 import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
 import { withDefaults } from '../../shared/train-config';
-import type { DatasetId, JobId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
+import type { DatasetId, EmbeddingId, JobId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
 import { findBuiltin } from '../engine/data/catalog';
 import { Engine } from '../engine/engine';
@@ -34,6 +35,15 @@ Training:  --epochs 1  --batch 128  --lr 0.001  --seed 1  --limit N (first N tra
 Models:    --save DIR  writes the trained model (model.json + weights.bin)
            --load DIR  uses a saved model: embeds and scores --data with it, or trains it further
                        when --epochs is given
+  lab compare --data <file-or-builtin> [--json] [--methods pca,umap,tsne,vae] [--latent 2]
+            [--components 2,10,…] [--epochs 1] [--limit N] [--hidden 400] [--seed 1]
+            [--umap-neighbors 15] [--umap-min-dist 0.1] [--umap-epochs 0]
+            [--tsne-perplexity 30] [--tsne-iterations 1000] [--pca-dims 50] [--csv <file>]
+                                                fit each method and print the comparison table
+                                                (test-split MSE, 5-NN accuracy, trustworthiness,
+                                                continuity, silhouette, seconds); PCA uses
+                                                --components (default: --latent), the VAE trains
+                                                --epochs on the first --limit training rows
 
 ${DATA_USAGE}
 Exit code 1 and one line on stderr on any failure.`;
@@ -90,6 +100,12 @@ function numberOption(name: string, v: string | undefined, fallback: number, min
   if (!Number.isFinite(n) || (strict ? n <= min : n < min)) {
     throw new LabFailure('bad-option', `--${name} must be a number ${strict ? '>' : '≥'} ${min} (got "${v}").`);
   }
+  return n;
+}
+
+function nonNegativeOption(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new LabFailure('bad-option', `--${name} must be a number ≥ 0 (got "${v}").`);
   return n;
 }
 
@@ -180,6 +196,15 @@ async function main(argv: string[]): Promise<void> {
       patience: { type: 'string' },
       save: { type: 'string' },
       load: { type: 'string' },
+      methods: { type: 'string' },
+      components: { type: 'string' },
+      csv: { type: 'string' },
+      'umap-neighbors': { type: 'string' },
+      'umap-min-dist': { type: 'string' },
+      'umap-epochs': { type: 'string' },
+      'tsne-perplexity': { type: 'string' },
+      'tsne-iterations': { type: 'string' },
+      'pca-dims': { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -300,6 +325,84 @@ async function main(argv: string[]): Promise<void> {
       `test loss ${fmt(test.loss)} (recon ${fmt(test.recon)}${test.kl !== null ? `, KL ${fmt(test.kl)}` : ''}${test.mmd !== null ? `, MMD ${test.mmd.toFixed(4)}` : ''})${test.negElbo !== null ? `, −ELBO ${fmt(test.negElbo)}` : ''}`,
       `PCA explained variance: ${(pca.explainedVariance ?? []).map((v) => v.toFixed(3)).join(', ')}`,
       `Wrote ${outDir}/embedding.csv, pca.csv, metrics.json${saved ? `; model in ${saved.path}` : ''}`,
+    ].join('\n'));
+    return;
+  }
+  if (command === 'compare') {
+    if (!values.data) throw new LabFailure('bad-option', 'lab compare needs --data <file-or-builtin>.');
+    const methods = (values.methods ?? 'pca,umap,vae').split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
+    const known: string[] = ['pca', 'umap', 'tsne', ...MODEL_NAMES];
+    const unknown = methods.find((m) => !known.includes(m));
+    if (unknown || methods.length === 0) {
+      throw new LabFailure('bad-option', `--methods takes a comma-separated list of ${known.join(', ')} (got "${unknown ?? ''}").`);
+    }
+    const latent = intOption('latent', values.latent, 2, 1);
+    const components = (values.components ?? String(latent)).split(',').map((c) => intOption('components', c.trim(), latent, 1));
+    const seed = intOption('seed', values.seed, 1, 0);
+    const pcaDims = values['pca-dims'] === undefined ? {} : { pcaDims: intOption('pca-dims', values['pca-dims'], 50, 0) };
+    const csvPath = values.csv ? resolve(values.csv) : null;
+    await engine.backend();
+    const ds = await open(engine, values.data, openOptionsFromFlags(values));
+    const ids: EmbeddingId[] = [];
+    for (const m of methods) {
+      if (m === 'pca') {
+        for (const k of components) {
+          ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: k } }))).id);
+        }
+      } else if (m === 'umap') {
+        const params = {
+          seed,
+          ...pcaDims,
+          ...(values['umap-neighbors'] !== undefined ? { nNeighbors: intOption('umap-neighbors', values['umap-neighbors'], 15, 2) } : {}),
+          ...(values['umap-min-dist'] !== undefined ? { minDist: nonNegativeOption('umap-min-dist', values['umap-min-dist']) } : {}),
+          ...(values['umap-epochs'] !== undefined ? { nEpochs: intOption('umap-epochs', values['umap-epochs'], 0, 0) } : {}),
+        };
+        ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'umap', params }))).id);
+      } else if (m === 'tsne') {
+        const params = {
+          seed,
+          ...pcaDims,
+          ...(values['tsne-perplexity'] !== undefined ? { perplexity: numberOption('tsne-perplexity', values['tsne-perplexity'], 30) } : {}),
+          ...(values['tsne-iterations'] !== undefined ? { iterations: intOption('tsne-iterations', values['tsne-iterations'], 1000, 1) } : {}),
+        };
+        ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'tsne', params }))).id);
+      } else {
+        // any model of the family: the same flags as lab train, with this latent size
+        const config: TrainConfig = { ...trainConfigFrom({ ...values, model: m }), latent };
+        ids.push((await runJob(engine, 'train', engine.train({ datasetId: ds.id as DatasetId, config }))).embeddingId!);
+      }
+    }
+    const table = await runJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id, embeddingIds: ids }));
+    if (csvPath) await runJob(engine, 'export', engine.exportMetrics({ datasetId: ds.id, embeddingIds: ids, path: csvPath }));
+    const out = {
+      dataset: ds.name,
+      testRows: table.testRows,
+      scoredRows: table.scoredRows,
+      knnK: table.knnK,
+      neighbourhoodK: table.neighbourhoodK,
+      notes: table.notes,
+      methods: table.rows.map((r) => ({
+        name: r.name,
+        title: r.title,
+        dims: r.dims,
+        mse: r.mse,
+        knnAccuracy: r.knnAccuracy,
+        trustworthiness: r.trustworthiness,
+        continuity: r.continuity,
+        silhouette: r.silhouette,
+        explainedVariance: r.explainedVariance,
+        negElbo: r.negElbo,
+        seconds: r.seconds,
+      })),
+      ...(csvPath ? { csv: csvPath } : {}),
+    };
+    const cell = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits)).padStart(9);
+    print(out, [
+      `${ds.name}: ${table.testRows} test rows`,
+      `${'method'.padEnd(16)}${['MSE', '5-NN acc', 'trust', 'contin', 'silh', 'seconds'].map((h) => h.padStart(9)).join('')}`,
+      ...out.methods.map((r) => `${r.name.padEnd(16)}${cell(r.mse, 5)}${cell(r.knnAccuracy, 4)}${cell(r.trustworthiness, 4)}${cell(r.continuity, 4)}${cell(r.silhouette, 4)}${cell(r.seconds, 1)}`),
+      ...table.notes,
+      ...(csvPath ? [`Wrote ${csvPath}`] : []),
     ].join('\n'));
     return;
   }

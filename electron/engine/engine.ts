@@ -11,8 +11,13 @@ import {
   type ExportRequest,
   type JobEvent,
   type JobListener,
+  type MetricsExportRequest,
+  type MetricsRequest,
+  type NeighboursRequest,
   type OpenDatasetRequest,
   type PcaRequest,
+  type ReconstructRequest,
+  type ReduceRequest,
   type RowsRequest,
   type TrainRequest,
 } from '../../shared/api';
@@ -25,6 +30,7 @@ import type {
   DatasetId,
   DatasetRows,
   DatasetSummary,
+  DataMatrix,
   EmbeddingData,
   EmbeddingId,
   EmbeddingSummary,
@@ -33,25 +39,38 @@ import type {
   EvaluationResult,
   JobId,
   LoadModelRequest,
+  MetricsRow,
+  MetricsTable,
+  NeighboursResult,
+  ReconMethod,
+  ReconstructionResult,
+  ReduceRequestParams,
   RunId,
   RunSummary,
   SavedModelInfo,
   SaveModelRequest,
+  SplitName,
   TrainConfig,
 } from '../../shared/types';
 import { initBackend } from './backend';
+import { ensureTrainCoords, KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, scoredRows, scoringNotes, type CompareSource } from './compare';
 import { catalog } from './data/catalog';
 import { headRows, type Dataset, type Split } from './data/dataset';
 import { openDataset } from './data/open';
 import { getRows } from './data/rows';
-import { embedCodes, evaluateModel } from './evaluate';
-import { writeEmbeddingCsv } from './export';
-import { JobRunner, type JobContext } from './jobs';
+import { modelShortName, splitView, summaryOf, type EmbeddingRecord } from './embeddings';
+import { embedCodes, evaluateModel, reconstructMeans } from './evaluate';
+import { writeEmbeddingCsv, writeMetricsCsv } from './export';
+import { JobRunner, reduceHooks, type JobContext } from './jobs';
+import type { ReconstructionErrors } from './metrics';
 import { modelInput, schemaOf } from './model-input';
 import { modelSpecFor } from './model-spec';
 import { createModel, type Model } from './models/model';
 import { loadModelDir } from './models/serialize';
-import { pcaFit, pcaTransform } from './reduce/pca';
+import { reconKey, reconstructRows, reconTitle, splitErrors } from './reconstruct';
+import type { ReduceHooks } from './reduce/hooks';
+import { pcaFit } from './reduce/pca';
+import { runReducer, type FittedPca, type ModelHandle, type ReduceContext } from './reduce/run';
 import { splitRows } from './rows';
 import { RunStore, type Run } from './runs';
 import { trainModel, validationSize, type TrainOutcome } from './train';
@@ -61,12 +80,32 @@ const newId = <T extends string>(prefix: string) => `${prefix}-${randomUUID().sl
 /** Architecture fields a warm start takes from the model it starts from. */
 const SHAPE_FIELDS = ['model', 'latent', 'hidden', 'architecture', 'likelihood'] as const;
 
+function checkRows(rows: number[], n: number, split: SplitName): void {
+  const bad = rows.find((r) => r >= n);
+  if (bad !== undefined) {
+    throw new LabFailure('no-such-row', `Row ${bad} is outside the ${split} split (${n} rows, numbered from 0).`, `Pick rows 0 to ${n - 1}.`);
+  }
+}
+
+/** Copies the given rows of a split into one row-major matrix. */
+function gather(split: Split, d: number, rows: number[]): DataMatrix {
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => out.set(split.x.subarray(r * d, (r + 1) * d), i * d));
+  return out as DataMatrix;
+}
+
 export class Engine implements EngineApi {
   private readonly listeners = new Set<JobListener>();
   private readonly jobs = new JobRunner((e) => this.dispatch(e));
   private readonly datasets = new Map<DatasetId, Dataset>();
-  private readonly embeddings = new Map<EmbeddingId, EmbeddingData>();
+  private readonly embeddings = new Map<EmbeddingId, EmbeddingRecord>();
   private readonly runs = new RunStore();
+  /** One PCA fit (all components, training rows) per dataset, shared by PCA-k, UMAP/t-SNE input and reconstructions. */
+  private readonly pcaFits = new Map<DatasetId, Promise<FittedPca>>();
+  /** Test-split reconstruction errors per dataset and method (see reconKey). */
+  private readonly testErrors = new Map<string, Promise<ReconstructionErrors>>();
+  /** Table rows already computed (an embedding never changes once made). */
+  private readonly scores = new Map<EmbeddingId, MetricsRow>();
 
   onEvent(listener: JobListener): () => void {
     this.listeners.add(listener);
@@ -198,7 +237,7 @@ export class Engine implements EngineApi {
       ctx.progress(0.96, 'Scoring the test split');
       const rows = splitRows(testInput, spec.inputDim, spec.classes);
       s.test = await evaluateModel(model, rows, config.seed + 7919);
-      s.embeddingId = await this.addEmbedding(run, model, ds, testInput, ds.test.labels, (performance.now() - s.startedAt) / 1000);
+      s.embeddingId = await this.addEmbedding(run, model, ds, testInput, ds.test.labels, (Date.now() - s.startedAt) / 1000);
       const last = outcome.epochs[outcome.epochs.length - 1];
       s.samplesPerSec = last.samplesPerSec;
       s.status = outcome.stop;
@@ -235,25 +274,39 @@ export class Engine implements EngineApi {
     await this.runs.checkpoint(run, epoch).catch((err: Error) => ctx.log(`Could not write the checkpoint of epoch ${epoch}: ${err.message}`));
   }
 
-  /** Codes of `input` (the model's view of some of ds's rows); `labels`: the dataset's, for colour. */
-  private async addEmbedding(run: Run, model: Model, ds: Dataset, input: Split, labels: Int32Array | null, seconds: number): Promise<EmbeddingId> {
+  /**
+   * Codes of `input` (the model's view of some of ds's rows; `labels`: the dataset's, for colour) as
+   * an embedding. `split` says which rows they are; 'test' ones take part in the comparison.
+   */
+  private async addEmbedding(run: Run, model: Model, ds: Dataset, input: Split, labels: Int32Array | null, seconds: number, split: SplitName = 'test'): Promise<EmbeddingId> {
     const spec = model.spec;
     const coords = await embedCodes(model, splitRows(input, spec.inputDim, spec.classes));
     const id = newId<EmbeddingId>('emb');
+    const what = spec.stochastic ? 'latent means μ(x)' : 'codes';
+    // a model trained on this very dataset can rebuild its rows (reconstruction MSE, grids)
+    const sameData = run.summary.datasetId === ds.summary.id;
     this.embeddings.set(id, {
-      id,
-      datasetId: ds.summary.id,
-      method: spec.name,
-      runId: run.summary.id,
-      title: `${MODEL_INFO[spec.name].title} ${spec.stochastic ? 'latent means' : 'codes'} (k=${spec.latent})`,
-      rows: input.n,
-      dims: spec.latent,
-      explainedVariance: null,
-      seconds,
-      coords,
-      labels,
-      labelNames: ds.summary.labelNames,
-      rowIds: input.rowIds,
+      data: {
+        id,
+        datasetId: ds.summary.id,
+        method: spec.name,
+        runId: run.summary.id,
+        title: `${modelShortName(spec.name, spec.latent)}: ${what}`,
+        rows: input.n,
+        dims: spec.latent,
+        explainedVariance: null,
+        seconds,
+        fitRows: run.summary.trainRows,
+        params: { runId: run.summary.id, latent: spec.latent, projected: false },
+        diagnostics: { notes: [`${MODEL_INFO[spec.name].title} ${what} of the ${input.n.toLocaleString('en-US')} ${split === 'test' ? 'test' : ''} rows.`.replace('  ', ' ')], explainedVarianceRatio: null, trace: [], stages: [] },
+        coords,
+        labels,
+        labelNames: ds.summary.labelNames,
+        rowIds: input.rowIds,
+        split,
+      },
+      train: null, // encoded when the comparison table needs them
+      recon: sameData ? { kind: 'model', runId: run.summary.id } : null,
     });
     return id;
   }
@@ -344,57 +397,204 @@ export class Engine implements EngineApi {
       ctx.progress(0.1, `Encoding ${inputs.reduce((s, i) => s + i.n, 0).toLocaleString('en-US')} rows`);
       const input = inputs.length === 1 ? inputs[0] : concatSplits(inputs, model.spec.inputDim);
       const id = await this.addEmbedding(run, model, ds, input, concatLabels(splits), 0);
-      const e = this.embeddings.get(id)!;
+      const e = this.embeddings.get(id)!.data;
       e.seconds = (performance.now() - t0) / 1000;
-      const { coords: _c, labels: _l, labelNames: _n, rowIds: _r, ...summary } = e;
-      return summary satisfies EmbeddingSummary;
+      return summaryOf(e) satisfies EmbeddingSummary;
     });
   }
 
   async computePca(req: PcaRequest): Promise<JobId> {
     const ds = this.dataset(req.datasetId);
-    return this.jobs.start('pca', `PCA on ${ds.summary.name}`, async (ctx) => {
-      await initBackend();
-      const d = ds.summary.features;
-      const k = Math.min(req.components, d, ds.train.n - 1);
-      if (k < 1) throw new LabFailure('too-few-rows', 'PCA needs at least 2 training rows.');
-      ctx.progress(0.1, `Fitting PCA on ${ds.train.n.toLocaleString('en-US')} × ${d}`);
-      const t0 = performance.now();
-      const model = pcaFit(ds.train.x, ds.train.n, d);
-      ctx.checkCancelled();
-      ctx.progress(0.8, 'Projecting the test split');
-      const coords = pcaTransform(model, ds.test.x, ds.test.n, k);
-      const seconds = (performance.now() - t0) / 1000;
-      const id = newId<EmbeddingId>('emb');
-      const data: EmbeddingData = {
-        id,
-        datasetId: ds.summary.id,
-        method: 'pca',
-        runId: null,
-        title: `PCA (${k} components)`,
-        rows: ds.test.n,
-        dims: k,
-        explainedVariance: Array.from(model.explainedVarianceRatio.subarray(0, k)),
-        seconds,
-        coords,
-        labels: ds.test.labels,
-        labelNames: ds.summary.labelNames,
-        rowIds: ds.test.rowIds,
-      };
-      this.embeddings.set(id, data);
-      const { coords: _c, labels: _l, labelNames: _n, rowIds: _r, ...summary } = data;
-      return summary;
-    });
+    return this.jobs.start('pca', `PCA on ${ds.summary.name}`, (ctx) =>
+      this.runReduce(ds, { method: 'pca', params: { components: req.components } }, ctx));
   }
 
-  async getEmbedding(id: EmbeddingId): Promise<EmbeddingData> {
+  async reduce(req: ReduceRequest): Promise<JobId> {
+    const ds = this.dataset(req.datasetId);
+    if (req.method === 'latent') this.modelHandle(req.params.runId, ds.summary.id); // fail now, not in the job
+    const names = { pca: 'PCA', umap: 'UMAP', tsne: 't-SNE', latent: 'Latent means' } as const;
+    return this.jobs.start('reduce', `${names[req.method]} on ${ds.summary.name}`, (ctx) => this.runReduce(ds, req, ctx));
+  }
+
+  private async runReduce(ds: Dataset, req: ReduceRequestParams, ctx: JobContext): Promise<EmbeddingSummary> {
+    await initBackend();
+    const id = newId<EmbeddingId>('emb');
+    const rec = await runReducer(id, req, this.reduceContext(ds, reduceHooks(ctx)));
+    this.embeddings.set(id, rec);
+    ctx.progress(1, `${rec.data.title}: done in ${rec.data.seconds.toFixed(1)} s`);
+    return summaryOf(rec.data);
+  }
+
+  private reduceContext(ds: Dataset, hooks: ReduceHooks): ReduceContext {
+    return { ds, pca: () => this.pcaOf(ds), model: (runId) => this.modelHandle(runId, ds.summary.id), hooks };
+  }
+
+  /** The dataset's PCA (all components of the training rows), fitted on first use. */
+  private pcaOf(ds: Dataset): Promise<FittedPca> {
+    let fit = this.pcaFits.get(ds.summary.id);
+    if (!fit) {
+      fit = (async () => {
+        await initBackend();
+        const t0 = performance.now();
+        const model = pcaFit(ds.train.x, ds.train.n, ds.summary.features);
+        return { model, seconds: (performance.now() - t0) / 1000 };
+      })();
+      fit.catch(() => this.pcaFits.delete(ds.summary.id));
+      this.pcaFits.set(ds.summary.id, fit);
+    }
+    return fit;
+  }
+
+  /** A trained model as the comparison code sees it. */
+  private modelHandle(runId: RunId, datasetId: DatasetId): ModelHandle {
+    const run = this.runs.get(runId);
+    const model = this.runs.model(runId);
+    const { summary } = run;
+    if (summary.datasetId !== datasetId) {
+      throw new LabFailure('wrong-dataset', 'That model was trained on another dataset.', 'Pick a model trained on this dataset.');
+    }
+    const ds = this.dataset(datasetId);
+    const { inputDim, classes } = model.spec;
+    // the comparison hands us the dataset's own rows; the model reads them through its schema
+    const rowsOf = (split: Split) => splitRows(modelInput(run.schema, ds, split), inputDim, classes);
+    return {
+      runId,
+      name: model.spec.name,
+      title: modelShortName(model.spec.name, summary.config.latent),
+      latent: summary.config.latent,
+      seconds: summary.epochs.reduce((s, e) => s + e.seconds, 0),
+      testNegElbo: summary.test?.negElbo ?? null,
+      encodeMeans: (split: Split) => embedCodes(model, rowsOf(split)),
+      reconstruct: (x: Float32Array, n: number, labels: Int32Array | null) =>
+        reconstructMeans(model, splitRows({ x: x as Split['x'], n, labels, rowIds: new Int32Array(n) }, inputDim, classes)),
+    };
+  }
+
+  private record(id: EmbeddingId): EmbeddingRecord {
     const e = this.embeddings.get(id);
     if (!e) throw new LabFailure('no-such-embedding', 'That embedding is no longer available.', 'Train or compute it again.');
     return e;
   }
 
+  async getEmbedding(id: EmbeddingId, split: SplitName = 'test'): Promise<EmbeddingData> {
+    const rec = this.record(id);
+    const ds = this.dataset(rec.data.datasetId);
+    if (split === 'train') await ensureTrainCoords(rec, this.compareSource(ds));
+    return splitView(rec, ds, split);
+  }
+
+  async listEmbeddings(datasetId: DatasetId): Promise<EmbeddingSummary[]> {
+    this.dataset(datasetId);
+    return [...this.embeddings.values()].filter((r) => r.data.datasetId === datasetId).map((r) => summaryOf(r.data));
+  }
+
+  private compareSource(ds: Dataset): CompareSource {
+    return {
+      ds,
+      pca: () => this.pcaOf(ds),
+      model: (runId) => this.modelHandle(runId, ds.summary.id),
+      testErrors: (m) => this.testErrorsOf(ds, m),
+    };
+  }
+
+  private testErrorsOf(ds: Dataset, m: ReconMethod): Promise<ReconstructionErrors> {
+    const key = `${ds.summary.id}|${reconKey(m)}`;
+    let e = this.testErrors.get(key);
+    if (!e) {
+      e = splitErrors(m, ds.test, ds.summary.features, this.compareSource(ds));
+      e.catch(() => this.testErrors.delete(key));
+      this.testErrors.set(key, e);
+    }
+    return e;
+  }
+
+  /** Records to score: the requested ones (checked), else every embedding of the dataset. */
+  private recordsFor(ds: Dataset, ids?: EmbeddingId[]): EmbeddingRecord[] {
+    const all = ids ? ids.map((id) => this.record(id)) : [...this.embeddings.values()].filter((r) => r.data.datasetId === ds.summary.id);
+    const foreign = all.find((r) => r.data.datasetId !== ds.summary.id);
+    if (foreign) throw new LabFailure('wrong-dataset', `“${foreign.data.title}” belongs to another dataset.`, 'Compare embeddings of one dataset at a time.');
+    return all;
+  }
+
+  private async metricsTable(ds: Dataset, records: EmbeddingRecord[], hooks: ReduceHooks): Promise<MetricsTable> {
+    await initBackend();
+    const missing = records.filter((r) => !this.scores.has(r.data.id));
+    if (missing.length) {
+      const rows = await scoreEmbeddings(missing, this.compareSource(ds), hooks);
+      rows.forEach((row) => this.scores.set(row.embeddingId, row));
+    }
+    return {
+      datasetId: ds.summary.id,
+      knnK: KNN_K,
+      neighbourhoodK: NEIGHBOURHOOD_K,
+      scoredRows: scoredRows(ds.test.n).length,
+      testRows: ds.test.n,
+      rows: records.map((r) => this.scores.get(r.data.id)!),
+      notes: scoringNotes(ds.test.n),
+    };
+  }
+
+  async computeMetrics(req: MetricsRequest): Promise<JobId> {
+    const ds = this.dataset(req.datasetId);
+    const records = this.recordsFor(ds, req.embeddingIds);
+    return this.jobs.start('metrics', `Compare ${records.length} embedding${records.length === 1 ? '' : 's'} of ${ds.summary.name}`,
+      (ctx) => this.metricsTable(ds, records, reduceHooks(ctx)));
+  }
+
+  async exportMetrics(req: MetricsExportRequest): Promise<JobId> {
+    const ds = this.dataset(req.datasetId);
+    const records = this.recordsFor(ds, req.embeddingIds);
+    return this.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
+      const table = await this.metricsTable(ds, records, reduceHooks(ctx));
+      const result = await writeMetricsCsv(req.path, table);
+      ctx.progress(1, `Saved ${basename(req.path)}`);
+      return result;
+    });
+  }
+
+  async neighbours(req: NeighboursRequest): Promise<NeighboursResult> {
+    const ds = this.dataset(req.datasetId);
+    checkRows([req.row], ds.test.n, 'test');
+    await initBackend();
+    return rowNeighbours(ds, req.row, req.k, this.recordsFor(ds, req.embeddingIds));
+  }
+
+  async reconstruct(req: ReconstructRequest): Promise<ReconstructionResult> {
+    const ds = this.dataset(req.datasetId);
+    const d = ds.summary.features;
+    checkRows(req.rows, ds.test.n, 'test');
+    await initBackend();
+    const original = gather(ds.test, d, req.rows);
+    const labels = ds.test.labels ? Int32Array.from(req.rows, (r) => ds.test.labels![r]) : null;
+    const source = this.compareSource(ds);
+    const methods = [];
+    for (const m of req.methods) {
+      const values = await reconstructRows(m, original, req.rows.length, source, labels);
+      const whole = await this.testErrorsOf(ds, m);
+      methods.push({
+        method: m,
+        title: reconTitle(m, source),
+        values,
+        rowMse: Float32Array.from(req.rows, (r) => whole.rowMse[r]),
+        columnMse: whole.columnMse,
+        mse: whole.mse,
+      });
+    }
+    return {
+      datasetId: ds.summary.id,
+      rows: Int32Array.from(req.rows),
+      rowIds: Int32Array.from(req.rows, (r) => ds.test.rowIds[r]),
+      labels,
+      features: d,
+      featureNames: ds.summary.featureNames,
+      imageShape: ds.summary.imageShape,
+      original,
+      methods,
+    };
+  }
+
   async exportEmbedding(req: ExportRequest): Promise<JobId> {
-    const e = await this.getEmbedding(req.embeddingId);
+    const e = this.record(req.embeddingId).data;
     return this.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       ctx.progress(0.1, `Writing ${e.rows.toLocaleString('en-US')} rows`);
       const result = await writeEmbeddingCsv(req.path, e);

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MODEL_INFO } from '../../shared/models';
 import type { LatentMatrix, LossValues, ModelName } from '../../shared/types';
-import { encode, type Model } from './models/model';
+import { decode, encode, type Model } from './models/model';
 import { seededNormal, termSums, TERM_ORDER } from './models/variant';
 import { variants } from './models/variants';
 import type { RowSource } from './rows';
@@ -63,4 +63,21 @@ export async function embedCodes(model: Model, rows: RowSource): Promise<LatentM
     mu.dispose();
   }
   return out as LatentMatrix;
+}
+
+/** decode(μ(x)) for every row of the source: the model's reconstruction in data units (n × d). */
+export async function reconstructMeans(model: Model, rows: RowSource): Promise<Float32Array> {
+  const d = model.spec.inputDim;
+  const out = new Float32Array(rows.n * d);
+  const step = evalBatchSize(model);
+  for (let i = 0; i < rows.n; i += step) {
+    const end = Math.min(rows.n, i + step);
+    const xHat = tf.tidy(() => {
+      const batch = rows.batch(i, end);
+      return decode(model, encode(model, batch.x, batch.y).mu, batch.y);
+    });
+    out.set(await xHat.data(), i * d);
+    xHat.dispose();
+  }
+  return out;
 }

@@ -1,9 +1,10 @@
-// Writing embeddings to disk: CSV `id,label,z1..zk`, atomically (temp file in the same folder, then rename).
+// Writing embeddings (CSV `id,label,z1..zk`) and the comparison table to disk, atomically (temp
+// file in the same folder, then rename).
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { LabFailure } from '../../shared/api';
-import type { EmbeddingData, ExportResult } from '../../shared/types';
+import type { EmbeddingData, ExportResult, MetricsTable } from '../../shared/types';
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
 export function csvField(s: string): string {
@@ -73,4 +74,33 @@ function* embeddingRows(e: EmbeddingData): Generator<string> {
 export async function writeEmbeddingCsv(path: string, e: EmbeddingData): Promise<ExportResult> {
   await writeFileAtomic(path, embeddingRows(e));
   return { path, rows: e.rows, columns: embeddingColumns(e) };
+}
+
+/** Columns of the comparison table CSV, in order, with the MetricsRow field each comes from. */
+const metricsColumns = [
+  ['name', 'name'],
+  ['method', 'method'],
+  ['dims', 'dims'],
+  ['mse', 'mse'],
+  ['knn_accuracy', 'knnAccuracy'],
+  ['trustworthiness', 'trustworthiness'],
+  ['continuity', 'continuity'],
+  ['silhouette', 'silhouette'],
+  ['explained_variance', 'explainedVariance'],
+  ['neg_elbo', 'negElbo'],
+  ['seconds', 'seconds'],
+  ['title', 'title'],
+] as const;
+
+function* metricsLines(table: MetricsTable): Generator<string> {
+  yield `${metricsColumns.map(([c]) => c).join(',')}\n`;
+  for (const row of table.rows) {
+    // empty cell = not applicable (e.g. no reconstruction for UMAP)
+    yield `${metricsColumns.map(([, f]) => (row[f] === null ? '' : csvField(String(row[f])))).join(',')}\n`;
+  }
+}
+
+export async function writeMetricsCsv(path: string, table: MetricsTable): Promise<ExportResult> {
+  await writeFileAtomic(path, metricsLines(table));
+  return { path, rows: table.rows.length, columns: metricsColumns.map(([c]) => c) };
 }

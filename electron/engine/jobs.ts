@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { LabFailure, toLabError, type JobEvent, type JobKind, type JobResults } from '../../shared/api';
 import type { BatchMetrics, EpochMetrics, JobId, RunSummary } from '../../shared/types';
+import type { ReduceHooks } from './reduce/hooks';
 
 export class Cancelled extends Error {
   constructor() {
@@ -127,4 +128,26 @@ export class JobRunner {
   get busy(): number {
     return this.running.size;
   }
+}
+
+const PROGRESS_INTERVAL_MS = 150;
+
+/**
+ * Hooks for a long computation inside a job: progress at most every 150 ms (the UI needs no
+ * more), a turn of the event loop at every step so that a cancel request can arrive, and the
+ * Cancelled throw once it has.
+ */
+export function reduceHooks(ctx: JobContext): ReduceHooks {
+  let last = 0;
+  return {
+    step: async (fraction, message) => {
+      const now = performance.now();
+      if (now - last > PROGRESS_INTERVAL_MS) {
+        last = now;
+        ctx.progress(fraction, message);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      ctx.checkCancelled();
+    },
+  };
 }

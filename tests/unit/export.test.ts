@@ -20,6 +20,10 @@ function embedding(labels: boolean): EmbeddingData {
     labels: labels ? Int32Array.from([0, 1, -1]) : null,
     labelNames: labels ? ['cat', 'say "hi", ok'] : null,
     rowIds: Int32Array.from([4, 9, 11]),
+    split: 'test',
+    fitRows: 3,
+    params: {},
+    diagnostics: { notes: [], explainedVarianceRatio: null, trace: [], stages: [] },
   };
 }
 

@@ -1,0 +1,84 @@
+// Benchmark: UMAP and t-SNE on the full 70,000-row MNIST (training + test together), through the
+// engine's `reduce` jobs with default parameters, then their 5-NN accuracy, trustworthiness and
+// continuity on the test split. Reports wall and CPU seconds (CPU time is the steadier number on
+// a shared machine) per stage, with the load average so that readers can judge the wall times.
+//   npx tsx bench/cases/umap.ts            (or through `npm run bench`)
+// LAB_BENCH_TSNE_ITERATIONS=250 shortens t-SNE for a quick look.
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { JobKind, JobResults, ReduceRequest } from '../../shared/api';
+import type { EmbeddingSummary, JobId } from '../../shared/types';
+import { Engine } from '../../electron/engine/engine';
+
+function job<K extends JobKind>(engine: Engine, start: Promise<JobId>): Promise<JobResults[K]> {
+  return new Promise((resolve, reject) => {
+    let id: JobId | null = null;
+    const early: Parameters<Parameters<Engine['onEvent']>[0]>[0][] = [];
+    const handle = (e: (typeof early)[number]) => {
+      if (e.jobId !== id) return;
+      if (e.type === 'done') { off(); resolve(e.result as JobResults[K]); }
+      else if (e.type === 'error') { off(); reject(new Error(e.error.message)); }
+      else if (e.type === 'cancelled') { off(); reject(new Error('cancelled')); }
+    };
+    const off = engine.onEvent((e) => (id === null ? early.push(e) : handle(e)));
+    start.then((jobId) => { id = jobId; early.splice(0).forEach(handle); }, reject);
+  });
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; wallSeconds: number; cpuSeconds: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await work();
+  const c = process.cpuUsage(c0);
+  return { value, wallSeconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const engine = new Engine();
+  const backend = await engine.backend();
+  const load = [loadavg()[0]];
+  const ds = await job<'open'>(engine, engine.openDataset({ source: { kind: 'builtin', name: 'mnist' } }));
+  // the PCA both methods start from is fitted once per dataset: time it on its own
+  const pca = await timed(() => job<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: 50 } })));
+  const iterations = Number(process.env.LAB_BENCH_TSNE_ITERATIONS) || undefined;
+  const runs: Record<string, { summary: EmbeddingSummary; wallSeconds: number; cpuSeconds: number }> = {};
+  for (const method of ['umap', 'tsne'] as const) {
+    const req: ReduceRequest = method === 'tsne'
+      ? { datasetId: ds.id, method, params: iterations ? { iterations } : {} }
+      : { datasetId: ds.id, method, params: {} };
+    const r = await timed(() => job<'reduce'>(engine, engine.reduce(req)));
+    runs[method] = { summary: r.value, wallSeconds: r.wallSeconds, cpuSeconds: r.cpuSeconds };
+    load.push(loadavg()[0]);
+  }
+  const table = await timed(() => job<'metrics'>(engine, engine.computeMetrics({
+    datasetId: ds.id, embeddingIds: [runs.umap.summary.id, runs.tsne.summary.id],
+  })));
+  const scores = new Map(table.value.rows.map((r) => [r.embeddingId, r]));
+  const report = (m: 'umap' | 'tsne') => {
+    const { summary, wallSeconds, cpuSeconds } = runs[m];
+    const s = scores.get(summary.id)!;
+    return {
+      rows: summary.fitRows,
+      title: summary.title,
+      wallSeconds,
+      cpuSeconds,
+      stages: summary.diagnostics.stages,
+      params: summary.params,
+      knnAccuracy: s.knnAccuracy,
+      trustworthiness: s.trustworthiness,
+      continuity: s.continuity,
+      silhouette: s.silhouette,
+      notes: summary.diagnostics.notes,
+    };
+  };
+  return {
+    backend: backend.detail,
+    loadAverage1m: load,
+    pcaFit: { wallSeconds: pca.wallSeconds, cpuSeconds: pca.cpuSeconds },
+    umap: report('umap'),
+    tsne: report('tsne'),
+    metrics: { wallSeconds: table.wallSeconds, cpuSeconds: table.cpuSeconds, scoredRows: table.value.scoredRows },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(JSON.stringify(await run(), null, 2));

@@ -1,0 +1,193 @@
+// The comparison through the engine's LabApi methods, on a small CSV of three blobs (150 rows:
+// 120 train / 30 test): reducers as jobs, the numbers table and its CSV, neighbours,
+// reconstructions, data rows, cancel, and the errors a user can run into.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LabFailure, type JobKind, type JobResults } from '../../shared/api';
+import type { DatasetSummary, EmbeddingId, JobId, RunSummary } from '../../shared/types';
+import { Engine } from '../../electron/engine/engine';
+import { validateCall } from '../../shared/schemas';
+
+const blobs = join(__dirname, '../fixtures/blobs.csv');
+
+/** Waits for a job's outcome: its result, or a LabFailure (error) / 'cancelled'. */
+function outcome<K extends JobKind>(engine: Engine, start: Promise<JobId>): Promise<JobResults[K] | 'cancelled'> {
+  return new Promise((resolve, reject) => {
+    let id: JobId | null = null;
+    const seen: Parameters<Parameters<Engine['onEvent']>[0]>[0][] = [];
+    const handle = (e: (typeof seen)[number]) => {
+      if (e.jobId !== id) return;
+      if (e.type === 'done') { off(); resolve(e.result as JobResults[K]); }
+      else if (e.type === 'error') { off(); reject(new LabFailure(e.error.code, e.error.message)); }
+      else if (e.type === 'cancelled') { off(); resolve('cancelled'); }
+    };
+    const off = engine.onEvent((e) => (id === null ? seen.push(e) : handle(e)));
+    start.then((jobId) => { id = jobId; seen.splice(0).forEach(handle); }, reject);
+  });
+}
+
+async function result<K extends JobKind>(engine: Engine, start: Promise<JobId>): Promise<JobResults[K]> {
+  const r = await outcome<K>(engine, start);
+  if (r === 'cancelled') throw new Error('unexpectedly cancelled');
+  return r;
+}
+
+describe('comparing embeddings through the engine', () => {
+  const engine = new Engine();
+  let ds: DatasetSummary;
+  let run: RunSummary;
+  const ids: Record<string, EmbeddingId> = {};
+
+  beforeAll(async () => {
+    ds = await result<'open'>(engine, engine.openDataset({ source: { kind: 'file', path: blobs } }));
+    run = await result<'train'>(engine, engine.train({
+      datasetId: ds.id,
+      config: { latent: 3, hidden: [16], epochs: 2, batchSize: 32, learningRate: 0.01, seed: 1, limit: 0, architecture: 'mlp', validationFraction: 0 },
+    }));
+    ids.pca2 = (await result<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: 2 } }))).id;
+    ids.umap = (await result<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'umap', params: { nEpochs: 100 } }))).id;
+    ids.tsne = (await result<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'tsne', params: { perplexity: 10, iterations: 300 } }))).id;
+    ids.latent = (await result<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'latent', params: { runId: run.id } }))).id;
+    ids.vae = run.embeddingId!;
+  });
+
+  it('makes embeddings with test coordinates for plotting and training ones for kNN accuracy', async () => {
+    expect(ds.trainRows).toBe(120);
+    expect(ds.testRows).toBe(30);
+    const pca = await engine.getEmbedding(ids.pca2);
+    expect(pca.split).toBe('test');
+    expect(pca.coords.length).toBe(30 * 2);
+    expect(pca.diagnostics.explainedVarianceRatio).toHaveLength(8); // every component, for the scree plot
+    expect(pca.explainedVariance).toHaveLength(2);
+    expect(pca.fitRows).toBe(120);
+    const umapTrain = await engine.getEmbedding(ids.umap, 'train');
+    expect(umapTrain.split).toBe('train');
+    expect(umapTrain.rows).toBe(120);
+    expect(umapTrain.coords.length).toBe(120 * 2);
+    const umap = await engine.getEmbedding(ids.umap);
+    expect(umap.fitRows).toBe(150);
+    expect(umap.diagnostics.notes.join(' ')).toMatch(/all 150 rows/);
+    const tsne = await engine.getEmbedding(ids.tsne);
+    expect(tsne.diagnostics.trace.length).toBeGreaterThan(0);
+    expect(tsne.params.perplexity).toBe(10);
+    // a 3-D latent is projected to 2-D, and says so
+    const latent = await engine.getEmbedding(ids.latent);
+    expect(latent.dims).toBe(2);
+    expect(latent.title).toMatch(/PCA 2-D of the latent means/);
+    expect(latent.runId).toBe(run.id);
+    // the training job's own embedding is the full latent; its training rows are encoded on demand
+    expect((await engine.getEmbedding(ids.vae)).dims).toBe(3);
+    expect((await engine.getEmbedding(ids.vae, 'train')).coords.length).toBe(120 * 3);
+    const listed = await engine.listEmbeddings(ds.id);
+    expect(listed.map((e) => e.id).sort()).toEqual(Object.values(ids).sort());
+    expect(listed.every((e) => !('coords' in e))).toBe(true);
+  });
+
+  it('scores every embedding in one table', async () => {
+    const table = await result<'metrics'>(engine, engine.computeMetrics({ datasetId: ds.id }));
+    expect(table.testRows).toBe(30);
+    expect(table.rows).toHaveLength(5);
+    const byId = new Map(table.rows.map((r) => [r.embeddingId, r]));
+    const pca = byId.get(ids.pca2)!;
+    expect(pca.name).toBe('PCA-2');
+    expect(pca.mse).toBeGreaterThan(0);
+    expect(pca.explainedVariance).toBeCloseTo((await engine.getEmbedding(ids.pca2)).explainedVariance!.reduce((a, b) => a + b), 12);
+    const umap = byId.get(ids.umap)!;
+    expect(umap.mse).toBeNull();
+    expect(umap.negElbo).toBeNull();
+    const vae = byId.get(ids.vae)!;
+    expect(vae.name).toBe('VAE-3');
+    expect(vae.negElbo).toBe(run.test!.negElbo);
+    expect(byId.get(ids.latent)!.name).toBe('VAE-3→PCA-2');
+    for (const r of table.rows) {
+      // three blobs far apart: every method separates them
+      expect(r.knnAccuracy).toBe(1);
+      expect(r.trustworthiness).toBeGreaterThan(0.5);
+      expect(r.trustworthiness).toBeLessThanOrEqual(1);
+      expect(r.continuity).toBeGreaterThan(0.5);
+      expect(r.silhouette).toBeGreaterThan(0.3);
+      expect(r.seconds).toBeGreaterThan(0);
+    }
+    // the model's reconstruction error matches the per-column table of `reconstruct`
+    const rec = await engine.reconstruct({ datasetId: ds.id, rows: [0], methods: [{ kind: 'model', runId: run.id }] });
+    expect(vae.mse).toBeCloseTo(rec.methods[0].mse, 12);
+  });
+
+  it('exports the table as CSV', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lab-metrics-'));
+    const path = join(dir, 'table.csv');
+    const res = await result<'export'>(engine, engine.exportMetrics({ datasetId: ds.id, embeddingIds: [ids.pca2, ids.umap], path }));
+    expect(res.rows).toBe(2);
+    const lines = (await readFile(path, 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('name,method,dims,mse,knn_accuracy,trustworthiness,continuity,silhouette,explained_variance,neg_elbo,seconds,title');
+    expect(lines[1]).toMatch(/^PCA-2,pca,2,0\.\d+,1,/);
+    expect(lines[2]).toMatch(/^UMAP,umap,2,,1,/); // no reconstruction: empty cell
+  });
+
+  it('lists the neighbours of a row in data space and in each embedding', async () => {
+    const nb = await engine.neighbours({ datasetId: ds.id, row: 4, k: 5, embeddingIds: [ids.pca2, ids.umap] });
+    expect(nb.k).toBe(5);
+    expect(nb.data.rows).toHaveLength(5);
+    expect(Array.from(nb.data.rows)).not.toContain(4);
+    // all five nearest rows share the row's blob
+    expect(Array.from(nb.data.labels!).every((l) => l === nb.label)).toBe(true);
+    for (let t = 1; t < 5; t++) expect(nb.data.distances[t]).toBeGreaterThanOrEqual(nb.data.distances[t - 1]);
+    expect(nb.embeddings.map((e) => e.embeddingId)).toEqual([ids.pca2, ids.umap]);
+    for (const e of nb.embeddings) {
+      const shared = Array.from(e.list.rows).filter((r) => nb.data.rows.includes(r)).length;
+      expect(e.kept).toBe(shared);
+    }
+  });
+
+  it('reconstructs chosen rows: PCA with every component gives the rows back', async () => {
+    const rec = await engine.reconstruct({
+      datasetId: ds.id,
+      rows: [0, 7],
+      methods: [{ kind: 'pca', components: 8 }, { kind: 'pca', components: 1 }, { kind: 'model', runId: run.id }],
+    });
+    expect(rec.original.length).toBe(2 * 8);
+    expect(rec.featureNames).toEqual(['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8']);
+    const [full, one, vae] = rec.methods;
+    for (let i = 0; i < rec.original.length; i++) expect(full.values[i]).toBeCloseTo(rec.original[i], 4);
+    expect(full.mse).toBeLessThan(1e-8);
+    expect(one.mse).toBeGreaterThan(full.mse);
+    expect(one.columnMse).toHaveLength(8);
+    expect(vae.title).toBe('VAE-3');
+    expect(vae.values.length).toBe(16);
+    const rows = await engine.getRows({ datasetId: ds.id, split: 'test', rowIds: Array.from(rec.rowIds) });
+    expect(rows.features).toEqual(rec.original);
+  });
+
+  it('keeps computePca working as before', async () => {
+    const s = await result<'pca'>(engine, engine.computePca({ datasetId: ds.id, components: 3 }));
+    expect(s.method).toBe('pca');
+    expect(s.dims).toBe(3);
+    expect(s.explainedVariance).toHaveLength(3);
+  });
+
+  it('cancels a running reducer', async () => {
+    const start = engine.reduce({ datasetId: ds.id, method: 'tsne', params: { iterations: 5000 } });
+    const jobId = await start;
+    const finished = outcome<'reduce'>(engine, Promise.resolve(jobId));
+    await new Promise((r) => setTimeout(r, 50));
+    await engine.cancel(jobId);
+    expect(await finished).toBe('cancelled');
+  });
+
+  it('says what is wrong with a bad request', async () => {
+    await expect(engine.neighbours({ datasetId: ds.id, row: 30, k: 5, embeddingIds: [] })).rejects.toThrow(/Row 30 is outside the test split \(30 rows/);
+    await expect(engine.reconstruct({ datasetId: ds.id, rows: [0], methods: [{ kind: 'pca', components: 9 }] })).rejects.toThrow(/has 8 components; 9 were asked for/);
+    await expect(engine.reduce({ datasetId: ds.id, method: 'latent', params: { runId: 'run-nope' as RunSummary['id'] } })).rejects.toThrow(/not in the run list/);
+    await expect(engine.getEmbedding('emb-nope' as EmbeddingId)).rejects.toThrow(/no longer available/);
+    await expect(engine.getRows({ datasetId: ds.id, split: 'train', rowIds: [100000] })).rejects.toThrow(/not in the train split/);
+    // the schema rejects malformed requests before the engine sees them
+    expect(() => validateCall('reduce', [{ datasetId: ds.id, method: 'umap', params: { nNeighbors: 1 } }])).toThrow(/Malformed reduce request at 0.params.nNeighbors/);
+    expect(() => validateCall('reduce', [{ datasetId: ds.id, method: 'isomap' }])).toThrow(/Malformed reduce request/);
+    expect(() => validateCall('neighbours', [{ datasetId: ds.id, row: -1, k: 5, embeddingIds: [] }])).toThrow(/0.row/);
+    expect(validateCall('getEmbedding', ['emb-1', 'train']).args).toEqual(['emb-1', 'train']);
+    expect(validateCall('getEmbedding', ['emb-1']).args).toEqual(['emb-1']);
+    expect(() => validateCall('getEmbedding', ['emb-1', 'all'])).toThrow(/Malformed getEmbedding request at 1/);
+  });
+});
