@@ -3,7 +3,7 @@
 //   lab inspect <file-or-builtin> [--label COL] [--json]
 //   lab train --data <file-or-builtin> [--latent 2] [--epochs 1] [--limit N] [--seed S]
 //             [--batch 128] [--lr 0.001] [--hidden 400] [--label COL] --out <dir> [--json]
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults } from '../../shared/api';

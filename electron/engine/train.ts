@@ -5,6 +5,7 @@ import { LabFailure } from '../../shared/api';
 import type { EpochMetrics, Likelihood, TrainConfig } from '../../shared/types';
 import type { Split } from './data/dataset';
 import { createVae, negElbo, vaeVariables, type Vae } from './models/vae';
+import { adam } from './optimizer';
 import { mulberry32, shuffledIndices } from './random';
 
 export interface TrainHooks {
@@ -34,7 +35,7 @@ export async function trainVae(
   const n = train.n;
   if (n < 1) throw new LabFailure('too-few-rows', 'There are no training rows to learn from.');
   const model = createVae({ inputDim: d, hidden: config.hidden, latent: config.latent, likelihood }, config.seed);
-  const optimizer = tf.train.adam(config.learningRate, 0.9, 0.999, 1e-8);
+  const optimizer = adam(config.learningRate, 0.9, 0.999, 1e-8);
   const vars = vaeVariables(model);
   const xAll = tf.tensor2d(train.x, [n, d]);
   const rand = mulberry32(config.seed ^ 0x5eed);

@@ -1,10 +1,13 @@
 // Per-sample loss terms, each summed over features/latent dims and returned as a [batch] vector.
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeActive } from '../native/backend';
+import { nativeBernoulliNll } from '../native/ops';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** −log p(x|z) for a Bernoulli decoder given logits: Σ softplus(l) − x·l (stable form). */
 export function bernoulliNll(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
+  if (nativeActive()) return nativeBernoulliNll(x, logits); // one fused kernel each way
   return tf.tidy(() => {
     // max(l,0) − x·l + log(1 + exp(−|l|))
     const term = tf.add(tf.sub(tf.relu(logits), tf.mul(x, logits)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));

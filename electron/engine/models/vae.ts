@@ -50,13 +50,13 @@ export function disposeVae(m: Vae): void {
 }
 
 export function encode(m: Vae, x: tf.Tensor2D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
-  const h = tf.relu(dense(x, m.enc, { inputGrad: false }));
+  const h = dense(x, m.enc, { inputGrad: false, activation: 'relu' });
   return { mu: dense(h, m.mu), logvar: dense(h, m.logvar) };
 }
 
 /** Decoder output before the likelihood's link: logits (Bernoulli) or means (Gaussian). */
 export function decodeRaw(m: Vae, z: tf.Tensor2D): tf.Tensor2D {
-  return dense(tf.relu(dense(z, m.dec)), m.out);
+  return dense(dense(z, m.dec, { activation: 'relu' }), m.out);
 }
 
 /** Decoded values in data space: probabilities (Bernoulli) or means (Gaussian). */
@@ -75,10 +75,10 @@ export function reconNll(m: Vae, x: tf.Tensor2D, raw: tf.Tensor2D): tf.Tensor1D 
 export function negElbo(m: Vae, x: tf.Tensor2D, seed: number): LossTerms {
   const { mu, logvar } = encode(m, x);
   const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', seed);
-  const z = tf.add(mu, tf.mul(eps, tf.exp(tf.mul(logvar, 0.5))));
+  const z = tf.add(mu, tf.mul(eps, tf.exp(tf.mul(logvar, 0.5)))) as tf.Tensor2D;
   const recon = reconNll(m, x, decodeRaw(m, z));
   const kl = gaussianKl(mu, logvar);
-  const reconSum = tf.sum(recon);
-  const klSum = tf.sum(kl);
+  const reconSum = tf.sum(recon) as tf.Scalar;
+  const klSum = tf.sum(kl) as tf.Scalar;
   return { loss: tf.div(tf.add(reconSum, klSum), x.shape[0]), reconSum, klSum };
 }

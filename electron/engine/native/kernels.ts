@@ -1,0 +1,190 @@
+// Kernels of the 'native' backend that run in the addon: matrix products (any transposition,
+// batched), row gathers, and the fused dense layer / Bernoulli loss used by models/.
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { NativeAddon } from './addon';
+import { elementwiseKernels } from './elementwise';
+
+export const BACKEND = 'native';
+/** Custom kernels (names of our own; each has a gradient via the ops in ops.ts). */
+export const LAB_DENSE = 'LabDense';
+export const LAB_DENSE_GRAD = 'LabDenseGrad';
+export const LAB_SIGMOID_BCE = 'LabSigmoidBce';
+export const LAB_SIGMOID_BCE_GRAD = 'LabSigmoidBceGrad';
+
+/** Activation codes shared with the addon. */
+export const ACTIVATIONS = { linear: 0, relu: 1 } as const;
+export type DenseActivation = keyof typeof ACTIVATIONS;
+
+type Args = { inputs: NamedTensorInfoMap; backend: MathBackendCPU; attrs?: NamedAttrMap };
+
+const f32 = (b: MathBackendCPU, t: TensorInfo) => b.data.get(t.dataId).values as Float32Array;
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const out = (b: MathBackendCPU, shape: number[], values: Float32Array) => b.makeTensorInfo(shape, 'float32', values);
+
+/** Runs the tfjs cpu kernel of the same name (for dtypes/shapes the addon does not cover). */
+function cpuKernel(name: string): KernelFunc {
+  const k = tf.getKernel(name, 'cpu');
+  if (!k) throw new Error(`tfjs cpu kernel ${name} is not registered`);
+  return k.kernelFunc;
+}
+
+function makeKernels(addon: NativeAddon): KernelConfig[] {
+  const cpuBatchMatMul = cpuKernel(tf.BatchMatMul);
+  const cpuFusedMatMul = cpuKernel(tf._FusedMatMul);
+  const cpuGather = cpuKernel(tf.GatherV2);
+
+  /** Batched op(A)·op(B) in the addon, or null when the inputs need the generic path. */
+  function matMul(backend: MathBackendCPU, a: TensorInfo, b: TensorInfo, ta: boolean, tb: boolean): TensorInfo | null {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const M = ta ? a.shape[ra - 1] : a.shape[ra - 2];
+    const K = ta ? a.shape[ra - 2] : a.shape[ra - 1];
+    const K2 = tb ? b.shape[rb - 1] : b.shape[rb - 2];
+    const N = tb ? b.shape[rb - 2] : b.shape[rb - 1];
+    if (K !== K2) return null; // the cpu kernel throws tfjs's own message
+    const batchA = size(a.shape.slice(0, -2));
+    const batchB = size(b.shape.slice(0, -2));
+    const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    const batch = size(outer);
+    // Equal batches, or one side shared by all; other broadcasts take the generic path.
+    if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
+    const av = f32(backend, a);
+    const bv = f32(backend, b);
+    const y = new Float32Array(batch * M * N);
+    const lda = a.shape[ra - 1];
+    const ldb = b.shape[rb - 1];
+    for (let i = 0; i < batch; i++) {
+      const aOff = batchA === 1 ? 0 : i * M * K;
+      const bOff = batchB === 1 ? 0 : i * K * N;
+      addon.gemm(M, N, K, av.subarray(aOff, aOff + M * K), lda, ta, bv.subarray(bOff, bOff + K * N), ldb, tb,
+        y.subarray(i * M * N, (i + 1) * M * N), N, false);
+    }
+    return out(backend, [...outer, M, N], y);
+  }
+
+  const batchMatMul: KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args as Args;
+    const r = matMul(backend, inputs.a!, inputs.b!, attrs!.transposeA as boolean, attrs!.transposeB as boolean);
+    return r ?? cpuBatchMatMul(args);
+  };
+
+  const fusedMatMul: KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args as Args;
+    const { a, b, bias } = inputs;
+    const activation = (attrs!.activation as string | undefined) ?? 'linear';
+    if (activation !== 'linear' && activation !== 'relu') return cpuFusedMatMul(args);
+    if (bias && (bias.dtype !== 'float32' || bias.shape.length > 1)) return cpuFusedMatMul(args);
+    const y = matMul(backend, a!, b!, attrs!.transposeA as boolean, attrs!.transposeB as boolean);
+    if (!y) return cpuFusedMatMul(args);
+    const v = f32(backend, y);
+    const n = y.shape[y.shape.length - 1];
+    const bv = bias ? f32(backend, bias) : null;
+    if (bv && bv.length !== 1 && bv.length !== n) {
+      backend.disposeIntermediateTensorInfo(y);
+      return cpuFusedMatMul(args);
+    }
+    const relu = activation === 'relu';
+    for (let i = 0; i < v.length; i++) {
+      let s = v[i];
+      if (bv) s += bv.length === 1 ? bv[0] : bv[i % n];
+      v[i] = relu && s < 0 ? 0 : s;
+    }
+    return y;
+  };
+
+  const gather: KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args as Args;
+    const { x, indices } = inputs;
+    const axis = attrs!.axis as number;
+    const batchDims = (attrs!.batchDims as number | undefined) ?? 0;
+    if (x!.dtype !== 'float32' || indices!.dtype !== 'int32' || batchDims !== 0 || !(axis === 0 || axis === -x!.shape.length)) {
+      return cpuGather(args);
+    }
+    const rows = x!.shape[0];
+    const cols = size(x!.shape.slice(1));
+    const idx = backend.data.get(indices!.dataId).values as Int32Array;
+    const y = new Float32Array(idx.length * cols);
+    addon.gatherRows(f32(backend, x!), rows, cols, idx, y);
+    return out(backend, [...indices!.shape, ...x!.shape.slice(1)], y);
+  };
+
+  // y = act(x·w + b); inputs x [M,K], w [K,N], b [N].
+  const dense: KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args as Args;
+    const { x, w, b } = inputs;
+    const [M, K] = x!.shape;
+    const N = w!.shape[1];
+    const y = new Float32Array(M * N);
+    addon.denseForward(M, K, N, f32(backend, x!), f32(backend, w!), b ? f32(backend, b) : null, attrs!.activation as number, y);
+    return out(backend, [M, N], y);
+  };
+
+  // [dw, db, dx?] of y = act(x·w + b) given dy (y is the forward output, for the relu mask).
+  const denseGrad: KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args as Args;
+    const { dy, x, w, y } = inputs;
+    const [M, K] = x!.shape;
+    const N = w!.shape[1];
+    const act = attrs!.activation as number;
+    const dw = new Float32Array(K * N);
+    const db = new Float32Array(N);
+    const dx = attrs!.inputGrad ? new Float32Array(M * K) : null;
+    const scratch = act === ACTIVATIONS.relu ? new Float32Array(M * N) : null;
+    addon.denseBackward(M, K, N, f32(backend, dy!), f32(backend, x!), f32(backend, w!), y ? f32(backend, y) : null,
+      act, scratch, dx, dw, db);
+    const res = [out(backend, [K, N], dw), out(backend, [N], db)];
+    if (dx) res.push(out(backend, [M, K], dx));
+    return res;
+  };
+
+  // [rowLoss [M], sigmoid [M,N]] of the Bernoulli NLL on logits.
+  const sigmoidBce: KernelFunc = (args) => {
+    const { inputs, backend } = args as Args;
+    const { logits, x } = inputs;
+    const [M, N] = logits!.shape;
+    const loss = new Float32Array(M);
+    const sig = new Float32Array(M * N);
+    addon.sigmoidBce(M, N, f32(backend, logits!), f32(backend, x!), loss, sig);
+    return [out(backend, [M], loss), out(backend, [M, N], sig)];
+  };
+
+  // [dLogits, dx] given the per-row upstream gradient dy [M].
+  const sigmoidBceGrad: KernelFunc = (args) => {
+    const { inputs, backend } = args as Args;
+    const { sigmoid, x, logits, dy } = inputs;
+    const [M, N] = logits!.shape;
+    const dl = new Float32Array(M * N);
+    const dx = new Float32Array(M * N);
+    addon.sigmoidBceGrad(M, N, f32(backend, sigmoid!), f32(backend, x!), f32(backend, logits!), f32(backend, dy!), dl, dx);
+    return [out(backend, [M, N], dl), out(backend, [M, N], dx)];
+  };
+
+  const k = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({ kernelName, backendName: BACKEND, kernelFunc });
+  return [
+    ...elementwiseKernels(addon, cpuKernel).map(([name, f]) => k(name, f)),
+    k(tf.BatchMatMul, batchMatMul),
+    k(tf._FusedMatMul, fusedMatMul),
+    k(tf.GatherV2, gather),
+    k(LAB_DENSE, dense),
+    k(LAB_DENSE_GRAD, denseGrad),
+    k(LAB_SIGMOID_BCE, sigmoidBce),
+    k(LAB_SIGMOID_BCE_GRAD, sigmoidBceGrad),
+  ];
+}
+
+let registered = false;
+
+/** Registers the 'native' backend's kernels: the cpu backend's, with ours replacing the hot ones. */
+export function registerNativeKernels(addon: NativeAddon): void {
+  if (registered) return;
+  registered = true;
+  const ours = makeKernels(addon);
+  const replaced = new Set(ours.map((c) => c.kernelName));
+  for (const c of tf.getKernelsForBackend('cpu')) {
+    if (!replaced.has(c.kernelName)) tf.registerKernel({ ...c, backendName: BACKEND });
+  }
+  for (const c of ours) tf.registerKernel(c);
+}
