@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "pool.h"
 #include "vmath.h"
@@ -12,14 +13,14 @@ namespace {
 constexpr size_t kParallelMin = size_t(1) << 16;  // below this one thread is faster
 
 template <typename F>
-void chunked(size_t n, F&& body) {
+void chunked(uint64_t site, size_t n, F&& body) {
   const int threads = poolThreads();
   if (threads == 1 || n < kParallelMin) {
     body(size_t(0), n);
     return;
   }
   const int chunks = threads * 2;
-  parallelFor(chunks, [&](int c) {
+  parallelForMeasured(site * 0x9e3779b97f4a7c15ull + n, chunks, [&](int c) {
     size_t a = (n * c / chunks) & ~size_t(VW - 1);
     size_t b = c + 1 == chunks ? n : (n * (c + 1) / chunks) & ~size_t(VW - 1);
     body(a, b);
@@ -33,8 +34,8 @@ inline T apply(BinaryOp op, T a, T b) {
     case BinaryOp::Sub: return a - b;
     case BinaryOp::Mul: return a * b;
     case BinaryOp::Div: return a / b;
-    case BinaryOp::Max: return a > b ? a : b;
-    case BinaryOp::Min: return a < b ? a : b;
+    case BinaryOp::Max: return a != a ? a : (a > b ? a : b);  // NaN propagates, as in Math.max
+    case BinaryOp::Min: return a != a ? a : (a < b ? a : b);
     case BinaryOp::SquaredDiff: return (a - b) * (a - b);
   }
   return a;
@@ -49,8 +50,8 @@ void binaryFast(size_t a0, size_t a1, const float* a, bool aScalar, const float*
     vf x = aScalar ? as : loadu(a + i);
     vf y = bScalar ? bs : loadu(b + i);
     vf r;
-    if constexpr (OP == BinaryOp::Max) r = vmax(x, y);
-    else if constexpr (OP == BinaryOp::Min) r = vmin(x, y);
+    if constexpr (OP == BinaryOp::Max) r = x != x ? x : (x > y ? x : y);  // NaN propagates
+    else if constexpr (OP == BinaryOp::Min) r = x != x ? x : (x < y ? x : y);
     else r = apply(OP, x, y);
     storeu(out + i, r);
   }
@@ -63,7 +64,7 @@ void binaryOp(size_t n, const float* a, size_t aInner, size_t aLen, const float*
   const bool aFull = aLen == n, bFull = bLen == n;
   const bool aScalar = aLen == 1, bScalar = bLen == 1;
   if ((aFull || aScalar) && (bFull || bScalar)) {
-    chunked(n, [&](size_t s, size_t e) { binaryFast<OP>(s, e, a, aScalar, b, bScalar, out); });
+    chunked(100 + static_cast<int>(OP), n, [&](size_t s, size_t e) { binaryFast<OP>(s, e, a, aScalar, b, bScalar, out); });
     return;
   }
   // Row-wise: one operand full, the other repeats every `len` (a row) or holds one value per row.
@@ -108,7 +109,7 @@ inline vf unaryVec(vf x) {
       vf r = d == 0.f ? x : l * (x / d);
       return u == __builtin_inff() ? u : r;
     }
-    case UnaryOp::Relu: return vmax(x, vf{});
+    case UnaryOp::Relu: return x < 0.f ? vf{} : x;  // NaN stays NaN
     case UnaryOp::Sigmoid: {
       vf e = vexp(-vabs(x));
       vf inv = 1.f / (1.f + e);
@@ -137,7 +138,7 @@ inline vf unaryVec(vf x) {
 
 template <UnaryOp OP>
 void unaryOp(size_t n, const float* x, float* out) {
-  chunked(n, [&](size_t s, size_t e) {
+  chunked(200 + static_cast<int>(OP), n, [&](size_t s, size_t e) {
     if constexpr (OP == UnaryOp::Sqrt) {
 #pragma GCC ivdep
       for (size_t i = s; i < e; i++) out[i] = std::sqrt(x[i]);

@@ -169,6 +169,22 @@ void gemmBlock(int r0, int r1, int c0, int c1, int K, const MatView& A, const Ma
   }
 }
 
+void gemmParallel(int M, int N, int K, const MatView& A, const MatView& B, float* C, int ldc, bool accumulate,
+                  int nt) {
+  const int colTiles = (N + NR - 1) / NR;
+  const int rowTiles = (M + MR - 1) / MR;
+  // Split the dimension with more micro-tiles into 2 strips per thread (dynamic balance).
+  const bool byCols = colTiles >= rowTiles;
+  const int tiles = byCols ? colTiles : rowTiles;
+  const int strips = std::min(tiles, nt * 2);
+  parallelFor(strips, [&](int s) {
+    const int t0 = static_cast<int>(static_cast<long long>(tiles) * s / strips);
+    const int t1 = static_cast<int>(static_cast<long long>(tiles) * (s + 1) / strips);
+    if (byCols) gemmBlock(0, M, t0 * NR, std::min(N, t1 * NR), K, A, B, C, ldc, accumulate);
+    else gemmBlock(t0 * MR, std::min(M, t1 * MR), 0, N, K, A, B, C, ldc, accumulate);
+  });
+}
+
 }  // namespace
 
 void sgemm(int M, int N, int K, MatView A, MatView B, float* C, int ldc, bool accumulate, int threads) {
@@ -183,16 +199,15 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float* C, int ldc, bool ac
     gemmBlock(0, M, 0, N, K, A, B, C, ldc, accumulate);
     return;
   }
-  // Split the dimension with more micro-tiles into 2 strips per thread (dynamic balance).
-  const bool byCols = colTiles >= rowTiles;
-  const int tiles = byCols ? colTiles : rowTiles;
-  const int strips = std::min(tiles, nt * 2);
-  parallelFor(strips, [&](int s) {
-    const int t0 = static_cast<int>(static_cast<long long>(tiles) * s / strips);
-    const int t1 = static_cast<int>(static_cast<long long>(tiles) * (s + 1) / strips);
-    if (byCols) gemmBlock(0, M, t0 * NR, std::min(N, t1 * NR), K, A, B, C, ldc, accumulate);
-    else gemmBlock(t0 * MR, std::min(M, t1 * MR), 0, N, K, A, B, C, ldc, accumulate);
-  });
+  if (threads > 0) {  // the caller decided
+    gemmParallel(M, N, K, A, B, C, ldc, accumulate, nt);
+    return;
+  }
+  const uint64_t key = ((uint64_t(M) * 1000003u + uint64_t(N)) * 1000003u + uint64_t(K)) * 8u + (A.trans ? 4u : 0u) +
+                       (B.trans ? 2u : 0u) + (accumulate ? 1u : 0u);
+  measuredChoice(
+      key, [&] { gemmParallel(M, N, K, A, B, C, ldc, accumulate, nt); },
+      [&] { gemmBlock(0, M, 0, N, K, A, B, C, ldc, accumulate); });
 }
 
 }  // namespace lab

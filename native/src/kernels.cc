@@ -12,16 +12,16 @@
 namespace lab {
 namespace {
 
-// Splits [0, n) into about `per` sized chunks over the pool when n is large enough.
+// Splits [0, n) into chunks of at least `grain` over the pool (when measured to pay off).
 template <typename F>
-void parallelRange(size_t n, size_t grain, F&& body) {
+void parallelRange(uint64_t site, size_t n, size_t grain, F&& body) {
   const int threads = poolThreads();
   if (threads == 1 || n < 2 * grain) {
     body(size_t(0), n);
     return;
   }
   const int chunks = static_cast<int>(std::min<size_t>(threads * 2, n / grain));
-  parallelFor(chunks, [&](int c) {
+  parallelForMeasured(site * 0x9e3779b97f4a7c15ull + n, chunks, [&](int c) {
     size_t a = n * c / chunks, b = n * (c + 1) / chunks;
     // keep vector-aligned chunk starts
     a &= ~size_t(VW - 1);
@@ -41,12 +41,12 @@ void denseForward(int M, int K, int N, const float* x, const float* w, const flo
     for (; j + VW <= N; j += VW) {
       vf v = loadu(row + j);
       if (b) v += loadu(b + j);
-      if (act == Activation::Relu) v = vmax(v, vf{});
+      if (act == Activation::Relu) v = v < 0.f ? vf{} : v;  // NaN stays NaN, as in tf.relu
       storeu(row + j, v);
     }
     for (; j < N; j++) {
       float v = row[j] + (b ? b[j] : 0.f);
-      row[j] = act == Activation::Relu ? std::max(v, 0.f) : v;
+      row[j] = act == Activation::Relu && v < 0.f ? 0.f : v;
     }
   }
 }
@@ -74,8 +74,8 @@ void denseBackward(int M, int K, int N, const float* dy, const float* x, const f
 }
 
 void sigmoidBce(int M, int N, const float* logits, const float* x, float* rowLoss, float* sigmoidOut) {
-  parallelFor(M >= 64 ? 2 * poolThreads() : 1, [&](int c) {
-    const int chunks = M >= 64 ? 2 * poolThreads() : 1;
+  const int chunks = M >= 64 ? 2 * poolThreads() : 1;
+  parallelForMeasured(2 * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(M) * N, chunks, [&](int c) {
     const int r0 = M * c / chunks, r1 = M * (c + 1) / chunks;
     for (int i = r0; i < r1; i++) {
       const size_t o = static_cast<size_t>(i) * N;
@@ -119,7 +119,7 @@ void adamStep(size_t n, const float* p, float* pOut, const float* g, float* m, f
   const float c1 = 1.f / biasCorr1, c2 = 1.f / biasCorr2;
   // A plain loop the compiler vectorises (sqrt included: we build with -fno-math-errno). Each
   // element is read before it is written, so pOut == p is safe despite the ivdep.
-  parallelRange(n, 1 << 15, [&](size_t a, size_t b) {
+  parallelRange(1, n, 1 << 15, [&](size_t a, size_t b) {
 #pragma GCC ivdep
     for (size_t i = a; i < b; i++) {
       const float mNew = m[i] * beta1 + g[i] * (1.f - beta1);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
+#include <unordered_map>
 #include <thread>
 #include <vector>
 #if defined(__x86_64__) || defined(__i386__)
@@ -117,10 +118,64 @@ Pool& pool() {
   return *p;
 }
 
+class ThreadChoice {
+ public:
+  static constexpr uint32_t kExplore = 32;  // every kExplore-th call re-tries the other way
+
+  bool useParallel(uint64_t key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Entry& e = entries_[key];
+    e.calls++;
+    if (e.count[0] < 2 || e.count[1] < 2) return e.count[1] <= e.count[0];  // warm-up: alternate
+    const bool best = e.avg[1] < e.avg[0];
+    return e.calls % kExplore == 0 ? !best : best;
+  }
+
+  void record(uint64_t key, bool parallel, double seconds) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Entry& e = entries_[key];
+    const int i = parallel ? 1 : 0;
+    e.avg[i] = e.count[i] == 0 ? seconds : 0.75 * e.avg[i] + 0.25 * seconds;
+    e.count[i]++;
+  }
+
+ private:
+  struct Entry {
+    double avg[2] = {0, 0};
+    int count[2] = {0, 0};
+    uint32_t calls = 0;
+  };
+  std::mutex mutex_;
+  std::unordered_map<uint64_t, Entry> entries_;
+};
+
+ThreadChoice& threadChoice() {
+  static ThreadChoice* c = new ThreadChoice();  // leaked like the pool
+  return *c;
+}
+
 }  // namespace
 
 int poolThreads() { return pool().threads(); }
 
 void parallelFor(int tasks, const std::function<void(int)>& fn) { pool().run(tasks, fn); }
+
+void measuredChoice(uint64_t key, const std::function<void()>& parallel, const std::function<void()>& serial) {
+  if (pool().threads() == 1) return serial();
+  ThreadChoice& choice = threadChoice();
+  const bool useParallel = choice.useParallel(key);
+  const auto start = std::chrono::steady_clock::now();
+  if (useParallel) parallel();
+  else serial();
+  choice.record(key, useParallel, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+void parallelForMeasured(uint64_t key, int tasks, const std::function<void(int)>& fn) {
+  measuredChoice(
+      key, [&] { parallelFor(tasks, fn); },
+      [&] {
+        for (int i = 0; i < tasks; i++) fn(i);
+      });
+}
 
 }  // namespace lab

@@ -1,0 +1,264 @@
+// The native backend against references: its kernels against tfjs's cpu backend (and a float64
+// GEMM), the fused layer/loss/optimizer against plain tfjs autograd, training, workers, fallback.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activeBackend } from '../../electron/engine/backend';
+import type { Split } from '../../electron/engine/data/dataset';
+import { dense, denseParams } from '../../electron/engine/models/dense';
+import { bernoulliNll } from '../../electron/engine/models/losses';
+import { disposeVae } from '../../electron/engine/models/vae';
+import { nativeAddon } from '../../electron/engine/native/addon';
+import { NativeAdam } from '../../electron/engine/native/adam';
+import { broadcastPattern } from '../../electron/engine/native/elementwise';
+import { mulberry32 } from '../../electron/engine/random';
+import { trainVae } from '../../electron/engine/train';
+import type { DataMatrix, TrainConfig } from '../../shared/types';
+
+const { addon, reason } = nativeAddon();
+const native = addon !== null;
+if (!native) console.warn(`native backend tests skipped: ${reason}`);
+
+const rand = mulberry32(11);
+const randn = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+
+/** Runs fn on the given backend and returns its results as plain arrays. */
+async function on(backend: 'native' | 'cpu', fn: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  const previous = tf.getBackend();
+  await tf.setBackend(backend);
+  try {
+    const out = tf.tidy(fn);
+    const list = Array.isArray(out) ? out : [out];
+    const values = list.map((t) => Float32Array.from(t.dataSync()));
+    tf.dispose(list);
+    return values;
+  } finally {
+    await tf.setBackend(previous);
+  }
+}
+
+async function agree(fn: () => tf.Tensor | tf.Tensor[], tol = 1e-4, label = ''): Promise<void> {
+  const [mine, ref] = [await on('native', fn), await on('cpu', fn)];
+  expect(mine.length).toBe(ref.length);
+  mine.forEach((m, i) => {
+    expect(m.length).toBe(ref[i].length);
+    let worst = 0;
+    for (let j = 0; j < m.length; j++) {
+      if (m[j] === ref[i][j]) continue; // equal infinities included
+      if (Number.isNaN(ref[i][j]) || !Number.isFinite(ref[i][j])) {
+        expect(m[j], `${label} output ${i}[${j}]`).toBe(ref[i][j]);
+        continue;
+      }
+      worst = Math.max(worst, Math.abs(m[j] - ref[i][j]) / Math.max(1, Math.abs(ref[i][j])));
+    }
+    expect(worst, `${label} output ${i}`).toBeLessThan(tol);
+  });
+}
+
+describe.skipIf(!native)('native backend', () => {
+  beforeAll(() => {
+    expect(activeBackend()?.name).toBe('native');
+    expect(activeBackend()?.detail).toMatch(/^native \((AVX-512|AVX2|NEON|SSE), \d+ threads?\)$/);
+  });
+
+  it('GEMM matches a float64 reference on odd shapes, every transposition, with accumulate', () => {
+    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [13, 33, 17], [37, 65, 300], [129, 41, 785], [2, 200, 3]]) {
+      for (const ta of [false, true]) for (const tb of [false, true]) for (const acc of [false, true]) {
+        const A = randn(M * K);
+        const B = randn(K * N);
+        const C = randn(M * N);
+        const C0 = C.slice();
+        addon!.gemm(M, N, K, A, ta ? M : K, ta, B, tb ? K : N, tb, C, N, acc);
+        let worst = 0;
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+          let s = acc ? C0[i * N + j] : 0;
+          for (let k = 0; k < K; k++) s += (ta ? A[k * M + i] : A[i * K + k]) * (tb ? B[j * K + k] : B[k * N + j]);
+          worst = Math.max(worst, Math.abs(s - C[i * N + j]));
+        }
+        expect(worst, `${M}x${N}x${K} ta=${ta} tb=${tb} acc=${acc}`).toBeLessThan(1e-4 * Math.sqrt(K) + 1e-5);
+      }
+    }
+  });
+
+  it('rejects arrays too short for the shapes it is given', () => {
+    expect(() => addon!.gemm(4, 4, 4, new Float32Array(15), 4, false, new Float32Array(16), 4, false, new Float32Array(16), 4, false))
+      .toThrow(/A is too short/);
+    expect(() => addon!.gatherRows(new Float32Array(6), 3, 2, Int32Array.from([0, 3]), new Float32Array(4))).toThrow(/out of range/);
+  });
+
+  it('matMul and fused matMul agree with the cpu backend (transposes, batches, broadcast, bias, relu)', async () => {
+    const a = randn(2 * 7 * 5);
+    const b = randn(2 * 5 * 3);
+    await agree(() => tf.matMul(tf.tensor2d(a.subarray(0, 35), [7, 5]), tf.tensor2d(b.subarray(0, 15), [5, 3])));
+    await agree(() => tf.matMul(tf.tensor2d(a.subarray(0, 35), [5, 7]), tf.tensor2d(b.subarray(0, 15), [5, 3]), true, false));
+    await agree(() => tf.matMul(tf.tensor2d(a.subarray(0, 35), [7, 5]), tf.tensor2d(b.subarray(0, 15), [3, 5]), false, true));
+    await agree(() => tf.matMul(tf.tensor3d(a, [2, 7, 5]), tf.tensor3d(b, [2, 5, 3])));
+    await agree(() => tf.matMul(tf.tensor3d(a, [2, 7, 5]), tf.tensor2d(b.subarray(0, 15), [5, 3])));
+    await agree(() => tf.fused.matMul({
+      a: tf.tensor2d(a.subarray(0, 35), [7, 5]), b: tf.tensor2d(b.subarray(0, 15), [5, 3]), bias: tf.tensor1d([0.5, -1, 2]), activation: 'relu',
+    }));
+    await agree(() => tf.fused.matMul({
+      a: tf.tensor2d(a.subarray(0, 35), [5, 7]), b: tf.tensor2d(b.subarray(0, 15), [3, 5]), transposeA: true, transposeB: true,
+      bias: tf.tensor1d([0.5]), activation: 'sigmoid',
+    }));
+  });
+
+  it('element-wise ops agree with the cpu backend, broadcasts and the generic fallback included', async () => {
+    const x = tf.tensor2d(randn(6 * 5, 3), [6, 5]);
+    const shapes: number[][] = [[6, 5], [5], [1, 5], [6, 1], [], [1, 1]];
+    for (const op of [tf.add, tf.sub, tf.mul, tf.div, tf.maximum, tf.minimum, tf.squaredDifference]) {
+      for (const shape of shapes) {
+        const y = randn(shape.reduce((p, q) => p * q, 1), 2);
+        await agree(() => op(tf.tensor(x.dataSync(), [6, 5]), tf.tensor(y, shape)), 1e-5, `${op.name} [6,5]·[${shape}]`);
+        await agree(() => op(tf.tensor(y, shape), tf.tensor(x.dataSync(), [6, 5])), 1e-5, `${op.name} [${shape}]·[6,5]`);
+      }
+    }
+    // [2,1,3] ⊕ [2,4,1] broadcasts both ways: the cpu kernel's general path
+    const [p, q] = [randn(6), randn(8)];
+    await agree(() => tf.add(tf.tensor3d(p, [2, 1, 3]), tf.tensor3d(q, [2, 4, 1])));
+    const v = Float32Array.from([...randn(50, 30), 0, -0, 1e-7, -1e-7, 88, 89, -88, -100, Infinity, -Infinity, NaN]);
+    const positive = v.map(Math.abs);
+    for (const op of [tf.neg, tf.abs, tf.square, tf.exp, tf.relu, tf.sigmoid, tf.softplus, tf.tanh]) await agree(() => op(tf.tensor1d(v)), 1e-5, op.name);
+    for (const op of [tf.sqrt, tf.rsqrt, tf.log, tf.reciprocal]) await agree(() => op(tf.tensor1d(positive)), 1e-5, op.name);
+    await agree(() => tf.log1p(tf.tensor1d(positive.map((p) => p - 0.5))), 1e-5);
+    x.dispose();
+  });
+
+  it('patterns: each operand spreads over the output as one contiguous block of dimensions', () => {
+    expect(broadcastPattern([6, 5], [6, 5])).toEqual({ inner: 1, len: 30 });
+    expect(broadcastPattern([5], [6, 5])).toEqual({ inner: 1, len: 5 });
+    expect(broadcastPattern([6, 1], [6, 5])).toEqual({ inner: 5, len: 6 });
+    expect(broadcastPattern([], [6, 5])).toEqual({ inner: 1, len: 1 });
+    expect(broadcastPattern([2, 1, 3], [2, 4, 3])).toBeNull();
+  });
+
+  it('gather agrees with the cpu backend', async () => {
+    const x = randn(10 * 4);
+    await agree(() => tf.gather(tf.tensor2d(x, [10, 4]), tf.tensor1d([9, 0, 3, 3], 'int32')));
+    await agree(() => tf.gather(tf.tensor2d(x, [10, 4]), tf.tensor1d([1, 2], 'int32'), 1));
+  });
+
+  it('the fused dense layer matches plain tfjs autograd (value and every gradient)', async () => {
+    for (const activation of ['linear', 'relu'] as const) {
+      for (const inputGrad of [true, false]) {
+        const xs = randn(9 * 13);
+        const params = denseParams(13, 7, 5, `t-${activation}-${inputGrad}`);
+        const w = params.w.dataSync().slice();
+        const b = params.b.dataSync().slice();
+        const fused = await on('native', () => {
+          const x = tf.tensor2d(xs, [9, 13]);
+          const p = { w: tf.variable(tf.tensor2d(w, [13, 7])), b: tf.variable(tf.tensor1d(b)) };
+          const f = (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+            tf.sum(tf.mul(dense(xi as tf.Tensor2D, { w: wi as tf.Variable, b: bi as tf.Variable }, { activation, inputGrad }), tf.linspace(-1, 1, 7)));
+          // without inputGrad, x is a constant of the layer: differentiate w.r.t. w and b only
+          const g = inputGrad ? tf.grads(f)([x, p.w, p.b]) : tf.grads((wi: tf.Tensor, bi: tf.Tensor) => f(x, wi, bi))([p.w, p.b]);
+          const y = dense(x, p, { activation });
+          tf.dispose([p.w, p.b]);
+          return [y, ...g];
+        });
+        const plain = await on('cpu', () => {
+          const x = tf.tensor2d(xs, [9, 13]);
+          const wt = tf.tensor2d(w, [13, 7]);
+          const bt = tf.tensor1d(b);
+          const layer = (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => {
+            const y = tf.add(tf.matMul(xi as tf.Tensor2D, wi as tf.Tensor2D), bi);
+            return activation === 'relu' ? tf.relu(y) : y;
+          };
+          const g = tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(layer(xi, wi, bi), tf.linspace(-1, 1, 7))))([x, wt, bt]);
+          return [layer(x, wt, bt), ...(inputGrad ? g : g.slice(1))];
+        });
+        expect(fused.length).toBe(plain.length);
+        fused.forEach((f, i) => f.forEach((v, j) => expect(v).toBeCloseTo(plain[i][j], 4)));
+        tf.dispose([params.w, params.b]);
+      }
+    }
+  });
+
+  it('the fused Bernoulli loss matches the tfjs formula (value and both gradients)', async () => {
+    const logits = randn(4 * 6, 20);
+    const target = Float32Array.from({ length: 24 }, () => rand());
+    const lossAndGrads = () => {
+      const f = (x: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(bernoulliNll(x as tf.Tensor2D, l as tf.Tensor2D), tf.tensor1d([1, -2, 3, 0.5])));
+      const x = tf.tensor2d(target, [4, 6]);
+      const l = tf.tensor2d(logits, [4, 6]);
+      return [bernoulliNll(x, l), ...tf.grads(f)([x, l])];
+    };
+    await agree(lossAndGrads, 1e-5);
+  });
+
+  it('NativeAdam follows tf.train.adam step for step', async () => {
+    const start = randn(300);
+    const target = randn(300);
+    const run = async (backend: 'native' | 'cpu') => {
+      await tf.setBackend(backend);
+      const v = tf.variable(tf.tensor1d(start), true, `adam-${backend}`);
+      const opt = backend === 'native' ? new NativeAdam(addon!, 0.05, 0.9, 0.999, 1e-8) : tf.train.adam(0.05, 0.9, 0.999, 1e-8);
+      for (let i = 0; i < 25; i++) opt.minimize(() => tf.sum(tf.square(tf.sub(v, tf.tensor1d(target)))) as tf.Scalar);
+      const out = v.dataSync().slice();
+      v.dispose();
+      opt.dispose();
+      await tf.setBackend('native');
+      return out;
+    };
+    const mine = await run('native');
+    const ref = await run('cpu');
+    for (let i = 0; i < mine.length; i++) expect(mine[i]).toBeCloseTo(ref[i], 4);
+  });
+
+  it('training lowers the loss and leaves no tensors behind', async () => {
+    const n = 512;
+    const d = 32;
+    const x = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = (i % 4 === j % 4 ? 0.9 : 0.1) * (0.8 + 0.2 * rand());
+    const split: Split = { x: x as DataMatrix, n, labels: null, rowIds: Int32Array.from({ length: n }, (_, i) => i) };
+    const config: TrainConfig = { latent: 2, hidden: 16, epochs: 4, batchSize: 64, learningRate: 0.01, seed: 3, limit: 0 };
+    const before = tf.memory().numTensors;
+    const out = await trainVae(split, d, 'bernoulli', config, {
+      shouldStop: () => false, onProgress: () => {}, onEpoch: () => {}, yieldToHost: async () => {},
+    });
+    expect(out.epochs[3].loss).toBeLessThan(out.epochs[0].loss - 1);
+    disposeVae(out.model);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('loads in a worker thread, and in a second one after the first ended', async () => {
+    const addonPath = fileURLToPath(new URL('../../native/build/Release/lab_native.node', import.meta.url));
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const a = require(workerData);
+      const A = Float32Array.from({ length: 6 }, (_, i) => i), B = Float32Array.from([1, 0, 0, 1, 1, 1]), C = new Float32Array(4);
+      a.gemm(2, 2, 3, A, 3, false, B, 2, false, C, 2, false);
+      parentPort.postMessage(Array.from(C));`;
+    for (let round = 0; round < 2; round++) {
+      const w = new Worker(code, { eval: true, workerData: addonPath });
+      const result = await new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      expect(result).toEqual([2, 3, 8, 9]);
+      await w.terminate();
+    }
+  });
+});
+
+describe('backend fallback', () => {
+  it('skips native with its reason when the addon is disabled, and trains on wasm', () => {
+    const script = fileURLToPath(new URL('../fixtures/backend-info.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, LAB_NATIVE: '0', LAB_BACKEND: '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(info.name).toBe('wasm');
+    expect(info.skipped).toContainEqual({ name: 'native', reason: 'disabled by LAB_NATIVE=0' });
+    expect(info.lossDropped).toBe(true);
+  });
+});
+
+afterAll(async () => {
+  if (native) await tf.setBackend('native');
+});
