@@ -158,7 +158,7 @@ export class Engine implements EngineApi {
       if (k < 1) throw new LabFailure('too-few-rows', 'PCA needs at least 2 training rows.');
       ctx.progress(0.1, `Fitting PCA on ${ds.train.n.toLocaleString('en-US')} × ${d}`);
       const t0 = performance.now();
-      const model = pcaFit(ds.train.x, ds.train.n, d);
+      const model = pcaFit(ds.train.x, ds.train.n, d, { components: k });
       ctx.checkCancelled();
       ctx.progress(0.8, 'Projecting the test split');
       const coords = pcaTransform(model, ds.test.x, ds.test.n, k);

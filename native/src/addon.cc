@@ -3,12 +3,14 @@
 // NAPI_MODULE_INIT makes the addon context-aware: it loads in any number of worker threads.
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
 #include "elementwise.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "linalg.h"
 #include "pool.h"
 #include "simd.h"
 
@@ -71,7 +73,8 @@ struct Call {
     void* data = nullptr;
     napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr);
     if (type != want) {
-      fail(std::string(name) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
+      const char* kind = want == napi_float32_array ? "Float32Array" : want == napi_float64_array ? "Float64Array" : "Int32Array";
+      fail(std::string(name) + " must be a " + kind);
       return nullptr;
     }
     if (length < need || (need > 0 && !data)) {
@@ -84,6 +87,8 @@ struct Call {
   float* f32(size_t i, size_t need, const char* name, bool nullable = false) {
     return array<float>(i, napi_float32_array, need, name, nullable);
   }
+
+  double* f64(size_t i, size_t need, const char* name) { return array<double>(i, napi_float64_array, need, name); }
 };
 
 size_t mul(size_t a, size_t b) { return a * b; }
@@ -256,6 +261,44 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// covariance(x, n, d, mean, scatter): float64 column means and Σ(x−μ)(x−μ)ᵀ of an n×d matrix.
+napi_value Covariance(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  const double n = c.num(1, "n");
+  const int d = c.dim(2, "d");
+  if (!c.failed && (n < 0 || n != std::floor(n))) c.fail("n must be a whole number ≥ 0");
+  const float* x = c.f32(0, static_cast<size_t>(n) * d, "x");
+  double* mean = c.f64(3, d, "mean");
+  double* scatter = c.f64(4, mul(d, d), "scatter");
+  if (c.failed) return nullptr;
+  covariance(x, static_cast<int64_t>(n), d, mean, scatter);
+  return Undefined(env);
+}
+
+// symmetricEigen(a, n, values, vectors) → converged; a (n×n, symmetric) is overwritten.
+napi_value SymmetricEigen(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  const int n = c.dim(1, "n");
+  double* a = c.f64(0, mul(n, n), "a");
+  double* values = c.f64(2, n, "values");
+  double* vectors = c.f64(3, mul(n, n), "vectors");
+  if (c.failed) return nullptr;
+  napi_value ok;
+  napi_get_boolean(env, symmetricEigen(a, n, values, vectors), &ok);
+  return ok;
+}
+
+// orthonormalizeRows(q, rows, cols) → rank
+napi_value OrthonormalizeRows(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  const int rows = c.dim(1, "rows"), cols = c.dim(2, "cols");
+  float* q = c.f32(0, mul(rows, cols), "q");
+  if (c.failed) return nullptr;
+  napi_value rank;
+  napi_create_int32(env, orthonormalizeRows(q, rows, cols), &rank);
+  return rank;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, isa, threads, width;
   napi_create_object(env, &obj);
@@ -282,6 +325,9 @@ NAPI_MODULE_INIT() {
       {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"covariance", nullptr, Covariance, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"symmetricEigen", nullptr, SymmetricEigen, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"orthonormalizeRows", nullptr, OrthonormalizeRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

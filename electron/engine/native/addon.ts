@@ -26,6 +26,12 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, aInner: number, aLen: number, b: Float32Array, bInner: number, bLen: number,
     out: Float32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
+  /** Column means and scatter matrix Σ(x−μ)(x−μ)ᵀ of an n×d matrix, in float64. */
+  covariance(x: Float32Array, n: number, d: number, mean: Float64Array, scatter: Float64Array): void;
+  /** Eigenpairs of a symmetric n×n matrix (a is overwritten); false if QL did not converge. */
+  symmetricEigen(a: Float64Array, n: number, values: Float64Array, vectors: Float64Array): boolean;
+  /** Modified Gram–Schmidt (twice, float64) on the rows of q; dependent rows become 0; returns the rank. */
+  orthonormalizeRows(q: Float32Array, rows: number, cols: number): number;
 }
 
 const ADDON_FILE = join('native', 'build', 'Release', 'lab_native.node');
