@@ -3,8 +3,12 @@
 //   lab inspect <file-or-builtin> [--label COL] [--json]
 //   lab train --data <file-or-builtin> [--latent 2] [--epochs 1] [--limit N] [--seed S]
 //             [--batch 128] [--lr 0.001] [--hidden 400] [--label COL] --out <dir> [--json]
+//   lab bench [--json] [--only training,pca]
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults } from '../../shared/api';
 import type { DatasetId, JobId, TrainConfig } from '../../shared/types';
@@ -22,6 +26,8 @@ const USAGE = `Latent Lab ${appVersion} — command line
             [--seed 1] [--limit N] [--label COLUMN]
                                                 train a VAE and PCA; writes embedding.csv, pca.csv,
                                                 metrics.json into <dir>
+  lab bench [--json] [--only training,pca]     the benchmark beside PyTorch and scikit-learn (same as
+                                                npm run bench; needs the source checkout)
 
 Options: --label COLUMN picks the label column of a CSV (--label none for no label).
 Exit code 1 and one line on stderr on any failure.`;
@@ -105,6 +111,7 @@ async function main(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       limit: { type: 'string' },
       label: { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -112,6 +119,11 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if (command === 'bench') {
+    await runBench([...(values.json ? ['--json'] : []), ...(values.only ? ['--only', values.only] : [])]);
+    return;
+  }
+
   const engine = new Engine();
   const print = (obj: unknown, text: string) => console.log(values.json ? JSON.stringify(obj, null, 2) : text);
 
@@ -196,6 +208,21 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   throw new LabFailure('bad-option', `Unknown command "${command}". Run "lab --help" for the commands.`);
+}
+
+/** Runs bench/run.ts of the checkout this CLI was built from, passing its output through. */
+async function runBench(args: string[]): Promise<void> {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const script = join(root, 'bench', 'run.ts');
+  if (!existsSync(script)) {
+    throw new LabFailure('no-bench', `The benchmark is not part of this installation (${script} is missing).`,
+      'Run it from the Latent Lab source folder: npm run bench.');
+  }
+  await new Promise<void>((resolveRun, rejectRun) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: 'inherit' });
+    child.on('error', rejectRun);
+    child.on('close', () => resolveRun());
+  });
 }
 
 /** Exits once stdout has drained (a pipe would otherwise lose the end of the JSON). */
