@@ -68,8 +68,10 @@ function run(cmd: string, args: string[], env: Record<string, string>, timeoutMs
 function lastJson<T>(r: ChildResult, what: string): T & { maxRssMb: number | null } {
   const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
   if (r.code !== 0 || !line) {
-    const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`${what} failed (exit ${r.code}): ${tail.slice(0, 400)}`);
+    // The error line of a Node or Python traceback, else the last line.
+    const lines = (r.stderr || r.stdout).trim().split('\n').map((l) => l.trim()).filter(Boolean);
+    const why = lines.find((l) => /^(\w*Error|Exception)\b|^\w+Error:/.test(l)) ?? lines.filter((l) => !/^Node\.js v|^Command exited/.test(l)).pop() ?? '';
+    throw new Error(`${what} failed (exit ${r.code}): ${why.slice(0, 300)}`);
   }
   return { ...(JSON.parse(line) as T), maxRssMb: r.maxRssMb };
 }

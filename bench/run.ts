@@ -25,25 +25,29 @@ function fmt(v: number | null | undefined, unit = ''): string {
 }
 
 function table(cases: Record<string, Record<string, unknown>>, titles: Record<string, string>): string {
-  const lines: string[][] = [['case', 'metric', 'ours', 'reference', 'ratio', 'note']];
+  const out: string[] = [];
   for (const [name, result] of Object.entries(cases)) {
+    out.push(`${titles[name] ?? name}`);
     if (result.error) {
-      lines.push([titles[name] ?? name, 'failed', '', '', '', String(result.error).slice(0, 120)]);
+      out.push(`  failed: ${String(result.error)}`, '');
       continue;
     }
+    const lines: string[][] = [['metric', 'ours', 'reference', 'ratio', 'note']];
     for (const r of (result.rows as BenchRow[] | undefined) ?? []) {
       lines.push([
-        titles[name] ?? name, r.metric, fmt(r.value, r.unit),
+        r.metric, fmt(r.value, r.unit),
         r.reference === undefined ? '' : `${fmt(r.reference, r.unit)}${r.referenceName ? ` (${r.referenceName})` : ''}`,
         r.ratio === undefined || r.ratio === null ? '' : `${r.ratio.toFixed(2)}×`, r.note ?? '',
       ]);
     }
+    const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));
+    lines.forEach((l, i) => {
+      out.push(`  ${l.map((cell, c) => cell.padEnd(widths[c])).join(' | ').trimEnd()}`);
+      if (i === 0) out.push(`  ${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
+    });
+    out.push('');
   }
-  const widths = lines[0].map((_, c) => Math.min(60, Math.max(...lines.map((l) => l[c].length))));
-  return lines.map((l, i) => {
-    const row = l.map((cell, c) => cell.padEnd(widths[c])).join(' | ').trimEnd();
-    return i === 0 ? `${row}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}` : row;
-  }).join('\n');
+  return out.join('\n');
 }
 
 async function main() {

@@ -3,7 +3,7 @@
 // C++ compiler, Python or Node headers the engine simply uses the wasm backend.
 //   node native/build.mjs            build (skipped when LAB_NATIVE=0)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,20 @@ function nodeDir() {
   return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : null;
 }
 
+/**
+ * The instruction-set flags of this CPU (Linux). The addon is compiled with -march=native, so the
+ * engine refuses to load it on a CPU that lacks any of them (a copied node_modules would crash).
+ */
+export function isaFlags() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    const flags = (line?.split(':')[1] ?? '').trim().split(/\s+/);
+    return flags.filter((f) => /^(sse|ssse|avx|fma|f16c|bmi|popcnt|lzcnt|abm|movbe|adx|aes|pclmul|sha|gfni|vaes|vpclmul|asimd|sve)/.test(f)).sort();
+  } catch {
+    return null;
+  }
+}
+
 function main() {
   if (process.env.LAB_NATIVE === '0') return log('skipped (LAB_NATIVE=0); the engine will use wasm.');
   const gyp = nodeGyp();
@@ -39,6 +53,7 @@ function main() {
   if (dir) args.push(`--nodedir=${dir}`);
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (r.status === 0 && existsSync(join(here, 'build', 'Release', 'lab_native.node'))) {
+    writeFileSync(join(here, 'build', 'Release', 'cpu.json'), JSON.stringify({ arch: process.arch, isaFlags: isaFlags() }));
     log('built native/build/Release/lab_native.node');
     return;
   }

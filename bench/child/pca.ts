@@ -1,11 +1,13 @@
 // Child process of the PCA case: fits PCA on MNIST's 60k training rows for each --k, times it
 // (--repeats), and reports the test reconstruction MSE for k = 2, 10, 20, 50 (up to k).
 import { parseArgs } from 'node:util';
+import { initBackend } from '../../electron/engine/backend';
 import { loadMnist } from '../../electron/engine/data/mnist';
 import { pcaFit, pcaReconstruct } from '../../electron/engine/reduce/pca';
 import type { DatasetId } from '../../shared/types';
 
 const { values } = parseArgs({ options: { k: { type: 'string', multiple: true }, repeats: { type: 'string' } } });
+await initBackend(); // as the engine does before any job
 const ds = await loadMnist('ds-bench' as DatasetId, () => {});
 const repeats = Number(values.repeats ?? 3);
 const fits: Record<string, unknown> = {};

@@ -1,6 +1,9 @@
 // The native backend against references: its kernels against tfjs's cpu backend (and a float64
 // GEMM), the fused layer/loss/optimizer against plain tfjs autograd, training, workers, fallback.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeBackend } from '../../electron/engine/backend';
 import type { Split } from '../../electron/engine/data/dataset';
 import { dense, denseParams } from '../../electron/engine/models/dense';
-import { bernoulliNll } from '../../electron/engine/models/losses';
+import { bernoulliNll, gaussianKl } from '../../electron/engine/models/losses';
 import { disposeVae } from '../../electron/engine/models/vae';
-import { nativeAddon } from '../../electron/engine/native/addon';
+import { missingCpuFlags, nativeAddon } from '../../electron/engine/native/addon';
 import { NativeAdam } from '../../electron/engine/native/adam';
 import { broadcastPattern } from '../../electron/engine/native/elementwise';
 import { mulberry32 } from '../../electron/engine/random';
@@ -188,6 +191,17 @@ describe.skipIf(!native)('native backend', () => {
     await agree(lossAndGrads, 1e-5);
   });
 
+  it('the fused Gaussian KL matches the tfjs formula (value and both gradients)', async () => {
+    const mu = randn(5 * 3, 2);
+    const logvar = randn(5 * 3, 3);
+    await agree(() => {
+      const f = (m: tf.Tensor, lv: tf.Tensor) => tf.sum(tf.mul(gaussianKl(m as tf.Tensor2D, lv as tf.Tensor2D), tf.tensor1d([1, -1, 2, 0.5, 3])));
+      const m = tf.tensor2d(mu, [5, 3]);
+      const lv = tf.tensor2d(logvar, [5, 3]);
+      return [gaussianKl(m, lv), ...tf.grads(f)([m, lv])];
+    }, 1e-5);
+  });
+
   it('NativeAdam follows tf.train.adam step for step', async () => {
     const start = randn(300);
     const target = randn(300);
@@ -244,6 +258,18 @@ describe.skipIf(!native)('native backend', () => {
 });
 
 describe('backend fallback', () => {
+  it.skipIf(process.platform !== 'linux')('refuses an addon built for instructions this CPU lacks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-native-'));
+    try {
+      writeFileSync(join(dir, 'cpu.json'), JSON.stringify({ arch: process.arch, isaFlags: ['sse2', 'avx9000'] }));
+      expect(missingCpuFlags(join(dir, 'lab_native.node'))).toEqual(['avx9000']);
+      writeFileSync(join(dir, 'cpu.json'), JSON.stringify({ arch: 'mips', isaFlags: [] }));
+      expect(missingCpuFlags(join(dir, 'lab_native.node'))).toEqual(['arch mips']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('skips native with its reason when the addon is disabled, and trains on wasm', () => {
     const script = fileURLToPath(new URL('../fixtures/backend-info.ts', import.meta.url));
     const r = spawnSync(process.execPath, ['--import', 'tsx', script], {

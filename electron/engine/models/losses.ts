@@ -1,7 +1,7 @@
 // Per-sample loss terms, each summed over features/latent dims and returned as a [batch] vector.
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeActive } from '../native/backend';
-import { nativeBernoulliNll } from '../native/ops';
+import { nativeBernoulliNll, nativeGaussianKl } from '../native/ops';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -25,6 +25,7 @@ export function gaussianNll(x: tf.Tensor2D, mean: tf.Tensor2D): tf.Tensor1D {
 
 /** KL(q(z|x) ‖ N(0, I)) for a diagonal Gaussian q: −½ Σ (1 + logσ² − μ² − σ²). */
 export function gaussianKl(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Tensor1D {
+  if (nativeActive()) return nativeGaussianKl(mu, logvar); // one kernel each way
   return tf.tidy(() =>
     tf.mul(tf.sum(tf.sub(tf.sub(tf.add(logvar, 1), tf.square(mu)), tf.exp(logvar)), 1), -0.5) as tf.Tensor1D);
 }

@@ -1,6 +1,6 @@
 // Loads the optional N-API addon (native/, built by `npm install` when a C++ compiler is present).
 // Absent or broken addon → null with the reason, and the engine falls back to wasm.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,12 +53,33 @@ function findAddon(): string | null {
   return null;
 }
 
+/**
+ * Instruction-set flags the addon was built for (-march=native) that this CPU lacks: native/build.mjs
+ * records them, and a node_modules copied to an older CPU must not run code that would crash.
+ */
+export function missingCpuFlags(addonPath: string): string[] {
+  try {
+    const built = JSON.parse(readFileSync(join(dirname(addonPath), 'cpu.json'), 'utf8')) as { arch: string; isaFlags: string[] | null };
+    if (built.arch !== process.arch) return [`arch ${built.arch}`];
+    if (!built.isaFlags || process.platform !== 'linux') return [];
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    const here = new Set((line?.split(':')[1] ?? '').trim().split(/\s+/));
+    return built.isaFlags.filter((f) => !here.has(f));
+  } catch {
+    return []; // no record (built by hand) or no /proc: trust the build
+  }
+}
+
 /** The addon, or null with why not (LAB_NATIVE=0 disables it). Loaded once per thread. */
 export function nativeAddon(): { addon: NativeAddon | null; reason: string } {
   if (loaded) return loaded;
   if (process.env.LAB_NATIVE === '0') return (loaded = { addon: null, reason: 'disabled by LAB_NATIVE=0' });
   const path = findAddon();
   if (!path) return (loaded = { addon: null, reason: 'addon not built (run npm run build:native; needs a C++ compiler)' });
+  const lacking = missingCpuFlags(path);
+  if (lacking.length) {
+    return (loaded = { addon: null, reason: `addon was built for another CPU (this one lacks ${lacking.slice(0, 3).join(', ')}); run npm run build:native` });
+  }
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     addon.info();

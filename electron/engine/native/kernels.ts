@@ -12,6 +12,8 @@ export const LAB_DENSE = 'LabDense';
 export const LAB_DENSE_GRAD = 'LabDenseGrad';
 export const LAB_SIGMOID_BCE = 'LabSigmoidBce';
 export const LAB_SIGMOID_BCE_GRAD = 'LabSigmoidBceGrad';
+export const LAB_GAUSSIAN_KL = 'LabGaussianKl';
+export const LAB_GAUSSIAN_KL_GRAD = 'LabGaussianKlGrad';
 
 /** Activation codes shared with the addon. */
 export const ACTIVATIONS = { linear: 0, relu: 1 } as const;
@@ -162,6 +164,42 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     return [out(backend, [M, N], dl), out(backend, [M, N], dx)];
   };
 
+  // KL(N(μ, σ²) ‖ N(0, 1)) per row: −½ Σ (1 + log σ² − μ² − σ²). Small tensors ([batch, latent]):
+  // plain loops, the point is one kernel instead of seven (and one for the gradient).
+  const gaussianKl: KernelFunc = (args) => {
+    const { inputs, backend } = args as Args;
+    const { mu, logvar } = inputs;
+    const [M, K] = mu!.shape;
+    const m = f32(backend, mu!);
+    const lv = f32(backend, logvar!);
+    const kl = new Float32Array(M);
+    for (let i = 0; i < M; i++) {
+      let s = 0;
+      for (let j = i * K; j < (i + 1) * K; j++) s += 1 + lv[j] - m[j] * m[j] - Math.exp(lv[j]);
+      kl[i] = -0.5 * s;
+    }
+    return out(backend, [M], kl);
+  };
+
+  // [dμ, dlog σ²] = dy·μ, dy·½(σ² − 1) per row.
+  const gaussianKlGrad: KernelFunc = (args) => {
+    const { inputs, backend } = args as Args;
+    const { mu, logvar, dy } = inputs;
+    const [M, K] = mu!.shape;
+    const m = f32(backend, mu!);
+    const lv = f32(backend, logvar!);
+    const g = f32(backend, dy!);
+    const dmu = new Float32Array(M * K);
+    const dlv = new Float32Array(M * K);
+    for (let i = 0; i < M; i++) {
+      for (let j = i * K; j < (i + 1) * K; j++) {
+        dmu[j] = g[i] * m[j];
+        dlv[j] = 0.5 * g[i] * (Math.exp(lv[j]) - 1);
+      }
+    }
+    return [out(backend, [M, K], dmu), out(backend, [M, K], dlv)];
+  };
+
   const k = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({ kernelName, backendName: BACKEND, kernelFunc });
   return [
     ...elementwiseKernels(addon, cpuKernel).map(([name, f]) => k(name, f)),
@@ -172,6 +210,8 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     k(LAB_DENSE_GRAD, denseGrad),
     k(LAB_SIGMOID_BCE, sigmoidBce),
     k(LAB_SIGMOID_BCE_GRAD, sigmoidBceGrad),
+    k(LAB_GAUSSIAN_KL, gaussianKl),
+    k(LAB_GAUSSIAN_KL_GRAD, gaussianKlGrad),
   ];
 }
 

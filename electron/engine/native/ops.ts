@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   ACTIVATIONS,
   LAB_DENSE,
+  LAB_GAUSSIAN_KL,
+  LAB_GAUSSIAN_KL_GRAD,
   LAB_DENSE_GRAD,
   LAB_SIGMOID_BCE,
   LAB_SIGMOID_BCE_GRAD,
@@ -63,4 +65,15 @@ export function nativeBernoulliNll(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tens
       },
     };
   })(x, logits) as tf.Tensor1D;
+}
+
+/** KL(N(μ, σ²) ‖ N(0, I)) per row, from μ and log σ², with gradients to both. */
+export function nativeGaussianKl(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Tensor1D {
+  return tf.customGrad((m, lv, save) => {
+    (save as tf.GradSaveFunc)([m as tf.Tensor, lv as tf.Tensor]);
+    return {
+      value: run(LAB_GAUSSIAN_KL, { mu: m as tf.Tensor, logvar: lv as tf.Tensor }) as tf.Tensor,
+      gradFunc: (dy, saved) => run(LAB_GAUSSIAN_KL_GRAD, { mu: saved[0], logvar: saved[1], dy: dy as tf.Tensor }) as tf.Tensor[],
+    };
+  })(mu, logvar) as tf.Tensor1D;
 }

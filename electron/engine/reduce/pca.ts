@@ -5,9 +5,7 @@
 // and the eigensolver by the number of axes wanted: the full decomposition when all (or most) are
 // asked for or m is small, else block subspace iteration run to convergence (residuals ≤ 1e-5·λ₁),
 // which gives the same axes as the full solver at a fraction of the cost.
-import * as tf from '@tensorflow/tfjs-core';
 import type { LatentMatrix } from '../../../shared/types';
-import { readAndDispose } from '../tensors';
 import { eigenSymmetric, linalgEngine, matmul, scatterOf } from './linalg';
 import { topEigenpairs, type SymmetricOperator } from './subspace';
 
@@ -51,7 +49,7 @@ function fixSigns(components: Float32Array, rows: number, d: number): void {
 }
 
 /** Rows of x minus the mean (a copy). */
-function centred(x: Float32Array, n: number, d: number, mean: Float64Array): Float32Array {
+function centred(x: Float32Array, n: number, d: number, mean: Float64Array | Float32Array): Float32Array {
   const out = new Float32Array(n * d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[i * d + j] = x[i * d + j] - mean[j];
   return out;
@@ -163,20 +161,15 @@ export function pcaFit(x: Float32Array, n: number, d: number, options: PcaOption
 /** Coordinates of rows of x on the first k axes: (x − mean)·Wₖᵀ. */
 export function pcaTransform(model: PcaModel, x: Float32Array, n: number, k: number): LatentMatrix {
   const d = model.d;
-  return readAndDispose(tf.tidy(() => {
-    const w = tf.tensor2d(model.components.subarray(0, k * d), [k, d]);
-    const xc = tf.sub(tf.tensor2d(x, [n, d]), tf.tensor1d(model.mean));
-    return tf.matMul(xc, tf.transpose(w));
-  })) as LatentMatrix;
+  const xc = centred(x, n, d, model.mean);
+  return matmul(n, k, d, xc, false, model.components.subarray(0, k * d), true) as LatentMatrix;
 }
 
 /** Reconstruction from the first k axes: mean + ((x − mean)·Wₖᵀ)·Wₖ. */
 export function pcaReconstruct(model: PcaModel, x: Float32Array, n: number, k: number): Float32Array {
   const d = model.d;
-  return readAndDispose(tf.tidy(() => {
-    const w = tf.tensor2d(model.components.subarray(0, k * d), [k, d]);
-    const mean = tf.tensor1d(model.mean);
-    const xc = tf.sub(tf.tensor2d(x, [n, d]), mean);
-    return tf.add(tf.matMul(tf.matMul(xc, tf.transpose(w)), w), mean);
-  }));
+  const w = model.components.subarray(0, k * d);
+  const out = matmul(n, d, k, pcaTransform(model, x, n, k), false, w, false);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[i * d + j] += model.mean[j];
+  return out;
 }
