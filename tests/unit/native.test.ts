@@ -15,6 +15,7 @@ import { bernoulliNll, gaussianKl } from '../../electron/engine/models/losses';
 import { disposeVae } from '../../electron/engine/models/vae';
 import { missingCpuFlags, nativeAddon } from '../../electron/engine/native/addon';
 import { NativeAdam } from '../../electron/engine/native/adam';
+import type { NativeBackend } from '../../electron/engine/native/backend';
 import { broadcastPattern } from '../../electron/engine/native/elementwise';
 import { mulberry32 } from '../../electron/engine/random';
 import { trainVae } from '../../electron/engine/train';
@@ -235,6 +236,31 @@ describe.skipIf(!native)('native backend', () => {
     expect(out.epochs[3].loss).toBeLessThan(out.epochs[0].loss - 1);
     disposeVae(out.model);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('recycles output buffers, but never one a reader or a view can still see', () => {
+    const backend = tf.backend() as NativeBackend;
+    const valuesOf = (t: tf.Tensor) => backend.data.get(t.dataId).values as Float32Array;
+    const a = tf.tensor1d([1, 2, 3, 4]);
+    // a disposed output's buffer serves the next output of the same size
+    const first = tf.exp(a);
+    const firstBuffer = valuesOf(first);
+    first.dispose();
+    const second = tf.neg(a);
+    expect(valuesOf(second)).toBe(firstBuffer);
+    // a read hands out the array itself: it must keep its values after the tensor is gone
+    const read = second.dataSync();
+    second.dispose();
+    const third = tf.square(a);
+    expect(valuesOf(third)).not.toBe(firstBuffer);
+    expect(Array.from(read)).toEqual([-1, -2, -3, -4]);
+    // a slice is a view into the source's memory (cpu backend): the source's buffer is not reused
+    const source = tf.mul(a, 10);
+    const view = tf.slice(source, [1], [2]);
+    source.dispose();
+    for (let i = 0; i < 5; i++) tf.dispose([tf.add(a, i), tf.sub(a, i)]);
+    expect(Array.from(view.dataSync())).toEqual([20, 30]);
+    tf.dispose([a, third, view]);
   });
 
   it('loads in a worker thread, and in a second one after the first ended', async () => {

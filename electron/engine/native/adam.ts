@@ -1,8 +1,8 @@
 // Adam in one addon call per variable instead of ~12 tfjs ops: same formula and hyper-parameters
 // as tf.train.adam (p −= lr·m̂/(√v̂ + ε)). The moments are plain arrays owned by the optimizer.
 import * as tf from '@tensorflow/tfjs-core';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon';
+import type { NativeBackend } from './backend';
 
 /** tfjs's NamedTensor (not exported from the package index). */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -37,7 +37,7 @@ export class NativeAdam extends tf.Optimizer {
     this.step++;
     const biasCorr1 = 1 - this.beta1 ** this.step;
     const biasCorr2 = 1 - this.beta2 ** this.step;
-    const backend = tf.backend() as MathBackendCPU;
+    const backend = tf.backend() as NativeBackend;
     for (const [name, grad] of grads) {
       if (!grad) continue;
       const variable = tf.engine().registeredVariables[name];
@@ -48,10 +48,10 @@ export class NativeAdam extends tf.Optimizer {
         this.moments.set(name, mom);
       }
       // Tensor data are immutable for whoever else holds them (readers, views), so the update
-      // goes to a new array that then becomes the variable's value.
+      // goes to another buffer (recycled by the backend) that then becomes the variable's value.
       const p = backend.data.get(variable.dataId).values as Float32Array;
       const g = backend.data.get(grad.dataId).values as Float32Array;
-      const updated = new Float32Array(p.length);
+      const updated = backend.alloc(p.length);
       this.addon.adam(p, updated, g, mom.m, mom.v, this.learningRate, this.beta1, this.beta2, this.epsilon, biasCorr1, biasCorr2);
       const next = tf.tensor(updated, variable.shape, 'float32');
       variable.assign(next);

@@ -3,8 +3,8 @@
 // and unary math. Anything else runs tfjs's cpu kernel.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon';
+import type { NativeBackend } from './backend';
 
 /** Op codes, in the addon's enum order. */
 const BINARY: Record<string, number> = {
@@ -15,7 +15,7 @@ const UNARY: Record<string, number> = {
   [tf.Sigmoid]: 8, [tf.Softplus]: 9, [tf.Reciprocal]: 10, [tf.Tanh]: 11, [tf.Rsqrt]: 12,
 };
 
-type Args = { inputs: NamedTensorInfoMap; backend: MathBackendCPU };
+type Args = { inputs: NamedTensorInfoMap; backend: NativeBackend };
 
 /**
  * How an operand of `shape` spreads over `out`: element i reads operand[(i / inner) % len]; null
@@ -54,7 +54,7 @@ export function elementwiseKernels(addon: NativeAddon, cpu: (name: string) => Ke
       const pa = broadcastPattern(a.shape, outShape);
       const pb = broadcastPattern(b.shape, outShape);
       if (!pa || !pb) return fallback(args);
-      const out = new Float32Array(outShape.reduce((x, y) => x * y, 1));
+      const out = backend.alloc(outShape.reduce((x, y) => x * y, 1));
       if (out.length > 0) {
         addon.binary(op, backend.data.get(a.dataId).values as Float32Array, pa.inner, pa.len,
           backend.data.get(b.dataId).values as Float32Array, pb.inner, pb.len, out);
@@ -69,7 +69,7 @@ export function elementwiseKernels(addon: NativeAddon, cpu: (name: string) => Ke
       const { x } = inputs as { x: TensorInfo };
       if (x.dtype !== 'float32') return fallback(args);
       const values = backend.data.get(x.dataId).values as Float32Array;
-      const out = new Float32Array(values.length);
+      const out = backend.alloc(values.length);
       addon.unary(op, values, out);
       return backend.makeTensorInfo(x.shape, 'float32', out);
     }]);

@@ -2,8 +2,8 @@
 // batched), row gathers, and the fused dense layer / Bernoulli loss used by models/.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon';
+import type { NativeBackend } from './backend';
 import { elementwiseKernels } from './elementwise';
 
 export const BACKEND = 'native';
@@ -19,11 +19,11 @@ export const LAB_GAUSSIAN_KL_GRAD = 'LabGaussianKlGrad';
 export const ACTIVATIONS = { linear: 0, relu: 1 } as const;
 export type DenseActivation = keyof typeof ACTIVATIONS;
 
-type Args = { inputs: NamedTensorInfoMap; backend: MathBackendCPU; attrs?: NamedAttrMap };
+type Args = { inputs: NamedTensorInfoMap; backend: NativeBackend; attrs?: NamedAttrMap };
 
-const f32 = (b: MathBackendCPU, t: TensorInfo) => b.data.get(t.dataId).values as Float32Array;
+const f32 = (b: NativeBackend, t: TensorInfo) => b.data.get(t.dataId).values as Float32Array;
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const out = (b: MathBackendCPU, shape: number[], values: Float32Array) => b.makeTensorInfo(shape, 'float32', values);
+const out = (b: NativeBackend, shape: number[], values: Float32Array) => b.makeTensorInfo(shape, 'float32', values);
 
 /** Runs the tfjs cpu kernel of the same name (for dtypes/shapes the addon does not cover). */
 function cpuKernel(name: string): KernelFunc {
@@ -38,7 +38,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
   const cpuGather = cpuKernel(tf.GatherV2);
 
   /** Batched op(A)·op(B) in the addon, or null when the inputs need the generic path. */
-  function matMul(backend: MathBackendCPU, a: TensorInfo, b: TensorInfo, ta: boolean, tb: boolean): TensorInfo | null {
+  function matMul(backend: NativeBackend, a: TensorInfo, b: TensorInfo, ta: boolean, tb: boolean): TensorInfo | null {
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
     const ra = a.shape.length;
     const rb = b.shape.length;
@@ -55,7 +55,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
     const av = f32(backend, a);
     const bv = f32(backend, b);
-    const y = new Float32Array(batch * M * N);
+    const y = backend.alloc(batch * M * N);
     const lda = a.shape[ra - 1];
     const ldb = b.shape[rb - 1];
     for (let i = 0; i < batch; i++) {
@@ -108,7 +108,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const rows = x!.shape[0];
     const cols = size(x!.shape.slice(1));
     const idx = backend.data.get(indices!.dataId).values as Int32Array;
-    const y = new Float32Array(idx.length * cols);
+    const y = backend.alloc(idx.length * cols);
     addon.gatherRows(f32(backend, x!), rows, cols, idx, y);
     return out(backend, [...indices!.shape, ...x!.shape.slice(1)], y);
   };
@@ -119,7 +119,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const { x, w, b } = inputs;
     const [M, K] = x!.shape;
     const N = w!.shape[1];
-    const y = new Float32Array(M * N);
+    const y = backend.alloc(M * N);
     addon.denseForward(M, K, N, f32(backend, x!), f32(backend, w!), b ? f32(backend, b) : null, attrs!.activation as number, y);
     return out(backend, [M, N], y);
   };
@@ -131,12 +131,13 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const [M, K] = x!.shape;
     const N = w!.shape[1];
     const act = attrs!.activation as number;
-    const dw = new Float32Array(K * N);
-    const db = new Float32Array(N);
-    const dx = attrs!.inputGrad ? new Float32Array(M * K) : null;
-    const scratch = act === ACTIVATIONS.relu ? new Float32Array(M * N) : null;
+    const dw = backend.alloc(K * N);
+    const db = backend.alloc(N);
+    const dx = attrs!.inputGrad ? backend.alloc(M * K) : null;
+    const scratch = act === ACTIVATIONS.relu ? backend.alloc(M * N) : null;
     addon.denseBackward(M, K, N, f32(backend, dy!), f32(backend, x!), f32(backend, w!), y ? f32(backend, y) : null,
       act, scratch, dx, dw, db);
+    if (scratch) backend.release(scratch);
     const res = [out(backend, [K, N], dw), out(backend, [N], db)];
     if (dx) res.push(out(backend, [M, K], dx));
     return res;
@@ -147,8 +148,8 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const { inputs, backend } = args as Args;
     const { logits, x } = inputs;
     const [M, N] = logits!.shape;
-    const loss = new Float32Array(M);
-    const sig = new Float32Array(M * N);
+    const loss = backend.alloc(M);
+    const sig = backend.alloc(M * N);
     addon.sigmoidBce(M, N, f32(backend, logits!), f32(backend, x!), loss, sig);
     return [out(backend, [M], loss), out(backend, [M, N], sig)];
   };
@@ -158,8 +159,8 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const { inputs, backend } = args as Args;
     const { sigmoid, x, logits, dy } = inputs;
     const [M, N] = logits!.shape;
-    const dl = new Float32Array(M * N);
-    const dx = new Float32Array(M * N);
+    const dl = backend.alloc(M * N);
+    const dx = backend.alloc(M * N);
     addon.sigmoidBceGrad(M, N, f32(backend, sigmoid!), f32(backend, x!), f32(backend, logits!), f32(backend, dy!), dl, dx);
     return [out(backend, [M, N], dl), out(backend, [M, N], dx)];
   };
@@ -172,7 +173,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const [M, K] = mu!.shape;
     const m = f32(backend, mu!);
     const lv = f32(backend, logvar!);
-    const kl = new Float32Array(M);
+    const kl = backend.alloc(M);
     for (let i = 0; i < M; i++) {
       let s = 0;
       for (let j = i * K; j < (i + 1) * K; j++) s += 1 + lv[j] - m[j] * m[j] - Math.exp(lv[j]);
@@ -189,8 +190,8 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const m = f32(backend, mu!);
     const lv = f32(backend, logvar!);
     const g = f32(backend, dy!);
-    const dmu = new Float32Array(M * K);
-    const dlv = new Float32Array(M * K);
+    const dmu = backend.alloc(M * K);
+    const dlv = backend.alloc(M * K);
     for (let i = 0; i < M; i++) {
       for (let j = i * K; j < (i + 1) * K; j++) {
         dmu[j] = g[i] * m[j];
