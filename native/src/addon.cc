@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "kernels.h"
@@ -248,16 +249,17 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
-// unary(op, x, out)
+// unary(op, x, out, alpha?)
 napi_value Unary(napi_env env, napi_callback_info info) {
   Call c(env, info);
   int op = c.dim(0, "op");
-  if (!c.failed && op > static_cast<int>(UnaryOp::Rsqrt)) c.fail("unknown unary op");
+  if (!c.failed && op > static_cast<int>(UnaryOp::LeakyRelu)) c.fail("unknown unary op");
   const size_t n = lengthOf(c, 2);
   const float* x = c.f32(1, n, "x");
   float* out = c.f32(2, n, "out");
+  const float alpha = c.isNull(3) ? 0.f : static_cast<float>(c.num(3, "alpha"));
   if (c.failed) return nullptr;
-  unary(static_cast<UnaryOp>(op), n, x, out);
+  unary(static_cast<UnaryOp>(op), n, x, out, alpha);
   return Undefined(env);
 }
 
@@ -299,6 +301,79 @@ napi_value OrthonormalizeRows(napi_env env, napi_callback_info info) {
   return rank;
 }
 
+// Shape of a convolution from an Int32Array [batch, inH, inW, inC, outH, outW, outC, kH, kW,
+// strideH, strideW, padTop, padLeft]; false (with a thrown error) when it is not one.
+bool convShape(Call& c, size_t i, ConvShape& s) {
+  const int32_t* v = c.array<int32_t>(i, napi_int32_array, 13, "shape");
+  if (!v) return false;
+  s = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
+  for (int k = 0; k < 11; k++)
+    if (v[k] < (k == 0 ? 0 : 1)) {
+      c.fail("convolution sizes must be positive");
+      return false;
+    }
+  if (s.padTop < 0 || s.padLeft < 0 || s.padTop >= s.kH + s.inH || s.padLeft >= s.kW + s.inW) {
+    c.fail("convolution padding out of range");
+    return false;
+  }
+  return true;
+}
+
+size_t convIn(const ConvShape& s) { return mul(mul(s.batch, s.inH), mul(s.inW, s.inC)); }
+size_t convOut(const ConvShape& s) { return mul(mul(s.batch, s.outH), mul(s.outW, s.outC)); }
+size_t convFilter(const ConvShape& s) { return mul(mul(s.kH, s.kW), mul(s.inC, s.outC)); }
+
+// conv2d(shape, x, w, y) | conv2dBackpropInput(shape, dy, w, dx) | conv2dBackpropFilter(shape, x, dy, dw)
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  ConvShape s;
+  if (!convShape(c, 0, s)) return nullptr;
+  const float* x = c.f32(1, convIn(s), "x");
+  const float* w = c.f32(2, convFilter(s), "w");
+  float* y = c.f32(3, convOut(s), "y");
+  if (c.failed) return nullptr;
+  conv2d(s, x, w, y);
+  return Undefined(env);
+}
+
+napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  ConvShape s;
+  if (!convShape(c, 0, s)) return nullptr;
+  const float* dy = c.f32(1, convOut(s), "dy");
+  const float* w = c.f32(2, convFilter(s), "w");
+  float* dx = c.f32(3, convIn(s), "dx");
+  if (c.failed) return nullptr;
+  conv2dBackpropInput(s, dy, w, dx);
+  return Undefined(env);
+}
+
+napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  ConvShape s;
+  if (!convShape(c, 0, s)) return nullptr;
+  const float* x = c.f32(1, convIn(s), "x");
+  const float* dy = c.f32(2, convOut(s), "dy");
+  float* dw = c.f32(3, convFilter(s), "dw");
+  if (c.failed) return nullptr;
+  conv2dBackpropFilter(s, x, dy, dw);
+  return Undefined(env);
+}
+
+// sum(x, rows, inner, outer, out): out = Σ over the inner axis (outer false: out[rows]) or over
+// the rows (outer true: out[inner]) of x viewed as rows×inner.
+napi_value Sum(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  const size_t rows = c.dim(1, "rows"), inner = c.dim(2, "inner");
+  const bool outer = c.flag(3);
+  const float* x = c.f32(0, rows * inner, "x");
+  float* out = c.f32(4, outer ? inner : rows, "out");
+  if (c.failed) return nullptr;
+  if (outer) sumOuter(x, rows, inner, out);
+  else sumInner(x, rows, inner, out);
+  return Undefined(env);
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, isa, threads, width;
   napi_create_object(env, &obj);
@@ -328,6 +403,10 @@ NAPI_MODULE_INIT() {
       {"covariance", nullptr, Covariance, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"symmetricEigen", nullptr, SymmetricEigen, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"orthonormalizeRows", nullptr, OrthonormalizeRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sum", nullptr, Sum, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

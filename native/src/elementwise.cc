@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "pool.h"
 #include "vmath.h"
@@ -91,8 +92,10 @@ void binaryOp(size_t n, const float* a, size_t aInner, size_t aLen, const float*
 }
 
 template <UnaryOp OP>
-inline vf unaryVec(vf x) {
+inline vf unaryVec(vf x, float alpha) {
   switch (OP) {
+    case UnaryOp::Step: return x != x ? x : (x > 0.f ? splat(1.f) : splat(alpha));  // NaN stays NaN
+    case UnaryOp::LeakyRelu: return x < 0.f ? x * alpha : x;
     case UnaryOp::Neg: return -x;
     case UnaryOp::Abs: return vabs(x);
     case UnaryOp::Square: return x * x;
@@ -137,7 +140,7 @@ inline vf unaryVec(vf x) {
 }
 
 template <UnaryOp OP>
-void unaryOp(size_t n, const float* x, float* out) {
+void unaryOp(size_t n, const float* x, float* out, float alpha) {
   chunked(200 + static_cast<int>(OP), n, [&](size_t s, size_t e) {
     if constexpr (OP == UnaryOp::Sqrt) {
 #pragma GCC ivdep
@@ -149,11 +152,11 @@ void unaryOp(size_t n, const float* x, float* out) {
       return;
     }
     size_t i = s;
-    for (; i + VW <= e; i += VW) storeu(out + i, unaryVec<OP>(loadu(x + i)));
+    for (; i + VW <= e; i += VW) storeu(out + i, unaryVec<OP>(loadu(x + i), alpha));
     if (i < e) {
       alignas(64) float tail[VW] = {};
       std::copy(x + i, x + e, tail);
-      vf r = unaryVec<OP>(loadu(tail));
+      vf r = unaryVec<OP>(loadu(tail), alpha);
       for (size_t k = i; k < e; k++) out[k] = r[k - i];
     }
   });
@@ -171,14 +174,40 @@ void binary(BinaryOp op, size_t n, const float* a, size_t aInner, size_t aLen, c
   }
 }
 
-void unary(UnaryOp op, size_t n, const float* x, float* out) {
+void unary(UnaryOp op, size_t n, const float* x, float* out, float alpha) {
   switch (op) {
 #define LAB_CASE(name) \
-  case UnaryOp::name: return unaryOp<UnaryOp::name>(n, x, out);
+  case UnaryOp::name: return unaryOp<UnaryOp::name>(n, x, out, alpha);
     LAB_CASE(Neg) LAB_CASE(Abs) LAB_CASE(Square) LAB_CASE(Sqrt) LAB_CASE(Exp) LAB_CASE(Log) LAB_CASE(Log1p)
     LAB_CASE(Relu) LAB_CASE(Sigmoid) LAB_CASE(Softplus) LAB_CASE(Reciprocal) LAB_CASE(Tanh) LAB_CASE(Rsqrt)
+    LAB_CASE(Step) LAB_CASE(LeakyRelu)
 #undef LAB_CASE
   }
+}
+
+void sumInner(const float* x, size_t rows, size_t inner, float* out) {
+  const int threads = poolThreads();
+  const int chunks = rows >= 2 && rows * inner >= kParallelMin ? std::min<int>(2 * threads, static_cast<int>(rows)) : 1;
+  parallelForMeasured(0x50000ull + rows * 131 + inner, chunks, [&](int c) {
+    for (size_t r = rows * c / chunks; r < rows * (c + 1) / chunks; r++) {
+      const float* row = x + r * inner;
+      double acc = 0;
+#pragma omp simd reduction(+ : acc)
+      for (size_t j = 0; j < inner; j++) acc += row[j];
+      out[r] = static_cast<float>(acc);
+    }
+  });
+}
+
+void sumOuter(const float* x, size_t rows, size_t cols, float* out) {
+  std::vector<double> acc(cols, 0.0);
+  for (size_t r = 0; r < rows; r++) {
+    const float* row = x + r * cols;
+    double* a = acc.data();
+#pragma omp simd
+    for (size_t j = 0; j < cols; j++) a[j] += row[j];
+  }
+  for (size_t j = 0; j < cols; j++) out[j] = static_cast<float>(acc[j]);
 }
 
 }  // namespace lab

@@ -127,7 +127,20 @@ describe.skipIf(!native)('native backend', () => {
     for (const op of [tf.neg, tf.abs, tf.square, tf.exp, tf.relu, tf.sigmoid, tf.softplus, tf.tanh]) await agree(() => op(tf.tensor1d(v)), 1e-5, op.name);
     for (const op of [tf.sqrt, tf.rsqrt, tf.log, tf.reciprocal]) await agree(() => op(tf.tensor1d(positive)), 1e-5, op.name);
     await agree(() => tf.log1p(tf.tensor1d(positive.map((p) => p - 0.5))), 1e-5);
+    await agree(() => tf.step(tf.tensor1d(v), 0.3), 1e-7, 'step');
+    await agree(() => tf.leakyRelu(tf.tensor1d(v), 0.2), 1e-6, 'leakyRelu');
+    // Relu's gradient goes through Step
+    await agree(() => tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(tf.tensor1d(v.filter(Number.isFinite))), 1e-7, 'relu grad');
     x.dispose();
+  });
+
+  it('sums and means agree with the cpu backend over inner, outer and other axes', async () => {
+    const x = randn(4 * 5 * 6, 3);
+    for (const axis of [undefined, 2, [1, 2], 0, [0, 1], 1, [0, 2], -1]) {
+      for (const keepDims of [false, true]) {
+        await agree(() => [tf.sum(tf.tensor3d(x, [4, 5, 6]), axis, keepDims), tf.mean(tf.tensor3d(x, [4, 5, 6]), axis, keepDims)], 1e-5, `axis ${axis}`);
+      }
+    }
   });
 
   it('patterns: each operand spreads over the output as one contiguous block of dimensions', () => {
@@ -136,6 +149,28 @@ describe.skipIf(!native)('native backend', () => {
     expect(broadcastPattern([6, 1], [6, 5])).toEqual({ inner: 5, len: 6 });
     expect(broadcastPattern([], [6, 5])).toEqual({ inner: 1, len: 1 });
     expect(broadcastPattern([2, 1, 3], [2, 4, 3])).toBeNull();
+  });
+
+  it('convolutions and their gradients agree with the cpu backend (strides, padding, 1×1, transpose, fused)', async () => {
+    const x = randn(9 * 9 * 7 * 3); // 9 images: several per GEMM group and per thread chunk
+    for (const [k, stride, pad] of [[3, 1, 'same'], [3, 2, 'same'], [5, 2, 'valid'], [1, 1, 'valid'], [4, 2, 1], [3, 1, [[0, 0], [1, 2], [0, 1], [0, 0]]]] as const) {
+      const w = randn(k * k * 3 * 4);
+      await agree(() => {
+        const xt = tf.tensor4d(x, [9, 9, 7, 3]);
+        const wt = tf.tensor4d(w, [k, k, 3, 4]);
+        const f = (xi: tf.Tensor, wi: tf.Tensor) => tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, stride, pad as 'same');
+        const y = f(xt, wt);
+        const [dx, dw] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(f(xi, wi), tf.onesLike(y).cumsum(3))))([xt, wt]);
+        return [y, dx, dw];
+      }, 1e-4, `conv ${k}x${k} stride ${stride} pad ${JSON.stringify(pad)}`);
+    }
+    const wT = randn(4 * 4 * 5 * 3);
+    await agree(() => tf.conv2dTranspose(tf.tensor4d(x, [9, 9, 7, 3]), tf.tensor4d(wT, [4, 4, 5, 3]), [9, 18, 14, 5], 2, 'same'), 1e-4, 'transpose');
+    const wF = randn(3 * 3 * 3 * 6);
+    const bias = randn(6);
+    await agree(() => tf.fused.conv2d({ x: tf.tensor4d(x, [9, 9, 7, 3]), filter: tf.tensor4d(wF, [3, 3, 3, 6]), strides: 1, pad: 'same', bias: tf.tensor1d(bias), activation: 'relu' }), 1e-4, 'fused');
+    // dilation: the cpu kernel's path
+    await agree(() => tf.conv2d(tf.tensor4d(x, [9, 9, 7, 3]), tf.tensor4d(wF, [3, 3, 3, 6]), 1, 'same', 'NHWC', 2), 1e-4, 'dilated');
   });
 
   it('gather agrees with the cpu backend', async () => {

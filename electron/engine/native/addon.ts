@@ -25,13 +25,23 @@ export interface NativeAddon {
   /** out[i] = a[(i/aInner) % aLen] op b[(i/bInner) % bLen]; op codes in elementwise.ts. */
   binary(op: number, a: Float32Array, aInner: number, aLen: number, b: Float32Array, bInner: number, bLen: number,
     out: Float32Array): void;
-  unary(op: number, x: Float32Array, out: Float32Array): void;
+  /** alpha: Step's value for x ≤ 0, LeakyRelu's slope. */
+  unary(op: number, x: Float32Array, out: Float32Array, alpha?: number): void;
+  /** Sums of x viewed as rows×inner: over each row (outer false, rows results) or down the rows (outer true). */
+  sum(x: Float32Array, rows: number, inner: number, outer: boolean, out: Float32Array): void;
   /** Column means and scatter matrix Σ(x−μ)(x−μ)ᵀ of an n×d matrix, in float64. */
   covariance(x: Float32Array, n: number, d: number, mean: Float64Array, scatter: Float64Array): void;
   /** Eigenpairs of a symmetric n×n matrix (a is overwritten); false if QL did not converge. */
   symmetricEigen(a: Float64Array, n: number, values: Float64Array, vectors: Float64Array): boolean;
   /** Modified Gram–Schmidt (twice, float64) on the rows of q; dependent rows become 0; returns the rank. */
   orthonormalizeRows(q: Float32Array, rows: number, cols: number): number;
+  /**
+   * NHWC convolution (filters HWIO, no dilation); shape = [batch, inH, inW, inC, outH, outW, outC,
+   * kH, kW, strideH, strideW, padTop, padLeft].
+   */
+  conv2d(shape: Int32Array, x: Float32Array, w: Float32Array, y: Float32Array): void;
+  conv2dBackpropInput(shape: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  conv2dBackpropFilter(shape: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
 }
 
 const ADDON_FILE = join('native', 'build', 'Release', 'lab_native.node');

@@ -2,7 +2,7 @@
 // one contiguous block of the output's dimensions per operand (same shape, scalar, row, column),
 // and unary math. Anything else runs tfjs's cpu kernel.
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import type { NativeBackend } from './backend';
 
@@ -12,10 +12,10 @@ const BINARY: Record<string, number> = {
 };
 const UNARY: Record<string, number> = {
   [tf.Neg]: 0, [tf.Abs]: 1, [tf.Square]: 2, [tf.Sqrt]: 3, [tf.Exp]: 4, [tf.Log]: 5, [tf.Log1p]: 6, [tf.Relu]: 7,
-  [tf.Sigmoid]: 8, [tf.Softplus]: 9, [tf.Reciprocal]: 10, [tf.Tanh]: 11, [tf.Rsqrt]: 12,
+  [tf.Sigmoid]: 8, [tf.Softplus]: 9, [tf.Reciprocal]: 10, [tf.Tanh]: 11, [tf.Rsqrt]: 12, [tf.Step]: 13, [tf.LeakyRelu]: 14,
 };
 
-type Args = { inputs: NamedTensorInfoMap; backend: NativeBackend };
+type Args = { inputs: NamedTensorInfoMap; backend: NativeBackend; attrs?: NamedAttrMap };
 
 /**
  * How an operand of `shape` spreads over `out`: element i reads operand[(i / inner) % len]; null
@@ -65,13 +65,39 @@ export function elementwiseKernels(addon: NativeAddon, cpu: (name: string) => Ke
   for (const [name, op] of Object.entries(UNARY)) {
     const fallback = cpu(name);
     kernels.push([name, (args) => {
-      const { inputs, backend } = args as Args;
+      const { inputs, backend, attrs } = args as Args;
       const { x } = inputs as { x: TensorInfo };
       if (x.dtype !== 'float32') return fallback(args);
       const values = backend.data.get(x.dataId).values as Float32Array;
       const out = backend.alloc(values.length);
-      addon.unary(op, values, out);
+      addon.unary(op, values, out, (attrs?.alpha as number | undefined) ?? 0);
       return backend.makeTensorInfo(x.shape, 'float32', out);
+    }]);
+  }
+  // Sum and Mean over the innermost axes (rows of x) or the outermost ones (columns); other axis
+  // sets are transposed by the cpu kernel.
+  for (const name of [tf.Sum, tf.Mean]) {
+    const fallback = cpu(name);
+    kernels.push([name, (args) => {
+      const { inputs, backend, attrs } = args as Args;
+      const { x } = inputs as { x: TensorInfo };
+      if (x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) === 0) return fallback(args);
+      const rank = x.shape.length;
+      const axes = tf.util.parseAxisParam(attrs!.axis as number | number[], x.shape).sort((a, b) => a - b);
+      const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+      const innermost = contiguous && (axes.length === 0 || axes[axes.length - 1] === rank - 1);
+      const outermost = contiguous && axes.length > 0 && axes[0] === 0;
+      if (axes.length === 0 || !(innermost || outermost)) return fallback(args);
+      const reduced = axes.reduce((p, a) => p * x.shape[a], 1);
+      const kept = x.shape.filter((_, i) => !axes.includes(i));
+      const n = kept.reduce((p, d) => p * d, 1);
+      const out = backend.alloc(n);
+      const values = backend.data.get(x.dataId).values as Float32Array;
+      if (innermost) addon.sum(values, n, reduced, false, out);
+      else addon.sum(values, reduced, n, true, out);
+      if (name === tf.Mean && reduced > 0) for (let i = 0; i < n; i++) out[i] /= reduced;
+      const shape = attrs!.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
+      return backend.makeTensorInfo(shape, 'float32', out);
     }]);
   }
   return kernels;

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import type { NativeBackend } from './backend';
+import { convKernels } from './conv';
 import { elementwiseKernels } from './elementwise';
 
 export const BACKEND = 'native';
@@ -204,6 +205,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
   const k = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({ kernelName, backendName: BACKEND, kernelFunc });
   return [
     ...elementwiseKernels(addon, cpuKernel).map(([name, f]) => k(name, f)),
+    ...convKernels(addon, cpuKernel).map(([name, f]) => k(name, f)),
     k(tf.BatchMatMul, batchMatMul),
     k(tf._FusedMatMul, fusedMatMul),
     k(tf.GatherV2, gather),
