@@ -245,7 +245,12 @@ describe.skipIf(!native)('native backend', () => {
       await tf.setBackend(backend);
       const v = tf.variable(tf.tensor1d(start), true, `adam-${backend}`);
       const opt = backend === 'native' ? new NativeAdam(addon!, 0.05, 0.9, 0.999, 1e-8) : tf.train.adam(0.05, 0.9, 0.999, 1e-8);
+      const dataId = v.dataId;
+      const read = v.dataSync();
+      const snapshot = read.slice();
       for (let i = 0; i < 25; i++) opt.minimize(() => tf.sum(tf.square(tf.sub(v, tf.tensor1d(target)))) as tf.Scalar);
+      expect(Array.from(read)).toEqual(Array.from(snapshot)); // what a reader got stays as it was
+      if (backend === 'native') expect(v.dataId).toBe(dataId); // updated in place of the old array, no new tensor
       const out = v.dataSync().slice();
       v.dispose();
       opt.dispose();

@@ -53,9 +53,11 @@ export class NativeAdam extends tf.Optimizer {
       const g = backend.data.get(grad.dataId).values as Float32Array;
       const updated = backend.alloc(p.length);
       this.addon.adam(p, updated, g, mom.m, mom.v, this.learningRate, this.beta1, this.beta2, this.epsilon, biasCorr1, biasCorr2);
-      const next = tf.tensor(updated, variable.shape, 'float32');
-      variable.assign(next);
-      next.dispose();
+      if (!backend.replaceValues(variable.dataId, updated)) {
+        const next = tf.tensor(updated, variable.shape, 'float32');
+        variable.assign(next);
+        next.dispose();
+      }
     }
     this.incrementIterations();
   }

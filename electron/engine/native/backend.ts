@@ -48,6 +48,27 @@ export class NativeBackend extends MathBackendCPU {
     return a;
   }
 
+  /**
+   * Makes `values` (from alloc()) the data of dataId in place of its current array, when no other
+   * tensor shares that data (refCount 1): readers and views of the old array keep a consistent
+   * snapshot, and the old array is recycled if nothing else can see it. False (nothing changed)
+   * when the data is shared; the caller then makes a new tensor instead.
+   */
+  replaceValues(dataId: DataId, values: Float32Array): boolean {
+    if (!this.data.has(dataId) || this.refCount(dataId) !== 1 || !this.fresh.has(values)) return false;
+    const entry = this.data.get(dataId);
+    const old = entry.values;
+    if (!(old instanceof Float32Array) || old.length !== values.length) return false;
+    entry.values = values;
+    this.track(values, dataId);
+    const o = this.owned.get(old.buffer);
+    if (o && o.dataId === dataId) {
+      this.owned.delete(old.buffer);
+      if (!o.escaped) this.recycle(o.array);
+    }
+    return true;
+  }
+
   /** Gives back a buffer from alloc() that no tensor took (kernel scratch space). */
   release(a: Float32Array): void {
     if (!this.fresh.has(a)) return;
