@@ -243,7 +243,9 @@ describe.skipIf(!native)('native backend', () => {
     const target = randn(300);
     const run = async (backend: 'native' | 'cpu') => {
       await tf.setBackend(backend);
-      const v = tf.variable(tf.tensor1d(start), true, `adam-${backend}`);
+      const init = tf.tensor1d(start);
+      const v = tf.variable(init, true, `adam-${backend}`);
+      init.dispose(); // the variable's data is its own (not shared): updates can swap arrays
       const opt = backend === 'native' ? new NativeAdam(addon!, 0.05, 0.9, 0.999, 1e-8) : tf.train.adam(0.05, 0.9, 0.999, 1e-8);
       const dataId = v.dataId;
       const read = v.dataSync();
