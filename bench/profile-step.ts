@@ -2,7 +2,6 @@
 // MNIST on the active backend. Prints medians over many steps (robust on a shared, noisy machine):
 // wall and CPU time per step, time per kernel (tf.profile), and the rest (tfjs bookkeeping, JS).
 //   npx tsx bench/profile-step.ts        LAB_BACKEND=native|wasm|cpu picks the backend
-import { PerformanceObserver } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../electron/engine/backend';
 import { loadMnist } from '../electron/engine/data/mnist';
@@ -32,15 +31,6 @@ async function main() {
     opt.applyGradients(grads);
   });
   for (let s = 0; s < 20; s++) step(s);
-  let gcMs = 0;
-  let gcCount = 0;
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      gcMs += e.duration;
-      gcCount++;
-    }
-  });
-  gcObserver.observe({ entryTypes: ['gc'] });
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let s = 0; s < STEPS; s++) {
@@ -52,10 +42,8 @@ async function main() {
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
   }
-  await new Promise((r) => setImmediate(r)); // deliver the gc entries
-  gcObserver.disconnect();
   const stepMs = median(wall);
-  console.log(`${backend.detail}: step ${stepMs.toFixed(2)} ms wall median, ${best(wall).toFixed(2)} ms best (${Math.round((BATCH * 1000) / best(wall))} samples/s); ${median(cpu).toFixed(2)} ms CPU (all threads); GC ${(gcMs / STEPS).toFixed(2)} ms/step (${gcCount} pauses)`);
+  console.log(`${backend.detail}: step ${stepMs.toFixed(2)} ms wall median, ${best(wall).toFixed(2)} ms best (${Math.round((BATCH * 1000) / best(wall))} samples/s); ${median(cpu).toFixed(2)} ms CPU (all threads)`);
 
   // Per-kernel times, median over steps. 'forward' entries are customGrad wrappers around other
   // kernels (their time is counted inside), so they are left out of the sum.

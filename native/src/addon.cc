@@ -151,50 +151,48 @@ napi_value DenseForward(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
-// denseBackward(M, K, N, dy, x, w, y|null, activation, gScratch|null, dx|null, dw, db|null)
+// denseBackward(M, K, N, dy, x|null, w|null, y|null, activation, gScratch|null, dx|null, dw|null, db|null):
+// computes the gradients whose outputs are given (dw needs x, dx needs w, relu needs y and gScratch).
 napi_value DenseBackward(napi_env env, napi_callback_info info) {
   Call c(env, info);
   int M = c.dim(0, "M"), K = c.dim(1, "K"), N = c.dim(2, "N");
-  const float* dy = c.f32(3, mul(M, N), "dy");
-  const float* x = c.f32(4, mul(M, K), "x");
-  const float* w = c.f32(5, mul(K, N), "w");
   Activation act = activation(c, 7);
   const bool relu = act == Activation::Relu;
+  float* dx = c.f32(9, mul(M, K), "dx", true);
+  float* dw = c.f32(10, mul(K, N), "dw", true);
+  float* db = c.f32(11, N, "db", true);
+  const float* dy = c.f32(3, mul(M, N), "dy");
+  const float* x = c.f32(4, mul(M, K), "x", !dw);
+  const float* w = c.f32(5, mul(K, N), "w", !dx);
   const float* y = c.f32(6, mul(M, N), "y", !relu);
   float* g = c.f32(8, mul(M, N), "gScratch", !relu);
-  float* dx = c.f32(9, mul(M, K), "dx", true);
-  float* dw = c.f32(10, mul(K, N), "dw");
-  float* db = c.f32(11, N, "db", true);
   if (c.failed) return nullptr;
   denseBackward(M, K, N, dy, x, w, y, act, g, dx, dw, db);
   return Undefined(env);
 }
 
-// sigmoidBce(M, N, logits, x, rowLoss, sigmoidOut)
+// sigmoidBce(M, N, logits, x, rowLoss)
 napi_value SigmoidBce(napi_env env, napi_callback_info info) {
   Call c(env, info);
   int M = c.dim(0, "M"), N = c.dim(1, "N");
   const float* l = c.f32(2, mul(M, N), "logits");
   const float* x = c.f32(3, mul(M, N), "x");
   float* loss = c.f32(4, M, "rowLoss");
-  float* sig = c.f32(5, mul(M, N), "sigmoidOut");
   if (c.failed) return nullptr;
-  sigmoidBce(M, N, l, x, loss, sig);
+  sigmoidBce(M, N, l, x, loss);
   return Undefined(env);
 }
 
-// sigmoidBceGrad(M, N, sigmoid, x, logits, dyRow, dLogits, dx|null)
+// sigmoidBceGrad(M, N, logits, x, dyRow, dLogits)
 napi_value SigmoidBceGrad(napi_env env, napi_callback_info info) {
   Call c(env, info);
   int M = c.dim(0, "M"), N = c.dim(1, "N");
-  const float* s = c.f32(2, mul(M, N), "sigmoid");
+  const float* l = c.f32(2, mul(M, N), "logits");
   const float* x = c.f32(3, mul(M, N), "x");
-  const float* l = c.f32(4, mul(M, N), "logits");
-  const float* dy = c.f32(5, M, "dyRow");
-  float* dl = c.f32(6, mul(M, N), "dLogits");
-  float* dx = c.f32(7, mul(M, N), "dx", true);
+  const float* dy = c.f32(4, M, "dyRow");
+  float* dl = c.f32(5, mul(M, N), "dLogits");
   if (c.failed) return nullptr;
-  sigmoidBceGrad(M, N, s, x, l, dy, dl, dx);
+  sigmoidBceGrad(M, N, l, x, dy, dl);
   return Undefined(env);
 }
 

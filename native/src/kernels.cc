@@ -69,47 +69,49 @@ void denseBackward(int M, int K, int N, const float* dy, const float* x, const f
       for (; j < N; j++) db[j] += row[j];
     }
   }
-  sgemm(K, N, M, {x, K, true}, {g, N, false}, dw, N, false);
+  if (dw) sgemm(K, N, M, {x, K, true}, {g, N, false}, dw, N, false);
   if (dx) sgemm(M, K, N, {g, N, false}, {w, N, true}, dx, K, false);
 }
 
-void sigmoidBce(int M, int N, const float* logits, const float* x, float* rowLoss, float* sigmoidOut) {
+void sigmoidBce(int M, int N, const float* logits, const float* x, float* rowLoss) {
   const int chunks = M >= 64 ? 2 * poolThreads() : 1;
   parallelForMeasured(2 * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(M) * N, chunks, [&](int c) {
-    const int r0 = M * c / chunks, r1 = M * (c + 1) / chunks;
-    for (int i = r0; i < r1; i++) {
+    for (int i = M * c / chunks; i < M * (c + 1) / chunks; i++) {
       const size_t o = static_cast<size_t>(i) * N;
       vf acc{};
       int j = 0;
       for (; j + VW <= N; j += VW) {
         vf l = loadu(logits + o + j), t = loadu(x + o + j);
-        vf e = vexp(-vabs(l));
-        acc += vmax(l, vf{}) - t * l + vlog1pUnit(e);
-        vf inv = 1.f / (1.f + e);
-        storeu(sigmoidOut + o + j, l >= 0 ? inv : e * inv);
+        // max(l, 0) − x·l + log(1 + e^−|l|): stable for any l
+        acc += (l < 0.f ? vf{} : l) - t * l + vlog1pUnit(vexp(-vabs(l)));
       }
       float s = hsum(acc);
       for (; j < N; j++) {
-        float l = logits[o + j], t = x[o + j];
-        float e = std::exp(-std::fabs(l));
-        s += std::max(l, 0.f) - t * l + std::log1p(e);
-        sigmoidOut[o + j] = l >= 0 ? 1.f / (1.f + e) : e / (1.f + e);
+        const float l = logits[o + j];
+        s += std::max(l, 0.f) - x[o + j] * l + std::log1p(std::exp(-std::fabs(l)));
       }
       rowLoss[i] = s;
     }
   });
 }
 
-void sigmoidBceGrad(int M, int N, const float* sigmoid, const float* x, const float* logits, const float* dyRow,
-                    float* dLogits, float* dx) {
+void sigmoidBceGrad(int M, int N, const float* logits, const float* x, const float* dyRow, float* dLogits) {
   for (int i = 0; i < M; i++) {
     const size_t o = static_cast<size_t>(i) * N;
-    const float d = dyRow[i];
-#pragma GCC ivdep
-    for (int j = 0; j < N; j++) dLogits[o + j] = (sigmoid[o + j] - x[o + j]) * d;
-    if (dx) {
-#pragma GCC ivdep
-      for (int j = 0; j < N; j++) dx[o + j] = -logits[o + j] * d;
+    const vf d = splat(dyRow[i]);
+    int j = 0;
+    for (; j + VW <= N; j += VW) {
+      vf l = loadu(logits + o + j);
+      vf e = vexp(-vabs(l));
+      vf inv = 1.f / (1.f + e);
+      vf sig = l >= 0.f ? inv : e * inv;
+      storeu(dLogits + o + j, (sig - loadu(x + o + j)) * d);
+    }
+    for (; j < N; j++) {
+      const float l = logits[o + j];
+      const float e = std::exp(-std::fabs(l));
+      const float sig = l >= 0 ? 1.f / (1.f + e) : e / (1.f + e);
+      dLogits[o + j] = (sig - x[o + j]) * dyRow[i];
     }
   }
 }

@@ -11,18 +11,17 @@ enum class Activation { Linear = 0, Relu = 1 };
 void denseForward(int M, int K, int N, const float* x, const float* w, const float* b, Activation act, float* y);
 
 /**
- * Gradients of y = act(x·w + b) given dy: g = dy ⊙ act'(y); dw = xᵀ·g, db = Σ_rows g, and
- * dx = g·wᵀ when dx is not null. g may alias dy's storage only when dy is scratch (gScratch).
+ * Gradients of y = act(x·w + b) given dy, each computed only when its output is not null:
+ * with g = dy ⊙ act'(y) (written to gScratch for relu), dw = xᵀ·g, db = Σ_rows g, dx = g·wᵀ.
  */
 void denseBackward(int M, int K, int N, const float* dy, const float* x, const float* w, const float* y,
                    Activation act, float* gScratch, float* dx, float* dw, float* db);
 
-/** Per row: Σ_j softplus(l) − x·l (= −log Bernoulli(x | sigmoid(l))); also writes sigmoid(l). */
-void sigmoidBce(int M, int N, const float* logits, const float* x, float* rowLoss, float* sigmoidOut);
+/** Per row: Σ_j softplus(l) − x·l (= −log Bernoulli(x | sigmoid(l))). */
+void sigmoidBce(int M, int N, const float* logits, const float* x, float* rowLoss);
 
-/** dl = (sigmoid − x)·dyRow, dx = −l·dyRow (dx may be null). */
-void sigmoidBceGrad(int M, int N, const float* sigmoid, const float* x, const float* logits, const float* dyRow,
-                    float* dLogits, float* dx);
+/** Gradient of the above w.r.t. the logits: dl = (sigmoid(l) − x)·dyRow. */
+void sigmoidBceGrad(int M, int N, const float* logits, const float* x, const float* dyRow, float* dLogits);
 
 /** One Adam step (tfjs/PyTorch formula): pOut = p − lr·m̂/(√v̂ + ε); m, v in place; pOut may be p. */
 void adamStep(size_t n, const float* p, float* pOut, const float* g, float* m, float* v, float lr, float beta1,

@@ -1,11 +1,12 @@
 // A dense layer y = act(x·W + b) with hand-written gradients.
-// - native backend: one fused addon kernel forward (product + bias + activation) and one backward.
+// - native backend: one fused addon kernel forward (product + bias + activation), and one per
+//   input gradient the tape needs (so no dX for a layer fed with data, whatever inputGrad says).
 // - elsewhere (wasm, cpu, tensorflow): tfjs autograd's matMul gradient uses transposeA/transposeB,
 //   which takes a slow path on wasm (~13× slower than a plain matMul), so the gradient here uses
 //   an explicit transpose followed by a plain matMul.
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeActive } from '../native/backend';
-import { nativeDense } from '../native/ops';
+import { nativeDense } from '../native/fused';
 
 export interface DenseParams {
   w: tf.Variable;
@@ -59,7 +60,7 @@ const denseNoInputGrad = tf.customGrad((x, w, b, save) => {
 export function dense(x: tf.Tensor2D, p: DenseParams, opts: DenseOptions = {}): tf.Tensor2D {
   const activation = opts.activation ?? 'linear';
   const inputGrad = opts.inputGrad !== false;
-  if (nativeActive() && x.dtype === 'float32') return nativeDense(x, p.w, p.b, activation, inputGrad);
+  if (nativeActive() && x.dtype === 'float32') return nativeDense(x, p.w, p.b, activation);
   const f = inputGrad ? denseWithInputGrad : denseNoInputGrad;
   const y = f(x, p.w, p.b) as tf.Tensor2D;
   return activation === 'relu' ? tf.tidy(() => tf.relu(y)) : y;

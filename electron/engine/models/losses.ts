@@ -1,7 +1,7 @@
 // Per-sample loss terms, each summed over features/latent dims and returned as a [batch] vector.
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeActive } from '../native/backend';
-import { nativeBernoulliNll, nativeGaussianKl } from '../native/ops';
+import { nativeBernoulliNll, nativeGaussianKl } from '../native/fused';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 

@@ -12,12 +12,12 @@ export interface NativeAddon {
     B: Float32Array, ldb: number, transB: boolean, C: Float32Array, ldc: number, accumulate: boolean): void;
   denseForward(M: number, K: number, N: number, x: Float32Array, w: Float32Array, b: Float32Array | null,
     activation: number, y: Float32Array): void;
-  denseBackward(M: number, K: number, N: number, dy: Float32Array, x: Float32Array, w: Float32Array,
+  /** The gradients whose outputs are given: dw (needs x), db, dx (needs w); relu needs y and gScratch. */
+  denseBackward(M: number, K: number, N: number, dy: Float32Array, x: Float32Array | null, w: Float32Array | null,
     y: Float32Array | null, activation: number, gScratch: Float32Array | null, dx: Float32Array | null,
-    dw: Float32Array, db: Float32Array | null): void;
-  sigmoidBce(M: number, N: number, logits: Float32Array, x: Float32Array, rowLoss: Float32Array, sigmoid: Float32Array): void;
-  sigmoidBceGrad(M: number, N: number, sigmoid: Float32Array, x: Float32Array, logits: Float32Array,
-    dyRow: Float32Array, dLogits: Float32Array, dx: Float32Array | null): void;
+    dw: Float32Array | null, db: Float32Array | null): void;
+  sigmoidBce(M: number, N: number, logits: Float32Array, x: Float32Array, rowLoss: Float32Array): void;
+  sigmoidBceGrad(M: number, N: number, logits: Float32Array, x: Float32Array, dyRow: Float32Array, dLogits: Float32Array): void;
   /** pOut = p − lr·m̂/(√v̂ + ε), with m and v updated in place; pOut may be p. */
   adam(p: Float32Array, pOut: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number,
     beta1: number, beta2: number, epsilon: number, biasCorr1: number, biasCorr2: number): void;

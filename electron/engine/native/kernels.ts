@@ -1,24 +1,15 @@
-// Kernels of the 'native' backend that run in the addon: matrix products (any transposition,
-// batched), row gathers, and the fused dense layer / Bernoulli loss used by models/.
+// The 'native' backend's kernel table: tfjs-backend-cpu's kernels, with the addon's replacing the
+// hot ones — matrix products (any transposition, batched) and row gathers here, element-wise ops,
+// convolutions and the models' fused kernels in their own files.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import type { NativeBackend } from './backend';
 import { convKernels } from './conv';
 import { elementwiseKernels } from './elementwise';
+import { fusedKernels, registerFusedGradients } from './fused';
 
 export const BACKEND = 'native';
-/** Custom kernels (names of our own; each has a gradient via the ops in ops.ts). */
-export const LAB_DENSE = 'LabDense';
-export const LAB_DENSE_GRAD = 'LabDenseGrad';
-export const LAB_SIGMOID_BCE = 'LabSigmoidBce';
-export const LAB_SIGMOID_BCE_GRAD = 'LabSigmoidBceGrad';
-export const LAB_GAUSSIAN_KL = 'LabGaussianKl';
-export const LAB_GAUSSIAN_KL_GRAD = 'LabGaussianKlGrad';
-
-/** Activation codes shared with the addon. */
-export const ACTIVATIONS = { linear: 0, relu: 1 } as const;
-export type DenseActivation = keyof typeof ACTIVATIONS;
 
 type Args = { inputs: NamedTensorInfoMap; backend: NativeBackend; attrs?: NamedAttrMap };
 
@@ -114,94 +105,6 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     return out(backend, [...indices!.shape, ...x!.shape.slice(1)], y);
   };
 
-  // y = act(x·w + b); inputs x [M,K], w [K,N], b [N].
-  const dense: KernelFunc = (args) => {
-    const { inputs, backend, attrs } = args as Args;
-    const { x, w, b } = inputs;
-    const [M, K] = x!.shape;
-    const N = w!.shape[1];
-    const y = backend.alloc(M * N);
-    addon.denseForward(M, K, N, f32(backend, x!), f32(backend, w!), b ? f32(backend, b) : null, attrs!.activation as number, y);
-    return out(backend, [M, N], y);
-  };
-
-  // [dw, db, dx?] of y = act(x·w + b) given dy (y is the forward output, for the relu mask).
-  const denseGrad: KernelFunc = (args) => {
-    const { inputs, backend, attrs } = args as Args;
-    const { dy, x, w, y } = inputs;
-    const [M, K] = x!.shape;
-    const N = w!.shape[1];
-    const act = attrs!.activation as number;
-    const dw = backend.alloc(K * N);
-    const db = backend.alloc(N);
-    const dx = attrs!.inputGrad ? backend.alloc(M * K) : null;
-    const scratch = act === ACTIVATIONS.relu ? backend.alloc(M * N) : null;
-    addon.denseBackward(M, K, N, f32(backend, dy!), f32(backend, x!), f32(backend, w!), y ? f32(backend, y) : null,
-      act, scratch, dx, dw, db);
-    if (scratch) backend.release(scratch);
-    const res = [out(backend, [K, N], dw), out(backend, [N], db)];
-    if (dx) res.push(out(backend, [M, K], dx));
-    return res;
-  };
-
-  // [rowLoss [M], sigmoid [M,N]] of the Bernoulli NLL on logits.
-  const sigmoidBce: KernelFunc = (args) => {
-    const { inputs, backend } = args as Args;
-    const { logits, x } = inputs;
-    const [M, N] = logits!.shape;
-    const loss = backend.alloc(M);
-    const sig = backend.alloc(M * N);
-    addon.sigmoidBce(M, N, f32(backend, logits!), f32(backend, x!), loss, sig);
-    return [out(backend, [M], loss), out(backend, [M, N], sig)];
-  };
-
-  // [dLogits, dx] given the per-row upstream gradient dy [M].
-  const sigmoidBceGrad: KernelFunc = (args) => {
-    const { inputs, backend } = args as Args;
-    const { sigmoid, x, logits, dy } = inputs;
-    const [M, N] = logits!.shape;
-    const dl = backend.alloc(M * N);
-    const dx = backend.alloc(M * N);
-    addon.sigmoidBceGrad(M, N, f32(backend, sigmoid!), f32(backend, x!), f32(backend, logits!), f32(backend, dy!), dl, dx);
-    return [out(backend, [M, N], dl), out(backend, [M, N], dx)];
-  };
-
-  // KL(N(μ, σ²) ‖ N(0, 1)) per row: −½ Σ (1 + log σ² − μ² − σ²). Small tensors ([batch, latent]):
-  // plain loops, the point is one kernel instead of seven (and one for the gradient).
-  const gaussianKl: KernelFunc = (args) => {
-    const { inputs, backend } = args as Args;
-    const { mu, logvar } = inputs;
-    const [M, K] = mu!.shape;
-    const m = f32(backend, mu!);
-    const lv = f32(backend, logvar!);
-    const kl = backend.alloc(M);
-    for (let i = 0; i < M; i++) {
-      let s = 0;
-      for (let j = i * K; j < (i + 1) * K; j++) s += 1 + lv[j] - m[j] * m[j] - Math.exp(lv[j]);
-      kl[i] = -0.5 * s;
-    }
-    return out(backend, [M], kl);
-  };
-
-  // [dμ, dlog σ²] = dy·μ, dy·½(σ² − 1) per row.
-  const gaussianKlGrad: KernelFunc = (args) => {
-    const { inputs, backend } = args as Args;
-    const { mu, logvar, dy } = inputs;
-    const [M, K] = mu!.shape;
-    const m = f32(backend, mu!);
-    const lv = f32(backend, logvar!);
-    const g = f32(backend, dy!);
-    const dmu = backend.alloc(M * K);
-    const dlv = backend.alloc(M * K);
-    for (let i = 0; i < M; i++) {
-      for (let j = i * K; j < (i + 1) * K; j++) {
-        dmu[j] = g[i] * m[j];
-        dlv[j] = 0.5 * g[i] * (Math.exp(lv[j]) - 1);
-      }
-    }
-    return [out(backend, [M, K], dmu), out(backend, [M, K], dlv)];
-  };
-
   const k = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({ kernelName, backendName: BACKEND, kernelFunc });
   return [
     ...elementwiseKernels(addon, cpuKernel).map(([name, f]) => k(name, f)),
@@ -209,12 +112,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     k(tf.BatchMatMul, batchMatMul),
     k(tf._FusedMatMul, fusedMatMul),
     k(tf.GatherV2, gather),
-    k(LAB_DENSE, dense),
-    k(LAB_DENSE_GRAD, denseGrad),
-    k(LAB_SIGMOID_BCE, sigmoidBce),
-    k(LAB_SIGMOID_BCE_GRAD, sigmoidBceGrad),
-    k(LAB_GAUSSIAN_KL, gaussianKl),
-    k(LAB_GAUSSIAN_KL_GRAD, gaussianKlGrad),
+    ...fusedKernels(addon).map(([name, f]) => k(name, f)),
   ];
 }
 
@@ -230,4 +128,5 @@ export function registerNativeKernels(addon: NativeAddon): void {
     if (!replaced.has(c.kernelName)) tf.registerKernel({ ...c, backendName: BACKEND });
   }
   for (const c of ours) tf.registerKernel(c);
+  registerFusedGradients();
 }
