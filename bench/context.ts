@@ -20,6 +20,8 @@ export interface BenchRow {
   /** ours ÷ reference (samples/s: higher is better; seconds: lower is better). */
   ratio?: number | null;
   note?: string;
+  /** Decimal places to print (default: by magnitude). */
+  digits?: number;
 }
 
 export interface BenchContext {

@@ -18,9 +18,10 @@ interface BenchCase {
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-function fmt(v: number | null | undefined, unit = ''): string {
+function fmt(v: number | null | undefined, unit = '', digits?: number): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  const s = Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
+  const s = digits !== undefined ? v.toFixed(digits)
+    : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
   return unit ? `${s} ${unit}` : s;
 }
 
@@ -35,8 +36,8 @@ function table(cases: Record<string, Record<string, unknown>>, titles: Record<st
     const lines: string[][] = [['metric', 'ours', 'reference', 'ratio', 'note']];
     for (const r of (result.rows as BenchRow[] | undefined) ?? []) {
       lines.push([
-        r.metric, fmt(r.value, r.unit),
-        r.reference === undefined ? '' : `${fmt(r.reference, r.unit)}${r.referenceName ? ` (${r.referenceName})` : ''}`,
+        r.metric, fmt(r.value, r.unit, r.digits),
+        r.reference === undefined ? '' : `${fmt(r.reference, r.unit, r.digits)}${r.referenceName ? ` (${r.referenceName})` : ''}`,
         r.ratio === undefined || r.ratio === null ? '' : `${r.ratio.toFixed(2)}×`, r.note ?? '',
       ]);
     }

@@ -11,7 +11,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const ref = missing ? null : await ctx.runPython<{ testNegElbo: number }>('bench/py/torch_train.py', ['--epochs', String(epochs), '--threads', '1', '--test']);
   const diff = ref ? ours.testNegElbo - ref.testNegElbo : null;
   const rows: BenchRow[] = [{
-    metric: `test −ELBO after ${epochs} epoch${epochs > 1 ? 's' : ''}, ${ours.detail}`, value: ours.testNegElbo, unit: 'nats',
+    metric: `test −ELBO after ${epochs} epoch${epochs > 1 ? 's' : ''}, ${ours.detail}`, value: ours.testNegElbo, unit: 'nats', digits: 2,
     reference: ref?.testNegElbo ?? null, referenceName: ref ? 'PyTorch' : undefined,
     note: diff === null ? `PyTorch not run: ${missing}` : `difference ${diff.toFixed(2)} nats (must be within ±1)`,
   }];
