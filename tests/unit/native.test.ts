@@ -264,6 +264,32 @@ describe.skipIf(!native)('native backend', () => {
     for (let i = 0; i < mine.length; i++) expect(mine[i]).toBeCloseTo(ref[i], 4);
   });
 
+  it('NativeAdam state survives getWeights/setWeights (checkpoints)', async () => {
+    const target = tf.tensor1d(randn(50));
+    const makeVar = (name: string) => {
+      const init = tf.zeros([50]);
+      const v = tf.variable(init, true, name);
+      init.dispose();
+      return v;
+    };
+    const loss = (v: tf.Variable) => () => tf.sum(tf.square(tf.sub(v, target))) as tf.Scalar;
+    const a = makeVar('ckpt-a');
+    const optA = new NativeAdam(addon!, 0.1, 0.9, 0.999, 1e-8);
+    for (let i = 0; i < 5; i++) optA.minimize(loss(a));
+    // a second optimizer restored from the first's state continues identically
+    const b = makeVar('ckpt-a-copy');
+    b.assign(a);
+    const weights = await optA.getWeights();
+    const optB = new NativeAdam(addon!, 0.1, 0.9, 0.999, 1e-8);
+    await optB.setWeights(weights.map((w) => ({ name: w.name.replace('ckpt-a', 'ckpt-a-copy'), tensor: w.tensor })));
+    for (let i = 0; i < 5; i++) {
+      optA.minimize(loss(a));
+      optB.minimize(loss(b));
+    }
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([a, b, target, ...weights.map((w) => w.tensor)]);
+  });
+
   it('training lowers the loss and leaves no tensors behind', async () => {
     const n = 512;
     const d = 32;

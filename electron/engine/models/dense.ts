@@ -63,5 +63,5 @@ export function dense(x: tf.Tensor2D, p: DenseParams, opts: DenseOptions = {}): 
   if (nativeActive() && x.dtype === 'float32') return nativeDense(x, p.w, p.b, activation);
   const f = inputGrad ? denseWithInputGrad : denseNoInputGrad;
   const y = f(x, p.w, p.b) as tf.Tensor2D;
-  return activation === 'relu' ? tf.tidy(() => tf.relu(y)) : y;
+  return activation === 'relu' ? tf.relu(y) : y;
 }
