@@ -3,9 +3,13 @@
 //   lab inspect <file-or-builtin> [data options] [--json]
 //   lab train --data <file-or-builtin> --out <dir> [data options] [--model vae] [--latent 2] …
 //             [--save <dir>] [--load <dir>] [--json]   (see USAGE)
+//   lab bench [--json] [--only training,pca]
 //   lab compare --data <file-or-builtin> [--methods pca,umap,tsne,vae] [--latent 2] [--json] …
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
 import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
@@ -44,6 +48,8 @@ Models:    --save DIR  writes the trained model (model.json + weights.bin)
                                                 continuity, silhouette, seconds); PCA uses
                                                 --components (default: --latent), the VAE trains
                                                 --epochs on the first --limit training rows
+  lab bench [--json] [--only training,pca]     the benchmark beside PyTorch and scikit-learn (same as
+                                                npm run bench; needs the source checkout)
 
 ${DATA_USAGE}
 Exit code 1 and one line on stderr on any failure.`;
@@ -205,6 +211,7 @@ async function main(argv: string[]): Promise<void> {
       'tsne-perplexity': { type: 'string' },
       'tsne-iterations': { type: 'string' },
       'pca-dims': { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -212,6 +219,11 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if (command === 'bench') {
+    await runBench([...(values.json ? ['--json'] : []), ...(values.only ? ['--only', values.only] : [])]);
+    return;
+  }
+
   const engine = new Engine();
   const print = (obj: unknown, text: string) => console.log(values.json ? JSON.stringify(obj, null, 2) : text);
 
@@ -407,6 +419,21 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   throw new LabFailure('bad-option', `Unknown command "${command}". Run "lab --help" for the commands.`);
+}
+
+/** Runs bench/run.ts of the checkout this CLI was built from, passing its output through. */
+async function runBench(args: string[]): Promise<void> {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const script = join(root, 'bench', 'run.ts');
+  if (!existsSync(script)) {
+    throw new LabFailure('no-bench', `The benchmark is not part of this installation (${script} is missing).`,
+      'Run it from the Latent Lab source folder: npm run bench.');
+  }
+  await new Promise<void>((resolveRun, rejectRun) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: 'inherit' });
+    child.on('error', rejectRun);
+    child.on('close', () => resolveRun());
+  });
 }
 
 /** Exits once stdout has drained (a pipe would otherwise lose the end of the JSON). */
