@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { JobKind, JobResults, ReduceRequest } from '../../shared/api';
 import type { EmbeddingSummary, JobId } from '../../shared/types';
 import { Engine } from '../../electron/engine/engine';
+import type { BenchRow } from '../context';
+
+export const title = 'UMAP and t-SNE on all 70,000 MNIST rows (seconds; quality on the test split)';
 
 function job<K extends JobKind>(engine: Engine, start: Promise<JobId>): Promise<JobResults[K]> {
   return new Promise((resolve, reject) => {
@@ -71,7 +74,17 @@ export async function run(): Promise<Record<string, unknown>> {
       notes: summary.diagnostics.notes,
     };
   };
+  const u = report('umap');
+  const t = report('tsne');
+  const rows: BenchRow[] = [
+    { metric: 'PCA-50 fit (shared input)', value: pca.wallSeconds, unit: 's', note: `${pca.cpuSeconds.toFixed(1)} s CPU` },
+    ...([['UMAP', u], ['t-SNE', t]] as const).flatMap(([name, r]) => [
+      { metric: `${name} on ${r.rows.toLocaleString('en-US')} rows`, value: r.wallSeconds, unit: 's', note: `${r.cpuSeconds.toFixed(1)} s CPU` },
+      { metric: `${name} 5-NN accuracy / trustworthiness`, value: r.knnAccuracy, unit: '', note: `trustworthiness ${r.trustworthiness?.toFixed(3)}, continuity ${r.continuity?.toFixed(3)}` },
+    ]),
+  ];
   return {
+    rows,
     backend: backend.detail,
     loadAverage1m: load,
     pcaFit: { wallSeconds: pca.wallSeconds, cpuSeconds: pca.cpuSeconds },
