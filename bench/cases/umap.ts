@@ -6,27 +6,15 @@
 // LAB_BENCH_TSNE_ITERATIONS=250 shortens t-SNE for a quick look.
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { JobKind, JobResults, ReduceRequest } from '../../shared/api';
+import type { JobKind, ReduceRequest } from '../../shared/api';
 import type { EmbeddingSummary, JobId } from '../../shared/types';
+import { awaitJob } from '../../electron/engine/await-job';
 import { Engine } from '../../electron/engine/engine';
 import type { BenchRow } from '../context';
 
 export const title = 'UMAP and t-SNE on all 70,000 MNIST rows (seconds; quality on the test split)';
 
-function job<K extends JobKind>(engine: Engine, start: Promise<JobId>): Promise<JobResults[K]> {
-  return new Promise((resolve, reject) => {
-    let id: JobId | null = null;
-    const early: Parameters<Parameters<Engine['onEvent']>[0]>[0][] = [];
-    const handle = (e: (typeof early)[number]) => {
-      if (e.jobId !== id) return;
-      if (e.type === 'done') { off(); resolve(e.result as JobResults[K]); }
-      else if (e.type === 'error') { off(); reject(new Error(e.error.message)); }
-      else if (e.type === 'cancelled') { off(); reject(new Error('cancelled')); }
-    };
-    const off = engine.onEvent((e) => (id === null ? early.push(e) : handle(e)));
-    start.then((jobId) => { id = jobId; early.splice(0).forEach(handle); }, reject);
-  });
-}
+const job = <K extends JobKind>(engine: Engine, start: Promise<JobId>, kind: K) => awaitJob(engine, kind, start);
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; wallSeconds: number; cpuSeconds: number }> {
   const c0 = process.cpuUsage();
@@ -40,22 +28,22 @@ export async function run(): Promise<Record<string, unknown>> {
   const engine = new Engine();
   const backend = await engine.backend();
   const load = [loadavg()[0]];
-  const ds = await job<'open'>(engine, engine.openDataset({ source: { kind: 'builtin', name: 'mnist' } }));
+  const ds = await job(engine, engine.openDataset({ source: { kind: 'builtin', name: 'mnist' } }), 'open');
   // the PCA both methods start from is fitted once per dataset: time it on its own
-  const pca = await timed(() => job<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: 50 } })));
+  const pca = await timed(() => job(engine, engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: 50 } }), 'reduce'));
   const iterations = Number(process.env.LAB_BENCH_TSNE_ITERATIONS) || undefined;
   const runs: Record<string, { summary: EmbeddingSummary; wallSeconds: number; cpuSeconds: number }> = {};
   for (const method of ['umap', 'tsne'] as const) {
     const req: ReduceRequest = method === 'tsne'
       ? { datasetId: ds.id, method, params: iterations ? { iterations } : {} }
       : { datasetId: ds.id, method, params: {} };
-    const r = await timed(() => job<'reduce'>(engine, engine.reduce(req)));
+    const r = await timed(() => job(engine, engine.reduce(req), 'reduce'));
     runs[method] = { summary: r.value, wallSeconds: r.wallSeconds, cpuSeconds: r.cpuSeconds };
     load.push(loadavg()[0]);
   }
-  const table = await timed(() => job<'metrics'>(engine, engine.computeMetrics({
+  const table = await timed(() => job(engine, engine.computeMetrics({
     datasetId: ds.id, embeddingIds: [runs.umap.summary.id, runs.tsne.summary.id],
-  })));
+  }), 'metrics'));
   const scores = new Map(table.value.rows.map((r) => [r.embeddingId, r]));
   const report = (m: 'umap' | 'tsne') => {
     const { summary, wallSeconds, cpuSeconds } = runs[m];

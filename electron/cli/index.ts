@@ -11,12 +11,13 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
+import { LabFailure, toLabError, type DatasetSource, type JobEvent, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
 import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
 import { withDefaults } from '../../shared/train-config';
 import type { DatasetId, EmbeddingId, JobId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
 import { findBuiltin } from '../engine/data/catalog';
+import { awaitJob } from '../engine/await-job';
 import { Engine } from '../engine/engine';
 import { writeFileAtomic } from '../engine/export';
 import { appVersion } from '../version';
@@ -62,31 +63,8 @@ function status(line: string): void {
 
 /** Runs one engine job to completion, mirroring progress on an interactive stderr. */
 function runJob<K extends JobKind>(engine: Engine, kind: K, start: Promise<JobId>): Promise<JobResults[K]> {
-  return new Promise((resolveJob, rejectJob) => {
-    let id: JobId | null = null;
-    const early: Parameters<Parameters<Engine['onEvent']>[0]>[0][] = [];
-    const handle = (e: (typeof early)[number]) => {
-      if (e.jobId !== id) return;
-      if (e.type === 'progress') status(`${Math.round(e.fraction * 100)}% ${e.message}`);
-      else if (e.type === 'done' && e.kind === kind) {
-        off();
-        status('');
-        resolveJob(e.result as JobResults[K]);
-      } else if (e.type === 'error') {
-        off();
-        status('');
-        rejectJob(new LabFailure(e.error.code, e.error.message, e.error.detail));
-      } else if (e.type === 'cancelled') {
-        off();
-        rejectJob(new LabFailure('cancelled', 'Cancelled.'));
-      }
-    };
-    const off = engine.onEvent((e) => (id === null ? early.push(e) : handle(e)));
-    start.then((jobId) => {
-      id = jobId;
-      early.splice(0).forEach(handle);
-    }, rejectJob);
-  });
+  const shown = (e: JobEvent) => e.type === 'progress' && status(`${Math.round(e.fraction * 100)}% ${e.message}`);
+  return awaitJob(engine, kind, start, shown).finally(() => status(''));
 }
 
 function sourceOf(arg: string): DatasetSource {
