@@ -237,6 +237,9 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
   const gather = (rows: Int32Array) => gatherRows(rows, d, numeric, onehot, table.pixels, pixelAt);
   const trainX = gather(parts.train);
   const testX = gather(parts.test);
+  // the feature values now live in the splits: release the raw copies at once, before scaling and
+  // labels allocate more (keeps the peak near one copy of the data; getRows reads them back)
+  for (const n of numeric) n.col.values = new Float32Array(0);
 
   // scaling: fitted on the training rows; one-hot columns stay 0/1
   const scaled = new Uint8Array(d);
@@ -303,8 +306,6 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
     featureMap.pixels = { start: pixelAt, shape: p.shape, maxValue: p.maxValue, lo: s.min ?? 0, hi: s.max ?? 1, isImage: p.isImage };
     columns.unshift({ name: p.isImage ? 'pixels' : 'values', type: 'number', role: 'feature', missing: s.missing, stats: s, width: d - pixelAt, reason: p.isImage ? `${p.shape[0]}×${p.shape[1]}×${p.shape[2]} image` : null });
   }
-  // the feature values now live in the splits: release the raw copies (getRows reads them back)
-  for (const n of numeric) n.col.values = new Float32Array(0);
   if (table.pixels) table.pixels.data = new Uint8Array(0);
 
   const summary: DatasetSummary = {
