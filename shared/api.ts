@@ -5,6 +5,7 @@ import type {
   BackendInfo,
   BatchMetrics,
   CatalogEntry,
+  ColumnValues,
   DatasetId,
   DatasetRows,
   DatasetSummary,
@@ -59,6 +60,12 @@ export interface RowsRequest {
   split: SplitName;
   /** Source row ids (as in EmbeddingData.rowIds); at most 5000. */
   rowIds: number[];
+}
+
+export interface ColumnRequest {
+  datasetId: DatasetId;
+  split: SplitName;
+  column: string;
 }
 
 export interface TrainRequest {
@@ -156,6 +163,8 @@ export interface EngineApi {
   getDataset(id: DatasetId): Promise<DatasetSummary>;
   /** Raw cells, model features and thumbnails of some rows of one split. */
   getRows(req: RowsRequest): Promise<DatasetRows>;
+  /** One column's values for every row of a split, in the file's units (colour by column). */
+  getColumn(req: ColumnRequest): Promise<ColumnValues>;
   /** Forgets an open dataset (frees its memory); e.g. after reopening it with other options. */
   closeDataset(id: DatasetId): Promise<void>;
   /** Starts training; rejects at once (before any job) when the config does not fit the data. */
@@ -241,6 +250,7 @@ export const engineMethods = [
   'openDataset',
   'getDataset',
   'getRows',
+  'getColumn',
   'closeDataset',
   'train',
   'pause',

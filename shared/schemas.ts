@@ -148,6 +148,7 @@ export const argSchemas = {
       rowIds: z.array(z.number().int().min(0)).max(5000),
     }),
   ]),
+  getColumn: z.tuple([z.strictObject({ datasetId: id, split: z.enum(['train', 'test']), column: z.string().min(1).max(1000) })]),
   closeDataset: z.tuple([id]),
   train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema, initFrom: id.optional(), classes: classList.optional() })]),
   pause: z.tuple([id]),

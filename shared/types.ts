@@ -186,6 +186,11 @@ export interface DatasetSummary {
   notes: string[];
 }
 
+/** One column over a split's rows (for colouring points): numbers (NaN = missing) or categories. */
+export type ColumnValues =
+  | { column: string; kind: 'number'; values: Float32Array }
+  | { column: string; kind: 'category'; codes: Int32Array; names: string[] };
+
 /** Some rows of an open dataset, for hover cards and nearest-neighbour lists. */
 export interface DatasetRows {
   split: SplitName;

@@ -7,6 +7,7 @@ import { basename, join, dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   LabFailure,
+  type ColumnRequest,
   type EngineApi,
   type ExportRequest,
   type JobEvent,
@@ -39,6 +40,7 @@ import { withDefaults } from '../../shared/train-config';
 import type {
   BackendInfo,
   CatalogEntry,
+  ColumnValues,
   DatasetId,
   DatasetRows,
   DatasetSummary,
@@ -71,6 +73,7 @@ import { catalog } from './data/catalog';
 import { headRows, type Dataset, type Split } from './data/dataset';
 import { openDataset } from './data/open';
 import { getRows } from './data/rows';
+import { columnValues } from './data/column-values';
 import { modelShortName, splitView, summaryOf, type EmbeddingRecord } from './embeddings';
 import { embedCodes, evaluateModel, reconstructMeans } from './evaluate';
 import { writeAnomalyCsv, writeEmbeddingCsv, writeMetricsCsv, writeSamplesCsv } from './export';
@@ -167,6 +170,10 @@ export class Engine implements EngineApi {
 
   async getRows(req: RowsRequest): Promise<DatasetRows> {
     return getRows(this.dataset(req.datasetId), req.split, req.rowIds);
+  }
+
+  async getColumn(req: ColumnRequest): Promise<ColumnValues> {
+    return columnValues(this.dataset(req.datasetId), req.split, req.column);
   }
 
   async closeDataset(id: DatasetId): Promise<void> {
@@ -496,6 +503,7 @@ export class Engine implements EngineApi {
       title: modelShortName(model.spec.name, summary.config.latent),
       latent: summary.config.latent,
       seconds: summary.epochs.reduce((s, e) => s + e.seconds, 0),
+      trainRows: summary.trainRows,
       testNegElbo: summary.test?.negElbo ?? null,
       encodeMeans: (split: Split) => embedCodes(model, rowsOf(split)),
       reconstruct: (x: Float32Array, n: number, labels: Int32Array | null) =>

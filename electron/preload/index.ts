@@ -24,6 +24,7 @@ const lab = {
   openDataset: bind('openDataset'),
   getDataset: bind('getDataset'),
   getRows: bind('getRows'),
+  getColumn: bind('getColumn'),
   closeDataset: bind('closeDataset'),
   train: bind('train'),
   pause: bind('pause'),

@@ -8,6 +8,7 @@ const blobs = resolve('tests/fixtures/good/blobs.csv');
 
 async function train(page: Page, settings: Record<string, string>): Promise<void> {
   await page.getByTestId('nav-train').click();
+  if (settings.validationFraction !== undefined) await page.getByText('Schedule, clipping, warm-up, early stopping').click();
   for (const [key, value] of Object.entries(settings)) await page.getByTestId(`cfg-${key}`).fill(value);
   await page.getByTestId('train').click();
   await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 170_000 });
@@ -42,7 +43,7 @@ test('a small CSV: open with the file picker, pick the label, train, compare, ex
   await expect(page.getByTestId('label-counts')).toContainText('gamma');
   await snap(page, 'csv-data');
 
-  await train(page, { epochs: '15', batchSize: '32', hidden: '32' });
+  await train(page, { epochs: '15', batchSize: '32', hidden: '32', validationFraction: '0' });
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', '15');
   await snap(page, 'csv-train');
 
@@ -63,6 +64,7 @@ test('MNIST limited to 2,000 rows: train, compare 10,000 test points, export PCA
   await page.getByTestId('open-builtin-mnist').click();
   await expect(page.getByTestId('shape')).toHaveText('70,000 × 784');
   await train(page, { limit: '2000', epochs: '1' });
+  await expect(page.getByTestId('resolved')).toContainText('convolutional');
   await page.getByTestId('nav-compare').click();
   await expect(page.getByTestId('scatter-pca')).toHaveAttribute('data-points', '10000', { timeout: 120_000 });
   await expect(page.getByTestId('scatter-vae')).toHaveAttribute('data-points', '10000');
@@ -125,5 +127,5 @@ test('Cancel stops training and keeps the model so far', async ({ lab: page }) =
   await expect(page.getByTestId('loss-chart')).not.toHaveAttribute('data-epochs', '0');
   await page.getByTestId('cancel-train').click();
   await expect(page.getByTestId('run-result')).toContainText('(stopped)');
-  await expect(page.getByTestId('notice-info').last()).toContainText('Training stopped');
+  await expect(page.getByTestId('notice-info').last()).toContainText('Cancelled during epoch');
 });

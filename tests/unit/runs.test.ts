@@ -30,7 +30,7 @@ beforeAll(async () => {
   binary = await open(writeCsv(dir, 'binary.csv', b.x, 12, b.labels));
   tabular = await open(writeCsv(dir, 'tabular.csv', tab, 6, tabLabels));
   expect(binary.likelihood).toBe('bernoulli');
-  expect(tabular.likelihood).toBe('gaussian');
+  expect(tabular.likelihood).toBe('gaussian-learned');
 });
 
 function train(datasetId: DatasetId, config: Partial<TrainConfig>, onEvent?: (e: JobEvent, jobId: string) => void) {
@@ -153,7 +153,7 @@ describe('saved models', () => {
     const saved = await engine.saveModel({ runId: run.id, path: out });
     expect(saved.files).toEqual(['model.json', 'weights.bin']);
     const loaded = await engine.loadModel({ path: join(out, 'model.json') });
-    expect(loaded).toMatchObject({ status: 'loaded', likelihood: 'gaussian', config: run.config, test: run.test, datasetName: 'tabular.csv' });
+    expect(loaded).toMatchObject({ status: 'loaded', likelihood: 'gaussian-learned', config: run.config, test: run.test, datasetName: 'tabular.csv' });
     const e = await runJob(engine, 'embed', engine.embed({ runId: loaded.id, datasetId: tabular.id }));
     const a = await engine.getEmbedding(run.embeddingId!);
     const b = await engine.getEmbedding(e.id);

@@ -248,8 +248,12 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
   if (table.pixels?.maxValue) notes.push(`Pixels divided by ${table.pixels.maxValue} to lie in [0, 1].`);
   notes.push(fit.note);
   const scaling: Scaling = fit.scaling;
-  const likelihood = fit.inUnit && scaling === 'none' ? 'bernoulli' : 'gaussian';
-  notes.push(likelihood === 'bernoulli' ? 'Every feature lies in [0, 1]: Bernoulli likelihood.' : 'Gaussian likelihood (features are not all in [0, 1]).');
+  // A learned per-feature variance lets the decoder trust some features more than others; with a
+  // fixed unit variance a VAE on a few standardized columns tends to ignore its latent space.
+  const likelihood = fit.inUnit && scaling === 'none' ? 'bernoulli' : 'gaussian-learned';
+  notes.push(likelihood === 'bernoulli'
+    ? 'Every feature lies in [0, 1]: Bernoulli likelihood.'
+    : 'Gaussian likelihood with a learned variance per feature (features are not all in [0, 1]).');
 
   // labels
   let labels: Int32Array | null = null;

@@ -35,6 +35,8 @@ export interface ModelHandle extends LatentModel {
   title: string;
   /** Training time in seconds. */
   seconds: number;
+  /** Rows the model was trained on. */
+  trainRows: number;
   /** Mean test −ELBO; null for models without one (AE, WAE). */
   testNegElbo: number | null;
 }
@@ -224,7 +226,7 @@ async function runLatent(params: { runId: RunId; project2d?: boolean }, ctx: Red
     train: e.train,
     test: e.test,
     seconds: model.seconds + elapsed(t0),
-    fitRows: ctx.ds.train.n,
+    fitRows: model.trainRows,
     params: { runId: params.runId, latent: model.latent, projected },
     diagnostics: diagnostics(notes, [{ name: 'training', seconds: model.seconds }, { name: 'encode', seconds: elapsed(t0) }]),
     explainedVariance: null,

@@ -3,14 +3,16 @@
 import { isLabError, type JobEvent, type JobKind, type JobResults, type LabApi } from '../../../shared/api';
 import type {
   AppInfo,
+  BatchMetrics,
   CatalogEntry,
   DatasetSummary,
   EmbeddingSummary,
-  EpochMetrics,
   JobId,
   LabError,
   RunSummary,
+  TrainConfig,
 } from '../../../shared/types';
+import { withDefaults } from '../../../shared/train-config';
 
 export type PanelName = 'data' | 'train' | 'compare' | 'export';
 
@@ -23,6 +25,7 @@ export interface JobView {
   samplesPerSec: number | null;
   startedAt: number;
   cancelling: boolean;
+  paused: boolean;
 }
 
 export interface Notice {
@@ -47,9 +50,14 @@ class LabState {
   dataset = $state<DatasetSummary | null>(null);
   jobs = $state<JobView[]>([]);
   notices = $state<Notice[]>([]);
-  /** Curves of the current (or last) training run, per epoch. */
-  curve = $state<EpochMetrics[]>([]);
+  /** The Train panel's settings, kept while the user visits other panels. */
+  trainConfig = $state<TrainConfig>(withDefaults());
+  /** Every run of this session (training, finished, loaded), oldest first. */
+  runs = $state<RunSummary[]>([]);
+  /** The run the panels show (the latest trained, or the one picked in the run list). */
   run = $state<RunSummary | null>(null);
+  /** Smoothed live numbers of the training job in progress (cleared when a new one starts). */
+  liveBatches = $state.raw<BatchMetrics[]>([]);
   pca = $state<EmbeddingSummary | null>(null);
   lastExport = $state<{ path: string; rows: number } | null>(null);
 
@@ -57,6 +65,8 @@ class LabState {
   selection = $state.raw<Int32Array | null>(null);
 
   private waiters = new Map<JobId, Waiter>();
+  /** Training job → its run, learned from the 'run' event. */
+  private jobRuns = new Map<JobId, RunSummary['id']>();
   private pcaRequest: { datasetId: string; done: Promise<void> } | null = null;
   private early = new Map<JobId, JobEvent[]>();
   private noticeId = 1;
@@ -118,7 +128,7 @@ class LabState {
     this.dataset = summary;
     this.run = null;
     this.pca = null;
-    this.curve = [];
+    this.liveBatches = [];
     this.selection = null;
     this.pcaRequest = null;
   }
@@ -126,6 +136,27 @@ class LabState {
   async cancel(job: JobView): Promise<void> {
     job.cancelling = true;
     await this.api?.cancel(job.id).catch(() => {});
+  }
+
+  async pause(job: JobView): Promise<void> {
+    await this.api?.pause(job.id).catch((e) => this.fail(e));
+  }
+
+  async resume(job: JobView): Promise<void> {
+    await this.api?.resume(job.id).catch((e) => this.fail(e));
+  }
+
+  /** Puts a run (new or updated) into the list, keeping the order runs started in. */
+  upsertRun(run: RunSummary): void {
+    const at = this.runs.findIndex((r) => r.id === run.id);
+    if (at >= 0) this.runs[at] = run;
+    else this.runs.push(run);
+    if (this.run?.id === run.id) this.run = run;
+  }
+
+  private runOfJob(jobId: JobId): RunSummary | undefined {
+    const id = this.jobRuns.get(jobId);
+    return id ? this.runs.find((r) => r.id === id) : undefined;
   }
 
   private update(id: JobId, patch: Partial<JobView>): void {
@@ -143,31 +174,56 @@ class LabState {
     switch (e.type) {
       case 'started':
         if (!this.jobs.some((j) => j.id === e.jobId)) {
-          this.jobs.push({ id: e.jobId, kind: e.kind, title: e.title, fraction: 0, message: 'Starting…', samplesPerSec: null, startedAt: Date.now(), cancelling: false });
+          this.jobs.push({ id: e.jobId, kind: e.kind, title: e.title, fraction: 0, message: 'Starting…', samplesPerSec: null, startedAt: Date.now(), cancelling: false, paused: false });
         }
-        if (e.kind === 'train') this.curve = [];
+        if (e.kind === 'train') this.liveBatches = [];
+        return;
+      case 'run':
+        this.jobRuns.set(e.jobId, e.run.id);
+        this.upsertRun(e.run);
+        this.run = this.runs.find((r) => r.id === e.run.id) ?? null;
+        return;
+      case 'batch':
+        this.liveBatches = [...this.liveBatches, e.metrics];
+        return;
+      case 'paused':
+      case 'resumed':
+        this.update(e.jobId, { paused: e.type === 'paused' });
         return;
       case 'progress':
         this.update(e.jobId, { fraction: e.fraction, message: e.message, ...(e.samplesPerSec ? { samplesPerSec: e.samplesPerSec } : {}) });
         return;
-      case 'metrics':
-        this.curve = [...this.curve, e.metrics];
+      case 'metrics': {
+        const run = this.runOfJob(e.jobId);
+        if (run) run.epochs.push(e.metrics);
         return;
+      }
       case 'log':
         return;
       case 'done':
+        if (e.kind === 'train') this.upsertRun(e.result);
         this.finish(e.jobId);
         waiter?.resolve(e.result);
         return;
       case 'error':
+        void this.refreshRun(e.jobId);
         this.finish(e.jobId);
         waiter?.reject(e.error);
         return;
       case 'cancelled':
+        void this.refreshRun(e.jobId);
         this.finish(e.jobId);
         waiter?.reject({ code: 'cancelled', message: 'Cancelled.' });
         return;
     }
+  }
+
+  /** After a failed or cancelled training job, fetch its run's final status (diverged, cancelled…). */
+  private async refreshRun(jobId: JobId): Promise<void> {
+    const id = this.jobRuns.get(jobId);
+    if (!id || !this.api) return;
+    const run = await this.api.getRun(id).catch(() => null);
+    if (run) this.upsertRun(run);
   }
 
   private finish(id: JobId): void {
