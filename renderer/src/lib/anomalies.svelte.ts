@@ -11,7 +11,7 @@ import {
   type AnomalyResult,
   type AnomalyScores,
 } from '../../../shared/anomalies';
-import type { Architecture, DatasetSummary, ModelName } from '../../../shared/types';
+import type { Architecture, DatasetSummary, Likelihood, ModelName } from '../../../shared/types';
 import { lab } from './lab.svelte';
 
 export interface AnomalyModelSettings {
@@ -20,6 +20,7 @@ export interface AnomalyModelSettings {
   hidden: number;
   epochs: number;
   architecture: Architecture | 'auto';
+  likelihood: Likelihood | 'auto';
 }
 
 /** Colour per score, the same in the chart, the table and the legend. */
@@ -42,6 +43,7 @@ class AnomalyState {
     hidden: ANOMALY_MODEL_DEFAULTS.hidden![0],
     epochs: ANOMALY_MODEL_DEFAULTS.epochs!,
     architecture: ANOMALY_MODEL_DEFAULTS.architecture!,
+    likelihood: ANOMALY_MODEL_DEFAULTS.likelihood!,
   });
   pcaComponents = $state(DEFAULT_PCA_COMPONENTS);
   samples = $state(DEFAULT_SAMPLES);
