@@ -1,0 +1,72 @@
+// Small engine services the UI relies on: one column's values for colouring, and uploads that keep
+// a dropped folder's structure without letting a name climb out of the upload folder.
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JobResults } from '../../shared/api';
+import type { JobId } from '../../shared/types';
+import { Engine } from '../../electron/engine/engine';
+
+function result<K extends keyof JobResults>(engine: Engine, start: Promise<JobId>): Promise<JobResults[K]> {
+  return new Promise((resolve, reject) => {
+    let id: JobId | null = null;
+    const seen: Parameters<Parameters<Engine['onEvent']>[0]>[0][] = [];
+    const check = (e: (typeof seen)[number]) => {
+      if (e.jobId !== id) return;
+      if (e.type === 'done') resolve(e.result as JobResults[K]);
+      if (e.type === 'error') reject(new Error(e.error.message));
+    };
+    engine.onEvent((e) => (id ? check(e) : seen.push(e)));
+    start.then((j) => {
+      id = j;
+      seen.forEach(check);
+    });
+  });
+}
+
+describe('getColumn', () => {
+  const engine = new Engine();
+
+  it('returns a feature column in the file’s units and text columns as categories', async () => {
+    const ds = await result<'open'>(engine, engine.openDataset({ source: { kind: 'builtin', name: 'penguins' }, missing: 'median' }));
+    const mass = await engine.getColumn({ datasetId: ds.id, split: 'test', column: 'body_mass_g' });
+    expect(mass.kind).toBe('number');
+    if (mass.kind !== 'number') return;
+    expect(mass.values).toHaveLength(ds.testRows);
+    const finite = Array.from(mass.values).filter(Number.isFinite);
+    // grams, not standardized values
+    expect(Math.min(...finite)).toBeGreaterThan(2000);
+    expect(Math.max(...finite)).toBeLessThan(7000);
+    // the raw cells getRows reports agree with it (first training row)
+    const train = await engine.getColumn({ datasetId: ds.id, split: 'train', column: 'body_mass_g' });
+    const rows = await engine.getRows({ datasetId: ds.id, split: 'train', rowIds: [ds.sampleRowIds[0]] });
+    const cell = rows.cells[0][rows.columns.indexOf('body_mass_g')];
+    if (train.kind === 'number') expect(train.values[0]).toBeCloseTo(Number(cell), 0);
+    const species = await engine.getColumn({ datasetId: ds.id, split: 'test', column: 'species' });
+    expect(species.kind).toBe('category');
+    if (species.kind === 'category') {
+      expect(species.names.sort()).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
+      expect(species.codes.every((c) => c >= -1 && c < 3)).toBe(true);
+    }
+    await expect(engine.getColumn({ datasetId: ds.id, split: 'test', column: 'wingspan' })).rejects.toThrow(/no column "wingspan"/);
+  });
+});
+
+describe('uploadFile', () => {
+  const engine = new Engine();
+
+  it('keeps sub-folders of one upload group together', async () => {
+    const a = await engine.uploadFile('pets/cats/a.png', new Uint8Array([1, 2]), 'grp1');
+    const b = await engine.uploadFile('pets/dogs/b.png', new Uint8Array([3]), 'grp1');
+    expect(a.split(sep).slice(-3)).toEqual(['pets', 'cats', 'a.png']);
+    expect(b.split(sep).slice(-4, -2)).toEqual(a.split(sep).slice(-4, -2));
+    expect(Array.from(await readFile(b))).toEqual([3]);
+  });
+
+  it('never writes outside the upload folder', async () => {
+    const p = await engine.uploadFile('../../../etc/passwd', new Uint8Array([0]), 'grp2');
+    expect(p.startsWith(join(tmpdir(), 'latent-lab-uploads', 'grp2'))).toBe(true);
+    expect(p.split(sep)).not.toContain('..');
+  });
+});
