@@ -212,7 +212,7 @@ export class Engine implements EngineApi {
     const testInput = modelInput(schema, ds, ds.test);
     const info = MODEL_INFO[config.model];
     const id = newId<RunId>('run');
-    const onClasses = classes ? ` (classes ${classList(ds.summary, classes)})` : '';
+    const onClasses = classes ? ` (class${classes.length > 1 ? 'es' : ''} ${classList(ds.summary, classes)})` : '';
     const run: Run = {
       model: null,
       schema,

@@ -155,7 +155,7 @@ describe('anomaly detection through the engine', () => {
     for (const run of result.runs) {
       expect(run.classes).toEqual([alpha()]);
       expect(run.trainRows).toBe(result.fitRows);
-      expect(run.title).toContain('(classes alpha)');
+      expect(run.title).toContain('(class alpha)');
     }
     expect(result.fitRows).toBeGreaterThan(30);
   });
