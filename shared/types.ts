@@ -18,11 +18,11 @@ export type DataMatrix = Brand<Float32Array, 'DataMatrix'>;
 export type LatentMatrix = Brand<Float32Array, 'LatentMatrix'>;
 
 export type WindowMode = 'electron' | 'browser' | 'cli';
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   name: BackendName;
-  /** Human readable detail, e.g. "wasm (SIMD, 1 thread)". */
+  /** Human readable detail, e.g. "native (AVX-512, 2 threads)" or "wasm (SIMD, 1 thread)". */
   detail: string;
   /** Why faster backends in the chain did not load, for the UI and CLI. */
   skipped: { name: string; reason: string }[];

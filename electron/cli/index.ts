@@ -3,17 +3,22 @@
 //   lab inspect <file-or-builtin> [data options] [--json]
 //   lab train --data <file-or-builtin> --out <dir> [data options] [--model vae] [--latent 2] …
 //             [--save <dir>] [--load <dir>] [--json]   (see USAGE)
+//   lab bench [--json] [--only training,pca]
 //   lab compare --data <file-or-builtin> [--methods pca,umap,tsne,vae] [--latent 2] [--json] …
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LabFailure, toLabError, type DatasetSource, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
+import { LabFailure, toLabError, type DatasetSource, type JobEvent, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
 import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
 import { ANOMALY_MODEL_DEFAULTS, DEFAULT_PCA_COMPONENTS, DEFAULT_SAMPLES } from '../../shared/anomalies';
 import { withDefaults } from '../../shared/train-config';
 import type { DatasetId, EmbeddingId, JobId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
 import { findBuiltin } from '../engine/data/catalog';
+import { awaitJob } from '../engine/await-job';
 import { Engine } from '../engine/engine';
 import { writeFileAtomic } from '../engine/export';
 import { appVersion } from '../version';
@@ -47,6 +52,8 @@ Models:    --save DIR  writes the trained model (model.json + weights.bin)
                                                 --components (default: --latent), the VAE trains
                                                 --epochs on the first --limit training rows
 ${ANOMALY_USAGE}
+  lab bench [--json] [--only training,pca]     the benchmark beside PyTorch and scikit-learn (same as
+                                                npm run bench; needs the source checkout)
 
 ${DATA_USAGE}
 Exit code 1 and one line on stderr on any failure.`;
@@ -59,31 +66,8 @@ function status(line: string): void {
 
 /** Runs one engine job to completion, mirroring progress on an interactive stderr. */
 function runJob<K extends JobKind>(engine: Engine, kind: K, start: Promise<JobId>): Promise<JobResults[K]> {
-  return new Promise((resolveJob, rejectJob) => {
-    let id: JobId | null = null;
-    const early: Parameters<Parameters<Engine['onEvent']>[0]>[0][] = [];
-    const handle = (e: (typeof early)[number]) => {
-      if (e.jobId !== id) return;
-      if (e.type === 'progress') status(`${Math.round(e.fraction * 100)}% ${e.message}`);
-      else if (e.type === 'done' && e.kind === kind) {
-        off();
-        status('');
-        resolveJob(e.result as JobResults[K]);
-      } else if (e.type === 'error') {
-        off();
-        status('');
-        rejectJob(new LabFailure(e.error.code, e.error.message, e.error.detail));
-      } else if (e.type === 'cancelled') {
-        off();
-        rejectJob(new LabFailure('cancelled', 'Cancelled.'));
-      }
-    };
-    const off = engine.onEvent((e) => (id === null ? early.push(e) : handle(e)));
-    start.then((jobId) => {
-      id = jobId;
-      early.splice(0).forEach(handle);
-    }, rejectJob);
-  });
+  const shown = (e: JobEvent) => e.type === 'progress' && status(`${Math.round(e.fraction * 100)}% ${e.message}`);
+  return awaitJob(engine, kind, start, shown).finally(() => status(''));
 }
 
 function sourceOf(arg: string): DatasetSource {
@@ -234,6 +218,7 @@ async function main(argv: string[]): Promise<void> {
       normal: { type: 'string' },
       samples: { type: 'string' },
       top: { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -241,6 +226,11 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if (command === 'bench') {
+    await runBench([...(values.json ? ['--json'] : []), ...(values.only ? ['--only', values.only] : [])]);
+    return;
+  }
+
   const engine = new Engine();
   const print = (obj: unknown, text: string) => console.log(values.json ? JSON.stringify(obj, null, 2) : text);
 
@@ -441,6 +431,21 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   throw new LabFailure('bad-option', `Unknown command "${command}". Run "lab --help" for the commands.`);
+}
+
+/** Runs bench/run.ts of the checkout this CLI was built from, passing its output through. */
+async function runBench(args: string[]): Promise<void> {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const script = join(root, 'bench', 'run.ts');
+  if (!existsSync(script)) {
+    throw new LabFailure('no-bench', `The benchmark is not part of this installation (${script} is missing).`,
+      'Run it from the Latent Lab source folder: npm run bench.');
+  }
+  await new Promise<void>((resolveRun, rejectRun) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: 'inherit' });
+    child.on('error', rejectRun);
+    child.on('close', () => resolveRun());
+  });
 }
 
 /** Exits once stdout has drained (a pipe would otherwise lose the end of the JSON). */

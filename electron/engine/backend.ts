@@ -1,4 +1,5 @@
-// The tfjs backend chain: tensorflow (tfjs-node-gpu, optional) → wasm → cpu; first that loads wins.
+// The tfjs backend chain: tensorflow (tfjs-node-gpu, optional) → native (our addon) → wasm → cpu;
+// the first that loads wins.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 // The umbrella package registers every op's gradient (tfjs-core's Node bundle ships none) into
@@ -7,16 +8,19 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo, BackendName } from '../../shared/types';
+import { registerNativeBackend } from './native/backend';
 
 const nodeRequire = createRequire(import.meta.url);
 
 let active: BackendInfo | null = null;
 
-/** Backends to try, in order. LAB_BACKEND=wasm|cpu|tensorflow forces one (for tests/bench). */
+const CHAIN: BackendName[] = ['tensorflow', 'native', 'wasm', 'cpu'];
+
+/** Backends to try, in order. LAB_BACKEND=tensorflow|native|wasm|cpu forces one (tests, bench). */
 function chain(): BackendName[] {
   const forced = process.env.LAB_BACKEND as BackendName | undefined;
-  if (forced === 'tensorflow' || forced === 'wasm' || forced === 'cpu') return [forced];
-  return ['tensorflow', 'wasm', 'cpu'];
+  if (forced && CHAIN.includes(forced)) return [forced];
+  return CHAIN;
 }
 
 async function tryTensorflow(): Promise<string> {
@@ -25,6 +29,12 @@ async function tryTensorflow(): Promise<string> {
   nodeRequire('@tensorflow/tfjs-node-gpu');
   if (!(await tf.setBackend('tensorflow'))) throw new Error('backend did not initialise');
   return 'tensorflow (tfjs-node-gpu)';
+}
+
+async function tryNative(): Promise<string> {
+  const detail = registerNativeBackend();
+  if (!(await tf.setBackend('native'))) throw new Error('backend did not initialise');
+  return detail;
 }
 
 async function tryWasm(): Promise<string> {
@@ -43,6 +53,7 @@ async function tryCpu(): Promise<string> {
 
 const loaders: Record<BackendName, () => Promise<string>> = {
   tensorflow: tryTensorflow,
+  native: tryNative,
   wasm: tryWasm,
   cpu: tryCpu,
 };

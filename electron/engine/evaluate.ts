@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MODEL_INFO } from '../../shared/models';
 import type { LatentMatrix, LossValues, ModelName } from '../../shared/types';
-import { decode, encode, type Model } from './models/model';
+import { decode, encode, type Batch, type Model } from './models/model';
 import { seededNormal, termSums, TERM_ORDER } from './models/variant';
 import { variants } from './models/variants';
 import type { RowSource } from './rows';
@@ -48,36 +48,25 @@ export async function evaluateModel(model: Model, rows: RowSource, seed: number)
   return lossValues(model.spec.name, total.map((v) => v / n));
 }
 
-/** Latent codes for every row, row-major n × latent. */
-export async function embedCodes(model: Model, rows: RowSource): Promise<LatentMatrix> {
-  const k = model.spec.latent;
-  const out = new Float32Array(rows.n * k);
+/** Runs `f` on every batch of the source and gathers its rows (width values each) in order. */
+export async function mapRows(model: Model, rows: RowSource, width: number, f: (batch: Batch) => tf.Tensor2D): Promise<Float32Array> {
+  const out = new Float32Array(rows.n * width);
   const step = evalBatchSize(model);
   for (let i = 0; i < rows.n; i += step) {
     const end = Math.min(rows.n, i + step);
-    const mu = tf.tidy(() => {
-      const batch = rows.batch(i, end);
-      return encode(model, batch.x, batch.y).mu;
-    });
-    out.set(await mu.data(), i * k);
-    mu.dispose();
+    const result = tf.tidy(() => f(rows.batch(i, end)));
+    out.set(await result.data(), i * width);
+    result.dispose();
   }
-  return out as LatentMatrix;
+  return out;
+}
+
+/** Latent codes for every row, row-major n × latent. */
+export async function embedCodes(model: Model, rows: RowSource): Promise<LatentMatrix> {
+  return (await mapRows(model, rows, model.spec.latent, (b) => encode(model, b.x, b.y).mu)) as LatentMatrix;
 }
 
 /** decode(μ(x)) for every row of the source: the model's reconstruction in data units (n × d). */
-export async function reconstructMeans(model: Model, rows: RowSource): Promise<Float32Array> {
-  const d = model.spec.inputDim;
-  const out = new Float32Array(rows.n * d);
-  const step = evalBatchSize(model);
-  for (let i = 0; i < rows.n; i += step) {
-    const end = Math.min(rows.n, i + step);
-    const xHat = tf.tidy(() => {
-      const batch = rows.batch(i, end);
-      return decode(model, encode(model, batch.x, batch.y).mu, batch.y);
-    });
-    out.set(await xHat.data(), i * d);
-    xHat.dispose();
-  }
-  return out;
+export function reconstructMeans(model: Model, rows: RowSource): Promise<Float32Array> {
+  return mapRows(model, rows, model.spec.inputDim, (b) => decode(model, encode(model, b.x, b.y).mu, b.y));
 }

@@ -6,11 +6,11 @@ import { LabFailure } from '../../shared/api';
 import type { DecodedRows, LatentSource } from '../../shared/generation';
 import type { DataMatrix, LatentMatrix } from '../../shared/types';
 import type { FeatureMap } from './data/dataset';
-import { evalBatchSize } from './evaluate';
+import { mapRows } from './evaluate';
 import type { DataSchema } from './model-input';
 import { decode, type Model } from './models/model';
 import { mulberry32 } from './random';
-import { oneHot } from './rows';
+import { oneHot, type RowSource } from './rows';
 
 /** Mean, spread and range of a model's codes on its training rows: the AE's stand-in prior. */
 export interface CodeStats {
@@ -111,21 +111,16 @@ export function checkLabel(model: Model, labelNames: string[] | null, label: num
 }
 
 /** Decoder output for n latent points (+ one-hot rows for a CVAE), in batches. */
-export async function decodePoints(model: Model, z: Float32Array, n: number, y: Float32Array | null): Promise<Float32Array> {
-  const { latent: k, inputDim: d, classes } = model.spec;
-  const out = new Float32Array(n * d);
-  const step = evalBatchSize(model);
-  for (let i = 0; i < n; i += step) {
-    const end = Math.min(n, i + step);
-    const xHat = tf.tidy(() => {
-      const zt = tf.tensor2d(z.subarray(i * k, end * k), [end - i, k]);
-      const yt = y ? tf.tensor2d(y.subarray(i * classes, end * classes), [end - i, classes]) : null;
-      return decode(model, zt, yt);
-    });
-    out.set(await xHat.data(), i * d);
-    xHat.dispose();
-  }
-  return out;
+export function decodePoints(model: Model, z: Float32Array, n: number, y: Float32Array | null): Promise<Float32Array> {
+  const { latent: k, classes } = model.spec;
+  const points: RowSource = {
+    n,
+    batch: (start, end) => ({
+      x: tf.tensor2d(z.subarray(start * k, end * k), [end - start, k]),
+      y: y ? tf.tensor2d(y.subarray(start * classes, end * classes), [end - start, classes]) : null,
+    }),
+  };
+  return mapRows(model, points, model.spec.inputDim, (b) => decode(model, b.x, b.y));
 }
 
 /** Rows in scaled units → the user's units: raw = value·spread + center. */

@@ -10,6 +10,7 @@ import { evaluateModel, lossValues } from './evaluate';
 import { modelVariables, type Model } from './models/model';
 import { seededNormal, termSums, TERM_ORDER } from './models/variant';
 import { variants } from './models/variants';
+import { adam } from './optimizer';
 import { mulberry32, shuffledIndices } from './random';
 import { gatherRows, oneHot, tensorRows } from './rows';
 import { clipByGlobalNorm, klWeightAt, learningRateAt } from './train-controls';
@@ -77,7 +78,8 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
       'Set a validation fraction above 0 (e.g. 0.1), or turn early stopping off.');
   }
   const vars = modelVariables(model);
-  const optimizer: tf.Optimizer = tf.train.adam(config.learningRate, 0.9, 0.999, 1e-8);
+  // fused into the addon on the native backend, tfjs's own elsewhere
+  const optimizer: tf.Optimizer = adam(config.learningRate, 0.9, 0.999, 1e-8);
   // tfjs Adam reads its rate on every step; the schedule sets it before each batch
   const setRate = (lr: number) => ((optimizer as unknown as { learningRate: number }).learningRate = lr);
   const xAll = tf.tensor2d(data.x, [data.n, d]);

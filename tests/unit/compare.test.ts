@@ -7,32 +7,22 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LabFailure, type JobKind, type JobResults } from '../../shared/api';
 import type { DatasetSummary, EmbeddingId, JobId, RunSummary } from '../../shared/types';
+import { awaitJob } from '../../electron/engine/await-job';
 import { Engine } from '../../electron/engine/engine';
 import { validateCall } from '../../shared/schemas';
 
 const blobs = join(__dirname, '../fixtures/blobs.csv');
 
 /** Waits for a job's outcome: its result, or a LabFailure (error) / 'cancelled'. */
-function outcome<K extends JobKind>(engine: Engine, start: Promise<JobId>): Promise<JobResults[K] | 'cancelled'> {
-  return new Promise((resolve, reject) => {
-    let id: JobId | null = null;
-    const seen: Parameters<Parameters<Engine['onEvent']>[0]>[0][] = [];
-    const handle = (e: (typeof seen)[number]) => {
-      if (e.jobId !== id) return;
-      if (e.type === 'done') { off(); resolve(e.result as JobResults[K]); }
-      else if (e.type === 'error') { off(); reject(new LabFailure(e.error.code, e.error.message)); }
-      else if (e.type === 'cancelled') { off(); resolve('cancelled'); }
-    };
-    const off = engine.onEvent((e) => (id === null ? seen.push(e) : handle(e)));
-    start.then((jobId) => { id = jobId; seen.splice(0).forEach(handle); }, reject);
+/** The job's result, or 'cancelled'. */
+function outcome<K extends JobKind>(engine: Engine, start: Promise<JobId>, kind: K): Promise<JobResults[K] | 'cancelled'> {
+  return awaitJob(engine, kind, start).catch((e: LabFailure) => {
+    if (e.code === 'cancelled') return 'cancelled' as const;
+    throw e;
   });
 }
 
-async function result<K extends JobKind>(engine: Engine, start: Promise<JobId>): Promise<JobResults[K]> {
-  const r = await outcome<K>(engine, start);
-  if (r === 'cancelled') throw new Error('unexpectedly cancelled');
-  return r;
-}
+const result = <K extends JobKind>(engine: Engine, start: Promise<JobId>, kind: K) => awaitJob(engine, kind, start);
 
 describe('comparing embeddings through the engine', () => {
   const engine = new Engine();
@@ -41,15 +31,15 @@ describe('comparing embeddings through the engine', () => {
   const ids: Record<string, EmbeddingId> = {};
 
   beforeAll(async () => {
-    ds = await result<'open'>(engine, engine.openDataset({ source: { kind: 'file', path: blobs } }));
-    run = await result<'train'>(engine, engine.train({
+    ds = await result(engine, engine.openDataset({ source: { kind: 'file', path: blobs } }), 'open');
+    run = await result(engine, engine.train({
       datasetId: ds.id,
       config: { latent: 3, hidden: [16], epochs: 2, batchSize: 32, learningRate: 0.01, seed: 1, limit: 0, architecture: 'mlp', validationFraction: 0 },
-    }));
-    ids.pca2 = (await result<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: 2 } }))).id;
-    ids.umap = (await result<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'umap', params: { nEpochs: 100 } }))).id;
-    ids.tsne = (await result<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'tsne', params: { perplexity: 10, iterations: 300 } }))).id;
-    ids.latent = (await result<'reduce'>(engine, engine.reduce({ datasetId: ds.id, method: 'latent', params: { runId: run.id } }))).id;
+    }), 'train');
+    ids.pca2 = (await result(engine, engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: 2 } }), 'reduce')).id;
+    ids.umap = (await result(engine, engine.reduce({ datasetId: ds.id, method: 'umap', params: { nEpochs: 100 } }), 'reduce')).id;
+    ids.tsne = (await result(engine, engine.reduce({ datasetId: ds.id, method: 'tsne', params: { perplexity: 10, iterations: 300 } }), 'reduce')).id;
+    ids.latent = (await result(engine, engine.reduce({ datasetId: ds.id, method: 'latent', params: { runId: run.id } }), 'reduce')).id;
     ids.vae = run.embeddingId!;
   });
 
@@ -86,7 +76,7 @@ describe('comparing embeddings through the engine', () => {
   });
 
   it('scores every embedding in one table', async () => {
-    const table = await result<'metrics'>(engine, engine.computeMetrics({ datasetId: ds.id }));
+    const table = await result(engine, engine.computeMetrics({ datasetId: ds.id }), 'metrics');
     expect(table.testRows).toBe(30);
     expect(table.rows).toHaveLength(5);
     const byId = new Map(table.rows.map((r) => [r.embeddingId, r]));
@@ -118,7 +108,7 @@ describe('comparing embeddings through the engine', () => {
   it('exports the table as CSV', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lab-metrics-'));
     const path = join(dir, 'table.csv');
-    const res = await result<'export'>(engine, engine.exportMetrics({ datasetId: ds.id, embeddingIds: [ids.pca2, ids.umap], path }));
+    const res = await result(engine, engine.exportMetrics({ datasetId: ds.id, embeddingIds: [ids.pca2, ids.umap], path }), 'export');
     expect(res.rows).toBe(2);
     const lines = (await readFile(path, 'utf8')).trim().split('\n');
     expect(lines[0]).toBe('name,method,dims,mse,knn_accuracy,trustworthiness,continuity,silhouette,explained_variance,neg_elbo,seconds,title');
@@ -161,7 +151,7 @@ describe('comparing embeddings through the engine', () => {
   });
 
   it('keeps computePca working as before', async () => {
-    const s = await result<'pca'>(engine, engine.computePca({ datasetId: ds.id, components: 3 }));
+    const s = await result(engine, engine.computePca({ datasetId: ds.id, components: 3 }), 'pca');
     expect(s.method).toBe('pca');
     expect(s.dims).toBe(3);
     expect(s.explainedVariance).toHaveLength(3);
@@ -170,7 +160,7 @@ describe('comparing embeddings through the engine', () => {
   it('cancels a running reducer', async () => {
     const start = engine.reduce({ datasetId: ds.id, method: 'tsne', params: { iterations: 5000 } });
     const jobId = await start;
-    const finished = outcome<'reduce'>(engine, Promise.resolve(jobId));
+    const finished = outcome(engine, Promise.resolve(jobId), 'reduce');
     await new Promise((r) => setTimeout(r, 50));
     await engine.cancel(jobId);
     expect(await finished).toBe('cancelled');

@@ -4,32 +4,14 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JobResults } from '../../shared/api';
-import type { JobId } from '../../shared/types';
+import { awaitJob } from '../../electron/engine/await-job';
 import { Engine } from '../../electron/engine/engine';
-
-function result<K extends keyof JobResults>(engine: Engine, start: Promise<JobId>): Promise<JobResults[K]> {
-  return new Promise((resolve, reject) => {
-    let id: JobId | null = null;
-    const seen: Parameters<Parameters<Engine['onEvent']>[0]>[0][] = [];
-    const check = (e: (typeof seen)[number]) => {
-      if (e.jobId !== id) return;
-      if (e.type === 'done') resolve(e.result as JobResults[K]);
-      if (e.type === 'error') reject(new Error(e.error.message));
-    };
-    engine.onEvent((e) => (id ? check(e) : seen.push(e)));
-    start.then((j) => {
-      id = j;
-      seen.forEach(check);
-    });
-  });
-}
 
 describe('getColumn', () => {
   const engine = new Engine();
 
   it('returns a feature column in the file’s units and text columns as categories', async () => {
-    const ds = await result<'open'>(engine, engine.openDataset({ source: { kind: 'builtin', name: 'penguins' }, missing: 'median' }));
+    const ds = await awaitJob(engine, 'open', engine.openDataset({ source: { kind: 'builtin', name: 'penguins' }, missing: 'median' }));
     const mass = await engine.getColumn({ datasetId: ds.id, split: 'test', column: 'body_mass_g' });
     expect(mass.kind).toBe('number');
     if (mass.kind !== 'number') return;

@@ -4,18 +4,7 @@
 import { LabFailure } from '../../../shared/api';
 import type { ColumnValues, SplitName } from '../../../shared/types';
 import type { Dataset } from './dataset';
-
-function contains(sorted: Int32Array, value: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] === value) return true;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
+import { contains } from './rows';
 
 export function columnValues(ds: Dataset, split: SplitName, name: string): ColumnValues {
   const at = ds.raw.columns.findIndex((c) => c.name === name);
@@ -35,7 +24,7 @@ export function columnValues(ds: Dataset, split: SplitName, name: string): Colum
     const j = map.start;
     const { center, spread } = ds.featureMap;
     for (let i = 0; i < part.n; i++) {
-      values[i] = map.imputed && contains(map.imputed, part.rowIds[i]) ? NaN : part.x[i * d + j] * spread[j] + center[j];
+      values[i] = contains(map.imputed, part.rowIds[i]) ? NaN : part.x[i * d + j] * spread[j] + center[j];
     }
   } else {
     for (let i = 0; i < part.n; i++) values[i] = col.values[part.rowIds[i]];

@@ -8,7 +8,8 @@ import { cellValue } from './table';
 /** Longest thumbnail side: larger images are box-averaged down by a whole factor. */
 const THUMB_MAX = 32;
 
-function indexOf(sorted: Int32Array, value: number): number {
+/** Position of `value` in an ascending array, or -1. */
+export function indexOf(sorted: Int32Array, value: number): number {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {
@@ -20,7 +21,7 @@ function indexOf(sorted: Int32Array, value: number): number {
   return -1;
 }
 
-function contains(sorted: Int32Array | null, value: number): boolean {
+export function contains(sorted: Int32Array | null, value: number): boolean {
   return sorted !== null && indexOf(sorted, value) >= 0;
 }
 

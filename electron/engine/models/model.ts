@@ -191,7 +191,7 @@ export function encode(m: Model, x: tf.Tensor2D, y: tf.Tensor2D | null): { mu: t
     }
     if (y) h = tf.concat([h, y], 1);
     for (const layer of m.enc.mlp) {
-      h = tf.relu(dense(h, layer, { inputGrad: !first }));
+      h = dense(h, layer, { inputGrad: !first, activation: 'relu' });
       first = false;
     }
     const mu = dense(h, m.enc.mu, { inputGrad: !first });
@@ -204,11 +204,11 @@ export function encode(m: Model, x: tf.Tensor2D, y: tf.Tensor2D | null): { mu: t
 export function decodeRaw(m: Model, z: tf.Tensor2D, y: tf.Tensor2D | null): tf.Tensor2D {
   return tf.tidy(() => {
     let h: tf.Tensor2D = y ? tf.concat([z, y], 1) : z;
-    for (const layer of m.dec.mlp) h = tf.relu(dense(h, layer));
+    for (const layer of m.dec.mlp) h = dense(h, layer, { activation: 'relu' });
     if (m.dec.out) return dense(h, m.dec.out);
     const n = z.shape[0];
     const [gh, gw] = m.sizes[m.sizes.length - 1];
-    let map = tf.reshape(tf.relu(dense(h, m.dec.grid!)), [n, gh, gw, -1]) as tf.Tensor4D;
+    let map = tf.reshape(dense(h, m.dec.grid!, { activation: 'relu' }), [n, gh, gw, -1]) as tf.Tensor4D;
     m.dec.conv.forEach((layer, i) => {
       const [th, tw] = m.sizes[m.sizes.length - 2 - i];
       map = conv2dSame(upsampleTo(map, th, tw), layer);

@@ -2,9 +2,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LabFailure, type JobEvent, type JobKind, type JobResults } from '../../../shared/api';
+import type { JobEvent, JobKind, JobResults } from '../../../shared/api';
 import type { JobId } from '../../../shared/types';
 import { asData, type Split } from '../../../electron/engine/data/dataset';
+import { awaitJob } from '../../../electron/engine/await-job';
 import type { Engine } from '../../../electron/engine/engine';
 import { mulberry32 } from '../../../electron/engine/random';
 
@@ -47,27 +48,5 @@ export function writeCsv(dir: string, name: string, x: Float32Array, d: number, 
 
 /** Runs one engine job to its end; rejects with the job's LabFailure (or code 'cancelled'). */
 export function runJob<K extends JobKind>(engine: Engine, kind: K, start: Promise<JobId>, onEvent?: (e: JobEvent, jobId: JobId) => void): Promise<JobResults[K]> {
-  return new Promise((resolve, reject) => {
-    let id: JobId | null = null;
-    const early: JobEvent[] = [];
-    const handle = (e: JobEvent) => {
-      if (e.jobId !== id) return;
-      onEvent?.(e, id);
-      if (e.type === 'done' && e.kind === kind) {
-        off();
-        resolve(e.result as JobResults[K]);
-      } else if (e.type === 'error') {
-        off();
-        reject(new LabFailure(e.error.code, e.error.message, e.error.detail));
-      } else if (e.type === 'cancelled') {
-        off();
-        reject(new LabFailure('cancelled', 'cancelled'));
-      }
-    };
-    const off = engine.onEvent((e) => (id === null ? early.push(e) : handle(e)));
-    start.then((jobId) => {
-      id = jobId;
-      early.splice(0).forEach(handle);
-    }, reject);
-  });
+  return awaitJob(engine, kind, start, onEvent);
 }

@@ -1,0 +1,411 @@
+// N-API bindings. Every function works in place on caller-owned typed arrays (zero copy) and
+// checks each array's length against the shapes it is given before touching memory.
+// NAPI_MODULE_INIT makes the addon context-aware: it loads in any number of worker threads.
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "conv.h"
+#include "elementwise.h"
+#include "gemm.h"
+#include "kernels.h"
+#include "linalg.h"
+#include "pool.h"
+#include "simd.h"
+
+namespace {
+
+using namespace lab;
+
+struct Call {
+  napi_env env;
+  size_t argc = 16;
+  napi_value argv[16];
+  bool failed = false;
+
+  Call(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr); }
+
+  void fail(const std::string& msg) {
+    if (!failed) napi_throw_type_error(env, nullptr, msg.c_str());
+    failed = true;
+  }
+
+  bool isNull(size_t i) {
+    if (i >= argc) return true;
+    napi_valuetype t;
+    napi_typeof(env, argv[i], &t);
+    return t == napi_null || t == napi_undefined;
+  }
+
+  double num(size_t i, const char* name) {
+    double v = 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail(std::string(name) + " must be a number");
+    return v;
+  }
+
+  int dim(size_t i, const char* name) {
+    double v = num(i, name);
+    if (!failed && (v < 0 || v > 2147483647.0 || v != static_cast<double>(static_cast<int64_t>(v))))
+      fail(std::string(name) + " must be a whole number ≥ 0");
+    return static_cast<int>(v);
+  }
+
+  bool flag(size_t i) {
+    bool b = false;
+    if (i < argc) napi_get_value_bool(env, argv[i], &b);
+    return b;
+  }
+
+  // A typed array of the given type holding at least `need` elements; nullptr if allowed and null.
+  template <typename T>
+  T* array(size_t i, napi_typedarray_type want, size_t need, const char* name, bool nullable = false) {
+    if (failed) return nullptr;
+    if (nullable && isNull(i)) return nullptr;
+    bool is = false;
+    if (i < argc) napi_is_typedarray(env, argv[i], &is);
+    if (!is) {
+      fail(std::string(name) + " must be a typed array");
+      return nullptr;
+    }
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr);
+    if (type != want) {
+      const char* kind = want == napi_float32_array ? "Float32Array" : want == napi_float64_array ? "Float64Array" : "Int32Array";
+      fail(std::string(name) + " must be a " + kind);
+      return nullptr;
+    }
+    if (length < need || (need > 0 && !data)) {
+      fail(std::string(name) + " is too short for the given shape");
+      return nullptr;
+    }
+    return static_cast<T*>(data);
+  }
+
+  float* f32(size_t i, size_t need, const char* name, bool nullable = false) {
+    return array<float>(i, napi_float32_array, need, name, nullable);
+  }
+
+  double* f64(size_t i, size_t need, const char* name) { return array<double>(i, napi_float64_array, need, name); }
+};
+
+size_t mul(size_t a, size_t b) { return a * b; }
+
+// Elements a row-major stored matrix needs when viewed as rows×cols (op applied) with stride ld.
+size_t span(int rows, int cols, int ld, bool trans) {
+  int storedRows = trans ? cols : rows;
+  int storedCols = trans ? rows : cols;
+  if (storedRows == 0 || storedCols == 0) return 0;
+  return mul(storedRows - 1, ld) + storedCols;
+}
+
+size_t lengthOf(Call& c, size_t i) {
+  size_t n = 0;
+  bool is = false;
+  if (i < c.argc) napi_is_typedarray(c.env, c.argv[i], &is);
+  if (is) napi_get_typedarray_info(c.env, c.argv[i], nullptr, &n, nullptr, nullptr, nullptr);
+  return n;
+}
+
+napi_value Undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// gemm(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int M = c.dim(0, "M"), N = c.dim(1, "N"), K = c.dim(2, "K");
+  int lda = c.dim(4, "lda"), ldb = c.dim(7, "ldb"), ldc = c.dim(10, "ldc");
+  bool ta = c.flag(5), tb = c.flag(8), acc = c.flag(11);
+  if (!c.failed && ((ta ? lda < M : lda < K) || (tb ? ldb < K : ldb < N) || ldc < N)) c.fail("a leading dimension is too small");
+  const float* A = c.f32(3, span(M, K, lda, ta), "A");
+  const float* B = c.f32(6, span(K, N, ldb, tb), "B");
+  float* C = c.f32(9, span(M, N, ldc, false), "C");
+  if (c.failed) return nullptr;
+  sgemm(M, N, K, {A, lda, ta}, {B, ldb, tb}, C, ldc, acc);
+  return Undefined(env);
+}
+
+Activation activation(Call& c, size_t i) {
+  int a = c.dim(i, "activation");
+  if (a != 0 && a != 1) c.fail("activation must be 0 (linear) or 1 (relu)");
+  return static_cast<Activation>(a);
+}
+
+// denseForward(M, K, N, x, w, b|null, activation, y)
+napi_value DenseForward(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int M = c.dim(0, "M"), K = c.dim(1, "K"), N = c.dim(2, "N");
+  const float* x = c.f32(3, mul(M, K), "x");
+  const float* w = c.f32(4, mul(K, N), "w");
+  const float* b = c.f32(5, N, "b", true);
+  Activation act = activation(c, 6);
+  float* y = c.f32(7, mul(M, N), "y");
+  if (c.failed) return nullptr;
+  denseForward(M, K, N, x, w, b, act, y);
+  return Undefined(env);
+}
+
+// denseBackward(M, K, N, dy, x|null, w|null, y|null, activation, gScratch|null, dx|null, dw|null, db|null):
+// computes the gradients whose outputs are given (dw needs x, dx needs w, relu needs y and gScratch).
+napi_value DenseBackward(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int M = c.dim(0, "M"), K = c.dim(1, "K"), N = c.dim(2, "N");
+  Activation act = activation(c, 7);
+  const bool relu = act == Activation::Relu;
+  float* dx = c.f32(9, mul(M, K), "dx", true);
+  float* dw = c.f32(10, mul(K, N), "dw", true);
+  float* db = c.f32(11, N, "db", true);
+  const float* dy = c.f32(3, mul(M, N), "dy");
+  const float* x = c.f32(4, mul(M, K), "x", !dw);
+  const float* w = c.f32(5, mul(K, N), "w", !dx);
+  const float* y = c.f32(6, mul(M, N), "y", !relu);
+  float* g = c.f32(8, mul(M, N), "gScratch", !relu);
+  if (c.failed) return nullptr;
+  denseBackward(M, K, N, dy, x, w, y, act, g, dx, dw, db);
+  return Undefined(env);
+}
+
+// sigmoidBce(M, N, logits, x, rowLoss)
+napi_value SigmoidBce(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int M = c.dim(0, "M"), N = c.dim(1, "N");
+  const float* l = c.f32(2, mul(M, N), "logits");
+  const float* x = c.f32(3, mul(M, N), "x");
+  float* loss = c.f32(4, M, "rowLoss");
+  if (c.failed) return nullptr;
+  sigmoidBce(M, N, l, x, loss);
+  return Undefined(env);
+}
+
+// sigmoidBceGrad(M, N, logits, x, dyRow, dLogits)
+napi_value SigmoidBceGrad(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int M = c.dim(0, "M"), N = c.dim(1, "N");
+  const float* l = c.f32(2, mul(M, N), "logits");
+  const float* x = c.f32(3, mul(M, N), "x");
+  const float* dy = c.f32(4, M, "dyRow");
+  float* dl = c.f32(5, mul(M, N), "dLogits");
+  if (c.failed) return nullptr;
+  sigmoidBceGrad(M, N, l, x, dy, dl);
+  return Undefined(env);
+}
+
+// adam(p, pOut, g, m, v, lr, beta1, beta2, eps, biasCorr1, biasCorr2): m, v updated in place.
+napi_value Adam(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  const size_t n = lengthOf(c, 0);
+  const float* p = c.f32(0, n, "p");
+  float* pOut = c.f32(1, n, "pOut");
+  const float* g = c.f32(2, n, "g");
+  float* m = c.f32(3, n, "m");
+  float* v = c.f32(4, n, "v");
+  float lr = static_cast<float>(c.num(5, "lr")), b1 = static_cast<float>(c.num(6, "beta1"));
+  float b2 = static_cast<float>(c.num(7, "beta2")), eps = static_cast<float>(c.num(8, "epsilon"));
+  float bc1 = static_cast<float>(c.num(9, "biasCorr1")), bc2 = static_cast<float>(c.num(10, "biasCorr2"));
+  if (!c.failed && (bc1 <= 0 || bc2 <= 0)) c.fail("bias corrections must be positive");
+  if (c.failed) return nullptr;
+  adamStep(n, p, pOut, g, m, v, lr, b1, b2, eps, bc1, bc2);
+  return Undefined(env);
+}
+
+// gatherRows(x, rows, cols, idx, out)
+napi_value GatherRows(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int rows = c.dim(1, "rows"), cols = c.dim(2, "cols");
+  const float* x = c.f32(0, mul(rows, cols), "x");
+  const size_t count = lengthOf(c, 3);
+  const int32_t* idx = c.array<int32_t>(3, napi_int32_array, count, "idx");
+  float* out = c.f32(4, mul(count, cols), "out");
+  if (c.failed) return nullptr;
+  if (!gatherRows(x, rows, cols, idx, static_cast<int64_t>(count), out)) {
+    napi_throw_range_error(env, nullptr, "gatherRows: an index is out of range");
+    return nullptr;
+  }
+  return Undefined(env);
+}
+
+// binary(op, a, aInner, aLen, b, bInner, bLen, out): out[i] = a[(i/aInner)%aLen] op b[(i/bInner)%bLen]
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int op = c.dim(0, "op");
+  if (!c.failed && op > static_cast<int>(BinaryOp::SquaredDiff)) c.fail("unknown binary op");
+  size_t aInner = c.dim(2, "aInner"), aLen = c.dim(3, "aLen");
+  size_t bInner = c.dim(5, "bInner"), bLen = c.dim(6, "bLen");
+  const size_t n = lengthOf(c, 7);
+  if (!c.failed && (aInner == 0 || bInner == 0 || aLen == 0 || bLen == 0)) c.fail("broadcast sizes must be ≥ 1");
+  const float* a = c.f32(1, aLen, "a");
+  const float* b = c.f32(4, bLen, "b");
+  float* out = c.f32(7, n, "out");
+  if (c.failed) return nullptr;
+  binary(static_cast<BinaryOp>(op), n, a, aInner, aLen, b, bInner, bLen, out);
+  return Undefined(env);
+}
+
+// unary(op, x, out, alpha?)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int op = c.dim(0, "op");
+  if (!c.failed && op > static_cast<int>(UnaryOp::LeakyRelu)) c.fail("unknown unary op");
+  const size_t n = lengthOf(c, 2);
+  const float* x = c.f32(1, n, "x");
+  float* out = c.f32(2, n, "out");
+  const float alpha = c.isNull(3) ? 0.f : static_cast<float>(c.num(3, "alpha"));
+  if (c.failed) return nullptr;
+  unary(static_cast<UnaryOp>(op), n, x, out, alpha);
+  return Undefined(env);
+}
+
+// covariance(x, n, d, mean, scatter): float64 column means and Σ(x−μ)(x−μ)ᵀ of an n×d matrix.
+napi_value Covariance(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  const double n = c.num(1, "n");
+  const int d = c.dim(2, "d");
+  if (!c.failed && (n < 0 || n != std::floor(n))) c.fail("n must be a whole number ≥ 0");
+  const float* x = c.f32(0, static_cast<size_t>(n) * d, "x");
+  double* mean = c.f64(3, d, "mean");
+  double* scatter = c.f64(4, mul(d, d), "scatter");
+  if (c.failed) return nullptr;
+  covariance(x, static_cast<int64_t>(n), d, mean, scatter);
+  return Undefined(env);
+}
+
+// symmetricEigen(a, n, values, vectors) → converged; a (n×n, symmetric) is overwritten.
+napi_value SymmetricEigen(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  const int n = c.dim(1, "n");
+  double* a = c.f64(0, mul(n, n), "a");
+  double* values = c.f64(2, n, "values");
+  double* vectors = c.f64(3, mul(n, n), "vectors");
+  if (c.failed) return nullptr;
+  napi_value ok;
+  napi_get_boolean(env, symmetricEigen(a, n, values, vectors), &ok);
+  return ok;
+}
+
+// orthonormalizeRows(q, rows, cols) → rank
+napi_value OrthonormalizeRows(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  const int rows = c.dim(1, "rows"), cols = c.dim(2, "cols");
+  float* q = c.f32(0, mul(rows, cols), "q");
+  if (c.failed) return nullptr;
+  napi_value rank;
+  napi_create_int32(env, orthonormalizeRows(q, rows, cols), &rank);
+  return rank;
+}
+
+// Shape of a convolution from an Int32Array [batch, inH, inW, inC, outH, outW, outC, kH, kW,
+// strideH, strideW, padTop, padLeft]; false (with a thrown error) when it is not one.
+bool convShape(Call& c, size_t i, ConvShape& s) {
+  const int32_t* v = c.array<int32_t>(i, napi_int32_array, 13, "shape");
+  if (!v) return false;
+  s = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
+  for (int k = 0; k < 11; k++)
+    if (v[k] < (k == 0 ? 0 : 1)) {
+      c.fail("convolution sizes must be positive");
+      return false;
+    }
+  if (s.padTop < 0 || s.padLeft < 0 || s.padTop >= s.kH + s.inH || s.padLeft >= s.kW + s.inW) {
+    c.fail("convolution padding out of range");
+    return false;
+  }
+  return true;
+}
+
+size_t convIn(const ConvShape& s) { return mul(mul(s.batch, s.inH), mul(s.inW, s.inC)); }
+size_t convOut(const ConvShape& s) { return mul(mul(s.batch, s.outH), mul(s.outW, s.outC)); }
+size_t convFilter(const ConvShape& s) { return mul(mul(s.kH, s.kW), mul(s.inC, s.outC)); }
+
+// conv2d(shape, x, w, y) | conv2dBackpropInput(shape, dy, w, dx) | conv2dBackpropFilter(shape, x, dy, dw)
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  ConvShape s;
+  if (!convShape(c, 0, s)) return nullptr;
+  const float* x = c.f32(1, convIn(s), "x");
+  const float* w = c.f32(2, convFilter(s), "w");
+  float* y = c.f32(3, convOut(s), "y");
+  if (c.failed) return nullptr;
+  conv2d(s, x, w, y);
+  return Undefined(env);
+}
+
+napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  ConvShape s;
+  if (!convShape(c, 0, s)) return nullptr;
+  const float* dy = c.f32(1, convOut(s), "dy");
+  const float* w = c.f32(2, convFilter(s), "w");
+  float* dx = c.f32(3, convIn(s), "dx");
+  if (c.failed) return nullptr;
+  conv2dBackpropInput(s, dy, w, dx);
+  return Undefined(env);
+}
+
+napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  ConvShape s;
+  if (!convShape(c, 0, s)) return nullptr;
+  const float* x = c.f32(1, convIn(s), "x");
+  const float* dy = c.f32(2, convOut(s), "dy");
+  float* dw = c.f32(3, convFilter(s), "dw");
+  if (c.failed) return nullptr;
+  conv2dBackpropFilter(s, x, dy, dw);
+  return Undefined(env);
+}
+
+// sum(x, rows, inner, outer, out): out = Σ over the inner axis (outer false: out[rows]) or over
+// the rows (outer true: out[inner]) of x viewed as rows×inner.
+napi_value Sum(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  const size_t rows = c.dim(1, "rows"), inner = c.dim(2, "inner");
+  const bool outer = c.flag(3);
+  const float* x = c.f32(0, rows * inner, "x");
+  float* out = c.f32(4, outer ? inner : rows, "out");
+  if (c.failed) return nullptr;
+  if (outer) sumOuter(x, rows, inner, out);
+  else sumInner(x, rows, inner, out);
+  return Undefined(env);
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, isa, threads, width;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, kIsa, NAPI_AUTO_LENGTH, &isa);
+  napi_create_int32(env, poolThreads(), &threads);
+  napi_create_int32(env, VW, &width);
+  napi_set_named_property(env, obj, "isa", isa);
+  napi_set_named_property(env, obj, "threads", threads);
+  napi_set_named_property(env, obj, "vectorWidth", width);
+  return obj;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor props[] = {
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denseForward", nullptr, DenseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sigmoidBce", nullptr, SigmoidBce, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sigmoidBceGrad", nullptr, SigmoidBceGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"covariance", nullptr, Covariance, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"symmetricEigen", nullptr, SymmetricEigen, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"orthonormalizeRows", nullptr, OrthonormalizeRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sum", nullptr, Sum, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}

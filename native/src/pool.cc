@@ -1,0 +1,181 @@
+#include "pool.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+#include <thread>
+#include <vector>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define LAB_PAUSE() _mm_pause()
+#else
+#define LAB_PAUSE() std::this_thread::yield()
+#endif
+
+namespace lab {
+namespace {
+
+int envInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  int n = std::atoi(v);
+  return n > 0 ? n : fallback;
+}
+
+class Pool {
+ public:
+  Pool() {
+    unsigned hw = std::thread::hardware_concurrency();
+    threads_ = envInt("LAB_NATIVE_THREADS", hw ? static_cast<int>(hw) : 1);
+    if (threads_ > 64) threads_ = 64;
+    spinUs_ = envInt("LAB_NATIVE_SPIN_US", 200);
+    // Workers live for the whole process (the pool is never destroyed: no join at exit).
+    for (int t = 1; t < threads_; t++) std::thread([this] { workerLoop(); }).detach();
+  }
+
+  int threads() const { return threads_; }
+
+  void run(int tasks, const std::function<void(int)>& fn) {
+    if (tasks <= 0) return;
+    if (tasks == 1 || threads_ == 1) {
+      for (int i = 0; i < tasks; i++) fn(i);
+      return;
+    }
+    // One job at a time: several JS threads (workers) may call in concurrently.
+    std::lock_guard<std::mutex> job(jobMutex_);
+    fn_ = &fn;
+    tasks_ = tasks;
+    done_.store(0, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lk(sleepMutex_);
+      generation_++;
+      state_.store(generation_ << 32, std::memory_order_release);
+    }
+    wake_.notify_all();
+    work(generation_);
+    // Wait for tasks claimed by workers (spin first: they usually finish within microseconds).
+    int spins = 0;
+    while (done_.load(std::memory_order_acquire) < tasks) {
+      if (++spins < 4096) LAB_PAUSE();
+      else std::this_thread::yield();
+    }
+  }
+
+ private:
+  // Claims and runs tasks of generation gen until none are left or the job has moved on.
+  void work(uint64_t gen) {
+    for (;;) {
+      uint64_t s = state_.load(std::memory_order_acquire);
+      if ((s >> 32) != gen) return;
+      uint32_t idx = static_cast<uint32_t>(s);
+      if (static_cast<int>(idx) >= tasks_) return;
+      if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) continue;
+      (*fn_)(static_cast<int>(idx));
+      done_.fetch_add(1, std::memory_order_release);
+    }
+  }
+
+  void workerLoop() {
+    uint64_t seen = 0;
+    for (;;) {
+      uint64_t gen = state_.load(std::memory_order_acquire) >> 32;
+      if (gen == seen) {
+        auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spinUs_);
+        int n = 0;
+        while ((gen = state_.load(std::memory_order_acquire) >> 32) == seen) {
+          LAB_PAUSE();
+          if ((++n & 255) == 0 && std::chrono::steady_clock::now() > until) break;
+        }
+        if (gen == seen) {
+          std::unique_lock<std::mutex> lk(sleepMutex_);
+          wake_.wait(lk, [&] { return generation_ != seen; });
+          gen = generation_;
+        }
+      }
+      seen = gen;
+      work(gen);
+    }
+  }
+
+  int threads_ = 1;
+  int spinUs_ = 200;
+  std::mutex jobMutex_;
+  std::mutex sleepMutex_;
+  std::condition_variable wake_;
+  uint64_t generation_ = 0;              // guarded by sleepMutex_ (writes)
+  std::atomic<uint64_t> state_{0};       // generation << 32 | next task index
+  std::atomic<int> done_{0};
+  int tasks_ = 0;
+  const std::function<void(int)>* fn_ = nullptr;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // intentionally leaked: detached workers outlive static dtors
+  return *p;
+}
+
+class ThreadChoice {
+ public:
+  static constexpr uint32_t kExplore = 32;  // every kExplore-th call re-tries the other way
+
+  bool useParallel(uint64_t key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Entry& e = entries_[key];
+    e.calls++;
+    if (e.count[0] < 2 || e.count[1] < 2) return e.count[1] <= e.count[0];  // warm-up: alternate
+    const bool best = e.avg[1] < e.avg[0];
+    return e.calls % kExplore == 0 ? !best : best;
+  }
+
+  void record(uint64_t key, bool parallel, double seconds) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Entry& e = entries_[key];
+    const int i = parallel ? 1 : 0;
+    e.avg[i] = e.count[i] == 0 ? seconds : 0.75 * e.avg[i] + 0.25 * seconds;
+    e.count[i]++;
+  }
+
+ private:
+  struct Entry {
+    double avg[2] = {0, 0};
+    int count[2] = {0, 0};
+    uint32_t calls = 0;
+  };
+  std::mutex mutex_;
+  std::unordered_map<uint64_t, Entry> entries_;
+};
+
+ThreadChoice& threadChoice() {
+  static ThreadChoice* c = new ThreadChoice();  // leaked like the pool
+  return *c;
+}
+
+}  // namespace
+
+int poolThreads() { return pool().threads(); }
+
+void parallelFor(int tasks, const std::function<void(int)>& fn) { pool().run(tasks, fn); }
+
+void measuredChoice(uint64_t key, const std::function<void()>& parallel, const std::function<void()>& serial) {
+  if (pool().threads() == 1) return serial();
+  ThreadChoice& choice = threadChoice();
+  const bool useParallel = choice.useParallel(key);
+  const auto start = std::chrono::steady_clock::now();
+  if (useParallel) parallel();
+  else serial();
+  choice.record(key, useParallel, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+void parallelForMeasured(uint64_t key, int tasks, const std::function<void(int)>& fn) {
+  measuredChoice(
+      key, [&] { parallelFor(tasks, fn); },
+      [&] {
+        for (int i = 0; i < tasks; i++) fn(i);
+      });
+}
+
+}  // namespace lab
