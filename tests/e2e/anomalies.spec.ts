@@ -14,11 +14,11 @@ test('MNIST, digit 0 normal: ROC + AUC per score, ranked rows, threshold, highli
   await expect(page.getByTestId('normal-0')).toBeChecked();
   await expect(page.getByTestId('normal-1')).not.toBeChecked();
   await expect(page.getByTestId('anomaly-empty')).toContainText('784-400-20');
-  // small and quick: 1 epoch, a narrow network, 3 samples of z per row
+  // small and quick: 3 epochs, a narrow network, 3 samples of z per row
   await page.getByTestId('method-ae-error').check();
   await page.getByTestId('anomaly-hidden').fill('64');
   await page.getByTestId('anomaly-latent').fill('8');
-  await page.getByTestId('anomaly-epochs').fill('1');
+  await page.getByTestId('anomaly-epochs').fill('3');
   await page.getByTestId('anomaly-samples').fill('3');
   await page.getByTestId('pca-k').fill('10');
   // every class normal leaves nothing to find
