@@ -50,6 +50,7 @@ export async function run(): Promise<Record<string, unknown>> {
     await page.getByTestId('open-builtin-mnist').click();
     await page.getByTestId('dataset-summary').waitFor({ timeout: 120_000 });
     await page.getByTestId('nav-train').click();
+    await page.getByTestId('cfg-architecture').selectOption('mlp');
     await page.getByTestId('cfg-limit').fill('20000');
     await page.getByTestId('cfg-epochs').fill('3');
     // measure only while training runs

@@ -173,6 +173,31 @@ describe.skipIf(!native)('native backend', () => {
     await agree(() => tf.conv2d(tf.tensor4d(x, [9, 9, 7, 3]), tf.tensor4d(wF, [3, 3, 3, 6]), 1, 'same', 'NHWC', 2), 1e-4, 'dilated');
   });
 
+  it('2×2 average pooling, its gradient and ×2 upsampling agree with the cpu backend (odd sides too)', async () => {
+    for (const [h, w, pad] of [[8, 6, 'same'], [7, 5, 'same'], [7, 5, 'valid'], [1, 3, 'same']] as const) {
+      const x = randn(3 * h * w * 4);
+      const pool = (xi: tf.Tensor) => tf.avgPool(xi as tf.Tensor4D, 2, 2, pad);
+      await agree(() => pool(tf.tensor4d(x, [3, h, w, 4])), 1e-5, `avgPool ${h}x${w} ${pad}`);
+      // the gradient of a window's mean is 1/(cells it covers) for each of them; tfjs's cpu kernel
+      // divides by 4 even where 'same' padding leaves fewer cells, so check against the definition
+      const [dx] = await on('native', () => tf.grads((xi: tf.Tensor) => tf.sum(pool(xi)))([tf.tensor4d(x, [3, h, w, 4])])[0]);
+      const outH = pad === 'same' ? Math.ceil(h / 2) : Math.floor(h / 2);
+      const outW = pad === 'same' ? Math.ceil(w / 2) : Math.floor(w / 2);
+      // cells in the window that holds row/column i (none: a 'valid' pool's dropped last row/column)
+      const cover = (i: number, n: number, out: number) => (Math.floor(i / 2) < out ? Math.min(2, n - 2 * Math.floor(i / 2)) : Infinity);
+      for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) {
+        expect(dx[(r * w + q) * 4]).toBeCloseTo(1 / (cover(r, h, outH) * cover(q, w, outW)), 6);
+      }
+      if (pad === 'valid' || (h % 2 === 0 && w % 2 === 0)) {
+        await agree(() => tf.grads((xi: tf.Tensor) => tf.sum(pool(xi)))([tf.tensor4d(x, [3, h, w, 4])])[0], 1e-5, `avgPool grad ${h}x${w} ${pad}`);
+      }
+      await agree(() => tf.image.resizeNearestNeighbor(tf.tensor4d(x, [3, h, w, 4]), [2 * h, 2 * w]), 1e-7, `upsample ${h}x${w}`);
+    }
+    // other shapes take the cpu kernels' path
+    const big = randn(2 * 9 * 9 * 2);
+    await agree(() => tf.avgPool(tf.tensor4d(big, [2, 9, 9, 2]), 3, 2, 'same'), 1e-5, 'avgPool 3x3');
+  });
+
   it('gather agrees with the cpu backend', async () => {
     const x = randn(10 * 4);
     await agree(() => tf.gather(tf.tensor2d(x, [10, 4]), tf.tensor1d([9, 0, 3, 3], 'int32')));

@@ -6,6 +6,7 @@
 //   dW = conv(X padded, with batch and channels swapped, by dY as the filter)
 //   d(upsample) = 4 · avgPool(dY)
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeActive } from '../native/backend';
 
 export interface ConvParams {
   /** [k, k, inChannels, outChannels] */
@@ -57,6 +58,8 @@ const convNoInputGrad = sameConv(false); // first layer: the data needs no gradi
 
 /** y = conv2d(x, W, stride 1, 'same') + b. */
 export function conv2dSame(x: T4, p: ConvParams, opts: { inputGrad?: boolean } = {}): T4 {
+  // the native backend has both convolution gradients (and tfjs skips dX for the data itself)
+  if (nativeActive()) return tf.add(tf.conv2d(x, p.w as unknown as T4, 1, 'same'), p.b) as T4;
   return (opts.inputGrad === false ? convNoInputGrad : convWithInputGrad)(x, p.w, p.b) as T4;
 }
 

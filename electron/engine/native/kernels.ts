@@ -7,6 +7,7 @@ import type { NativeAddon } from './addon';
 import type { NativeBackend } from './backend';
 import { convKernels } from './conv';
 import { elementwiseKernels } from './elementwise';
+import { poolKernels } from './pool';
 import { fusedKernels, registerFusedGradients } from './fused';
 
 export const BACKEND = 'native';
@@ -109,6 +110,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
   return [
     ...elementwiseKernels(addon, cpuKernel).map(([name, f]) => k(name, f)),
     ...convKernels(addon, cpuKernel).map(([name, f]) => k(name, f)),
+    ...poolKernels(cpuKernel).map(([name, f]) => k(name, f)),
     k(tf.BatchMatMul, batchMatMul),
     k(tf._FusedMatMul, fusedMatMul),
     k(tf.GatherV2, gather),
