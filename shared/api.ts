@@ -33,6 +33,18 @@ import type {
   SplitName,
   TrainConfig,
 } from './types';
+import type { AnomalyExportRequest, AnomalyRankRequest, AnomalyRanking, AnomalyRequest, AnomalyResult } from './anomalies';
+import type {
+  GeneratedSamples,
+  Interpolation,
+  InterpolationRequest,
+  LatentGrid,
+  LatentGridRequest,
+  LatentTraversal,
+  SampleExportRequest,
+  SampleRequest,
+  TraversalRequest,
+} from './generation';
 
 export type DatasetSource =
   | { kind: 'builtin'; name: string }
@@ -65,6 +77,11 @@ export interface TrainRequest {
    * model, latent size, layers, architecture and likelihood win over those in `config`.
    */
   initFrom?: RunId;
+  /**
+   * Train only on the training rows whose label is one of these classes (label indices), e.g. the
+   * normal classes of an anomaly detector. Needs a label column; default every row.
+   */
+  classes?: number[];
 }
 
 export interface PcaRequest {
@@ -115,6 +132,7 @@ export interface JobResults {
   export: ExportResult;
   embed: EmbeddingSummary;
   evaluate: EvaluationResult;
+  anomalies: AnomalyResult;
 }
 export type JobKind = keyof JobResults;
 
@@ -182,6 +200,25 @@ export interface EngineApi {
   neighbours(req: NeighboursRequest): Promise<NeighboursResult>;
   /** Originals and reconstructions (PCA-k, models) of chosen test rows, plus per-feature errors. */
   reconstruct(req: ReconstructRequest): Promise<ReconstructionResult>;
+  /** Decodes N points drawn from the model's prior (or a Gaussian fitted to its codes). */
+  generateSamples(req: SampleRequest): Promise<GeneratedSamples>;
+  /** Decodes the base point with one latent dimension varied at a time, one row per dimension. */
+  traverseLatent(req: TraversalRequest): Promise<LatentTraversal>;
+  /** A 2-D model's decoded latent plane (the manifold grid), with its test embedding for the scatter. */
+  latentGrid(req: LatentGridRequest): Promise<LatentGrid>;
+  /** Straight paths between two test rows: in latent space (decoded), in feature space and in PCA space. */
+  interpolate(req: InterpolationRequest): Promise<Interpolation>;
+  /** Writes generated samples (the same seed gives the same rows) as CSV `z1…zk, features…`; an 'export' job. */
+  exportSamples(req: SampleExportRequest): Promise<JobId>;
+  /**
+   * Trains the chosen model on the normal classes' training rows, fits PCA on them, scores every
+   * test row with each method and, with normal classes, ROC + AUC; an 'anomalies' job.
+   */
+  detectAnomalies(req: AnomalyRequest): Promise<JobId>;
+  /** The most anomalous test rows by one score, and how many lie at or above a threshold. */
+  rankAnomalies(req: AnomalyRankRequest): Promise<AnomalyRanking>;
+  /** Writes the scores as CSV `id,label,is_anomaly,<score keys…>`; an 'export' job. */
+  exportAnomalies(req: AnomalyExportRequest): Promise<JobId>;
   /**
    * Stores bytes the user dropped/picked in browser mode; returns a path openDataset accepts.
    * `name` may be a relative path (a file inside a dropped folder); files sent with the same
@@ -233,6 +270,14 @@ export const engineMethods = [
   'exportMetrics',
   'neighbours',
   'reconstruct',
+  'generateSamples',
+  'traverseLatent',
+  'latentGrid',
+  'interpolate',
+  'exportSamples',
+  'detectAnomalies',
+  'rankAnomalies',
+  'exportAnomalies',
   'uploadFile',
   'cancel',
 ] as const satisfies readonly (keyof EngineApi)[];

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { LabFailure, type CallableMethod } from './api';
 import { TRAIN_LIMITS, type LimitedKey } from './limits';
+import { ANOMALY_METHODS } from './anomalies';
 import { MODEL_NAMES } from './models';
 
 const id = z.string().min(1).max(200);
@@ -119,6 +120,17 @@ const reconMethod = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('model'), runId: id }),
 ]);
 const split = z.enum(['train', 'test']);
+const labelIndex = z.number().int().min(0).max(1_000_000);
+const classList = z.array(labelIndex).max(100_000);
+
+/** Fields every generation request shares (shared/generation.ts). */
+const generation = {
+  runId: id,
+  label: labelIndex.optional(),
+  source: z.enum(['standard-normal', 'fitted-gaussian']).optional(),
+};
+const sampleRequest = { ...generation, count: z.number().int().min(1).max(2000), seed: seed.optional() };
+const pathSteps = z.number().int().min(2).max(25);
 
 /** Argument tuple schema per callable LabApi method. */
 export const argSchemas = {
@@ -138,7 +150,7 @@ export const argSchemas = {
   ]),
   getColumn: z.tuple([z.strictObject({ datasetId: id, split: z.enum(['train', 'test']), column: z.string().min(1).max(1000) })]),
   closeDataset: z.tuple([id]),
-  train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema, initFrom: id.optional() })]),
+  train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema, initFrom: id.optional(), classes: classList.optional() })]),
   pause: z.tuple([id]),
   resume: z.tuple([id]),
   listRuns: none,
@@ -161,6 +173,45 @@ export const argSchemas = {
     embeddingIds,
   })]),
   reconstruct: z.tuple([z.strictObject({ datasetId: id, rows: rowIndices.max(256), methods: z.array(reconMethod).max(32) })]),
+  generateSamples: z.tuple([z.strictObject(sampleRequest)]),
+  traverseLatent: z.tuple([z.strictObject({
+    ...generation,
+    dims: z.array(z.number().int().min(0).max(511)).min(1).max(32).optional(),
+    steps: pathSteps.optional(),
+    range: z.number().gt(0).max(10).optional(),
+    base: z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('centre') }),
+      z.strictObject({ kind: z.literal('row'), datasetId: id, row: z.number().int().min(0) }),
+    ]).optional(),
+  })]),
+  latentGrid: z.tuple([z.strictObject({
+    ...generation,
+    size: z.number().int().min(2).max(30).optional(),
+    extent: z.enum(['prior', 'data']).optional(),
+  })]),
+  interpolate: z.tuple([z.strictObject({
+    runId: id,
+    datasetId: id,
+    rows: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+    steps: pathSteps.optional(),
+    components: z.number().int().min(1).max(10000).optional(),
+  })]),
+  exportSamples: z.tuple([z.strictObject({ ...sampleRequest, path })]),
+  detectAnomalies: z.tuple([z.strictObject({
+    datasetId: id,
+    normalClasses: classList.optional(),
+    methods: z.array(z.enum(ANOMALY_METHODS)).min(1).max(ANOMALY_METHODS.length),
+    model: trainConfigSchema.optional(),
+    pcaComponents: z.number().int().min(1).max(10000).optional(),
+    samples: z.number().int().min(1).max(1000).optional(),
+  })]),
+  rankAnomalies: z.tuple([z.strictObject({
+    anomalyId: id,
+    key: z.string().min(1).max(200),
+    top: z.number().int().min(1).max(1000),
+    threshold: z.number().optional(),
+  })]),
+  exportAnomalies: z.tuple([z.strictObject({ anomalyId: id, path })]),
   uploadFile: z.union([
     z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array)]),
     z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array), z.string().regex(/^[\w-]{1,64}$/)]),

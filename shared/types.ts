@@ -350,6 +350,8 @@ export interface RunSummary {
   /** Rows trained on and held out for validation (0 until training starts; as saved for loaded models). */
   trainRows: number;
   validationRows: number;
+  /** Label indices of the classes trained on (TrainRequest.classes); null = every row. */
+  classes: number[] | null;
   /** Folder of the end-of-epoch checkpoint (a saved model loadModel accepts); null before epoch 1. */
   checkpointDir: string | null;
   /** Data schema: what the model reads and, for a cvae, which classes it can generate. */

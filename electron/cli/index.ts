@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LabFailure, toLabError, type DatasetSource, type JobEvent, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
 import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
+import { ANOMALY_MODEL_DEFAULTS, DEFAULT_PCA_COMPONENTS, DEFAULT_SAMPLES } from '../../shared/anomalies';
 import { withDefaults } from '../../shared/train-config';
 import type { DatasetId, EmbeddingId, JobId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
@@ -21,6 +22,7 @@ import { awaitJob } from '../engine/await-job';
 import { Engine } from '../engine/engine';
 import { writeFileAtomic } from '../engine/export';
 import { appVersion } from '../version';
+import { ANOMALY_USAGE, anomalyRequestFrom, anomalyReport } from './anomalies';
 
 const USAGE = `Latent Lab ${appVersion} — command line
 
@@ -49,6 +51,7 @@ Models:    --save DIR  writes the trained model (model.json + weights.bin)
                                                 continuity, silhouette, seconds); PCA uses
                                                 --components (default: --latent), the VAE trains
                                                 --epochs on the first --limit training rows
+${ANOMALY_USAGE}
   lab bench [--json] [--only training,pca]     the benchmark beside PyTorch and scikit-learn (same as
                                                 npm run bench; needs the source checkout)
 
@@ -114,9 +117,9 @@ function hiddenOption(v: string | undefined, fallback: number[]): number[] {
  * The CLI keeps its historical defaults (1 epoch, MLP, every training row used for training) and
  * otherwise follows DEFAULT_TRAIN_CONFIG.
  */
-function trainConfigFrom(v: Record<string, unknown>): TrainConfig {
+function trainConfigFrom(v: Record<string, unknown>, defaults: Partial<TrainConfig> = { epochs: 1, architecture: 'mlp', validationFraction: 0 }): TrainConfig {
   const s = (name: string) => v[name] as string | undefined;
-  const d = withDefaults({ epochs: 1, architecture: 'mlp', validationFraction: 0 });
+  const d = withDefaults(defaults);
   const patience = intOption('patience', s('patience'), d.patience, 0);
   return {
     model: choiceOption('model', s('model'), MODEL_NAMES, d.model),
@@ -145,6 +148,29 @@ function trainConfigFrom(v: Record<string, unknown>): TrainConfig {
 
 async function open(engine: Engine, data: string, options: Omit<OpenDatasetRequest, 'source'>) {
   return runJob(engine, 'open', engine.openDataset({ source: sourceOf(data), ...options }));
+}
+
+/** lab anomalies: train on the normal classes, score the test split, print AUC per method. */
+async function anomalies(engine: Engine, values: Record<string, unknown>) {
+  if (!values.data) throw new LabFailure('bad-option', 'lab anomalies needs --data <file-or-builtin>.');
+  const str = (name: string) => values[name] as string | undefined;
+  // --k is the PCA size here (IWAE's K keeps its default)
+  const config = trainConfigFrom({ ...values, k: undefined }, ANOMALY_MODEL_DEFAULTS);
+  await engine.backend();
+  const ds = await open(engine, str('data')!, openOptionsFromFlags(values));
+  const { request, names } = anomalyRequestFrom(ds, {
+    normal: str('normal'),
+    methods: str('methods'),
+    k: intOption('k', str('k'), DEFAULT_PCA_COMPONENTS, 1),
+    samples: intOption('samples', str('samples'), DEFAULT_SAMPLES, 1),
+    config,
+  });
+  const result = await runJob(engine, 'anomalies', engine.detectAnomalies(request));
+  const csvPath = str('csv') ? resolve(str('csv')!) : null;
+  if (csvPath) await runJob(engine, 'export', engine.exportAnomalies({ anomalyId: result.id, path: csvPath }));
+  const top = intOption('top', str('top'), result.truth ? 0 : 10, 0);
+  const ranked = top ? await Promise.all(result.methods.map((m) => engine.rankAnomalies({ anomalyId: result.id, key: m.key, top }))) : [];
+  return anomalyReport(ds, result, names, config, ranked, csvPath);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -189,6 +215,9 @@ async function main(argv: string[]): Promise<void> {
       'tsne-perplexity': { type: 'string' },
       'tsne-iterations': { type: 'string' },
       'pca-dims': { type: 'string' },
+      normal: { type: 'string' },
+      samples: { type: 'string' },
+      top: { type: 'string' },
       only: { type: 'string' },
     },
   });
@@ -394,6 +423,11 @@ async function main(argv: string[]): Promise<void> {
       ...table.notes,
       ...(csvPath ? [`Wrote ${csvPath}`] : []),
     ].join('\n'));
+    return;
+  }
+  if (command === 'anomalies') {
+    const out = await anomalies(engine, values);
+    print(out.json, out.text);
     return;
   }
   throw new LabFailure('bad-option', `Unknown command "${command}". Run "lab --help" for the commands.`);

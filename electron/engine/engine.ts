@@ -22,6 +22,18 @@ import {
   type RowsRequest,
   type TrainRequest,
 } from '../../shared/api';
+import { rowsAbove, topRows, type AnomalyExportRequest, type AnomalyId, type AnomalyRankRequest, type AnomalyRanking, type AnomalyRequest, type AnomalyResult } from '../../shared/anomalies';
+import type {
+  GeneratedSamples,
+  Interpolation,
+  InterpolationRequest,
+  LatentGrid,
+  LatentGridRequest,
+  LatentTraversal,
+  SampleExportRequest,
+  SampleRequest,
+  TraversalRequest,
+} from '../../shared/generation';
 import { MODEL_INFO } from '../../shared/models';
 import { trainConfigSchema } from '../../shared/schemas';
 import { withDefaults } from '../../shared/train-config';
@@ -56,6 +68,7 @@ import type {
 } from '../../shared/types';
 import { initBackend } from './backend';
 import { ensureTrainCoords, KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, scoredRows, scoringNotes, type CompareSource } from './compare';
+import { checkClasses, classList, rowsOfClasses } from './class-subset';
 import { catalog } from './data/catalog';
 import { headRows, type Dataset, type Split } from './data/dataset';
 import { openDataset } from './data/open';
@@ -63,19 +76,22 @@ import { getRows } from './data/rows';
 import { columnValues } from './data/column-values';
 import { modelShortName, splitView, summaryOf, type EmbeddingRecord } from './embeddings';
 import { embedCodes, evaluateModel, reconstructMeans } from './evaluate';
-import { writeEmbeddingCsv, writeMetricsCsv } from './export';
+import { writeAnomalyCsv, writeEmbeddingCsv, writeMetricsCsv, writeSamplesCsv } from './export';
+import { codeStats, type CodeStats } from './generate';
+import { interpolate, manifold, sampleFromPrior, traverse, type GenerationSource } from './generator';
+import { planAnomalies } from './anomaly-job';
 import { JobRunner, reduceHooks, type JobContext } from './jobs';
 import type { ReconstructionErrors } from './metrics';
-import { modelInput, schemaOf } from './model-input';
+import { modelInput, scalingOf, schemaOf } from './model-input';
 import { modelSpecFor } from './model-spec';
 import { createModel, type Model } from './models/model';
 import { loadModelDir } from './models/serialize';
 import { reconKey, reconstructRows, reconTitle, splitErrors } from './reconstruct';
 import type { ReduceHooks } from './reduce/hooks';
-import { pcaFit } from './reduce/pca';
+import { pcaFit, pcaReconstruct } from './reduce/pca';
 import { runReducer, type FittedPca, type ModelHandle, type ReduceContext } from './reduce/run';
-import { splitRows } from './rows';
-import { RunStore, type Run } from './runs';
+import { oneHot, splitRows } from './rows';
+import { RunStore, type Run, type RunPlan } from './runs';
 import { trainModel, validationSize, type TrainOutcome } from './train';
 
 const newId = <T extends string>(prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}` as T;
@@ -109,6 +125,9 @@ export class Engine implements EngineApi {
   private readonly testErrors = new Map<string, Promise<ReconstructionErrors>>();
   /** Table rows already computed (an embedding never changes once made). */
   private readonly scores = new Map<EmbeddingId, MetricsRow>();
+  /** Code statistics per run (the AE's fitted Gaussian, the manifold's data extent), for the model they were computed with. */
+  private readonly codeStats = new Map<RunId, { model: Model; stats: Promise<CodeStats> }>();
+  private readonly anomalies = new Map<AnomalyId, AnomalyResult>();
 
   onEvent(listener: JobListener): () => void {
     this.listeners.add(listener);
@@ -163,6 +182,16 @@ export class Engine implements EngineApi {
   }
 
   async train(req: TrainRequest): Promise<JobId> {
+    const plan = this.planRun(req);
+    this.runs.add(plan.run);
+    return this.jobs.start('train', plan.title, (ctx) => plan.work(ctx), { pausable: true });
+  }
+
+  /**
+   * Checks a training request against its data and builds its run (not yet in the run list);
+   * `work` trains it inside a job. Refuses at once when the config does not fit the data.
+   */
+  private planRun(req: TrainRequest): RunPlan {
     const ds = this.dataset(req.datasetId);
     const from = req.initFrom ? this.runs.get(req.initFrom) : null;
     const fromModel = req.initFrom ? this.runs.model(req.initFrom) : null;
@@ -175,13 +204,15 @@ export class Engine implements EngineApi {
       const issue = checked.error.issues[0];
       throw new LabFailure('bad-config', `The training setting "${issue?.path.join('.') || 'config'}" is not valid: ${issue?.message ?? 'invalid'}.`);
     }
-    // refuse before any job starts when the config does not fit the data
     const spec = modelSpecFor(config, ds.summary);
     const schema = from ? from.schema : schemaOf(ds);
-    const trainInput = modelInput(schema, ds, ds.train);
+    const classes = req.classes ? checkClasses(ds.summary, req.classes) : null;
+    const trainSplit = classes ? rowsOfClasses(ds.train, ds.summary.features, classes, ds.summary) : ds.train;
+    const trainInput = modelInput(schema, ds, trainSplit);
     const testInput = modelInput(schema, ds, ds.test);
     const info = MODEL_INFO[config.model];
     const id = newId<RunId>('run');
+    const onClasses = classes ? ` (class${classes.length > 1 ? 'es' : ''} ${classList(ds.summary, classes)})` : '';
     const run: Run = {
       model: null,
       schema,
@@ -189,7 +220,7 @@ export class Engine implements EngineApi {
         id,
         datasetId: ds.summary.id,
         datasetName: ds.summary.name,
-        title: `${info.title} on ${ds.summary.name}`,
+        title: `${info.title} on ${ds.summary.name}${onClasses}`,
         config,
         architecture: spec.architecture,
         likelihood: spec.likelihood,
@@ -203,6 +234,7 @@ export class Engine implements EngineApi {
         embeddingId: null,
         trainRows: 0,
         validationRows: 0,
+        classes,
         checkpointDir: null,
         features: spec.inputDim,
         imageShape: spec.imageShape,
@@ -210,8 +242,7 @@ export class Engine implements EngineApi {
         startedAt: Date.now(),
       },
     };
-    this.runs.add(run);
-    return this.jobs.start('train', `Train ${info.title} on ${ds.summary.name}`, async (ctx) => {
+    const work = async (ctx: JobContext): Promise<RunSummary> => {
       const s = run.summary;
       const backend = await initBackend();
       s.backend = backend.name;
@@ -223,7 +254,7 @@ export class Engine implements EngineApi {
       s.validationRows = validationSize(train.n, config.validationFraction);
       s.trainRows = train.n - s.validationRows;
       const layers = [spec.inputDim, ...spec.hidden, spec.latent].join('-');
-      ctx.log(`Training a ${info.title} (${spec.architecture} ${layers}, ${spec.likelihood}) on ${train.n} rows with ${backend.detail}.`);
+      ctx.log(`Training a ${info.title} (${spec.architecture} ${layers}, ${spec.likelihood}) on ${train.n} rows${onClasses} with ${backend.detail}.`);
       let outcome: TrainOutcome;
       try {
         outcome = await trainModel(model, train, config, this.trainHooks(ctx, run));
@@ -254,7 +285,8 @@ export class Engine implements EngineApi {
       await this.runs.writeRecord(run).catch((err: Error) => ctx.log(`Could not write run.json: ${err.message}`));
       ctx.progress(1, outcome.stop === 'finished' ? 'Training finished' : s.message!);
       return structuredClone(s);
-    }, { pausable: true });
+    };
+    return { run, title: `Train ${info.title} on ${ds.summary.name}${onClasses}`, work };
   }
 
   private trainHooks(ctx: JobContext, run: Run) {
@@ -379,6 +411,7 @@ export class Engine implements EngineApi {
         embeddingId: null,
         trainRows: file.training.trainRows ?? 0,
         validationRows: file.training.validationRows ?? 0,
+        classes: null,
         checkpointDir: null,
         features: spec.inputDim,
         imageShape: spec.imageShape,
@@ -606,6 +639,168 @@ export class Engine implements EngineApi {
     return this.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       ctx.progress(0.1, `Writing ${e.rows.toLocaleString('en-US')} rows`);
       const result = await writeEmbeddingCsv(req.path, e);
+      ctx.progress(1, `Saved ${basename(req.path)}`);
+      return result;
+    });
+  }
+
+  /** A run's model as generation sees it (its dataset, when open, supplies the pixel range). */
+  private generationSource(runId: RunId): GenerationSource {
+    const run = this.runs.get(runId);
+    const model = this.runs.model(runId);
+    const ds = run.summary.datasetId ? this.datasets.get(run.summary.datasetId) ?? null : null;
+    return {
+      runId,
+      model,
+      schema: run.schema,
+      pixels: ds?.featureMap.pixels ?? null,
+      labelNames: run.schema.labelNames,
+      embeddingId: run.summary.embeddingId,
+      codes: () => this.codeStatsOf(run, model),
+    };
+  }
+
+  /** Statistics of a run's codes on its training rows (at most 20,000 of them), kept while its model lasts. */
+  private codeStatsOf(run: Run, model: Model): Promise<CodeStats> {
+    const cached = this.codeStats.get(run.summary.id);
+    if (cached && cached.model === model) return cached.stats;
+    const ds = run.summary.datasetId ? this.datasets.get(run.summary.datasetId) : undefined;
+    if (!ds) {
+      return Promise.reject(new LabFailure('no-dataset', `A Gaussian fitted to the codes needs the data the model was trained on (${run.schema.datasetName}).`,
+        'Open that dataset in the Data panel, or sample from N(0, I).'));
+    }
+    const stats = (async () => {
+      const classes = run.summary.classes;
+      const rows = classes ? rowsOfClasses(ds.train, ds.summary.features, classes, ds.summary) : ds.train;
+      const input = headRows(modelInput(run.schema, ds, rows), model.spec.inputDim, 20_000);
+      const codes = await embedCodes(model, splitRows(input, model.spec.inputDim, model.spec.classes));
+      return codeStats(codes, input.n, model.spec.latent);
+    })();
+    // a run still training changes its weights: compute afresh next time
+    if (run.summary.status !== 'running') this.codeStats.set(run.summary.id, { model, stats });
+    stats.catch(() => this.codeStats.delete(run.summary.id));
+    return stats;
+  }
+
+  /** Test rows of a dataset as a model sees them: their latent means and (CVAE) one-hot labels, plus the rows in the dataset's units. */
+  private async testRowsUnder(runId: RunId, datasetId: DatasetId, rows: number[]) {
+    const run = this.runs.get(runId);
+    const model = this.runs.model(runId);
+    const ds = this.dataset(datasetId);
+    checkRows(rows, ds.test.n, 'test');
+    const input = modelInput(run.schema, ds, ds.test);
+    const { inputDim, classes } = model.spec;
+    if (classes && !input.labels) {
+      throw new LabFailure('no-labels', `This conditional VAE needs the label column of ${ds.summary.name}.`, 'Open the file with its label column picked.');
+    }
+    const labels = input.labels ? Int32Array.from(rows, (r) => input.labels![r]) : null;
+    const picked = { x: gather(input, inputDim, rows), n: rows.length, labels, rowIds: Int32Array.from(rows, (r) => ds.test.rowIds[r]) };
+    const codes = await embedCodes(model, splitRows(picked, inputDim, classes));
+    return { ds, codes, y: classes ? oneHot(labels!, classes) : null, x: gather(ds.test, ds.summary.features, rows), rowIds: picked.rowIds };
+  }
+
+  async generateSamples(req: SampleRequest): Promise<GeneratedSamples> {
+    await initBackend();
+    return sampleFromPrior(this.generationSource(req.runId), req);
+  }
+
+  async traverseLatent(req: TraversalRequest): Promise<LatentTraversal> {
+    await initBackend();
+    const g = this.generationSource(req.runId);
+    const base = req.base?.kind === 'row' ? (await this.testRowsUnder(req.runId, req.base.datasetId, [req.base.row])).codes : null;
+    return traverse(g, req, base);
+  }
+
+  async latentGrid(req: LatentGridRequest): Promise<LatentGrid> {
+    await initBackend();
+    return manifold(this.generationSource(req.runId), req);
+  }
+
+  async interpolate(req: InterpolationRequest): Promise<Interpolation> {
+    await initBackend();
+    const g = this.generationSource(req.runId);
+    const { ds, codes, y, x, rowIds } = await this.testRowsUnder(req.runId, req.datasetId, req.rows);
+    const { model: pca } = await this.pcaOf(ds);
+    const available = pca.variances.length;
+    const components = req.components ?? Math.min(g.model.spec.latent, available);
+    if (components > available) {
+      throw new LabFailure('too-many-components', `PCA of ${ds.summary.name} has ${available} components; ${components} were asked for.`, `Pick between 1 and ${available}.`);
+    }
+    return interpolate(g, {
+      rows: req.rows,
+      rowIds: [rowIds[0], rowIds[1]],
+      x,
+      codes,
+      y,
+      scaling: scalingOf(ds),
+      pixels: ds.featureMap.pixels,
+      pcaReconstruct: async (rows, n) => pcaReconstruct(pca, rows, n, components),
+      components,
+    }, req.steps ?? 10);
+  }
+
+  async exportSamples(req: SampleExportRequest): Promise<JobId> {
+    const g = this.generationSource(req.runId);
+    return this.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
+      ctx.progress(0.1, `Generating ${req.count.toLocaleString('en-US')} samples`);
+      const { path, ...sample } = req;
+      const result = await writeSamplesCsv(path, await sampleFromPrior(g, sample));
+      ctx.progress(1, `Saved ${basename(path)}`);
+      return result;
+    });
+  }
+
+  async detectAnomalies(req: AnomalyRequest): Promise<JobId> {
+    const ds = this.dataset(req.datasetId);
+    const trainRowsOf = (classes: number[] | null) => (classes ? rowsOfClasses(ds.train, ds.summary.features, classes, ds.summary) : ds.train);
+    const plan = planAnomalies(req, {
+      ds,
+      plan: (config, classes) => this.planRun({ datasetId: ds.summary.id, config, ...(classes ? { classes } : {}) }),
+      addRun: (run) => this.runs.add(run),
+      model: (run) => this.runs.model(run.summary.id),
+      pca: async (classes) => {
+        if (!classes) return (await this.pcaOf(ds)).model;
+        const rows = trainRowsOf(classes);
+        return pcaFit(rows.x, rows.n, ds.summary.features);
+      },
+      fitRows: (classes) => (classes ? ds.train.labels!.reduce((n, l) => n + (classes.includes(l) ? 1 : 0), 0) : ds.train.n),
+    });
+    return this.jobs.start('anomalies', plan.title, async (ctx) => {
+      await initBackend();
+      const id = newId<AnomalyId>('anom');
+      const result = await plan.work(ctx, id);
+      this.anomalies.set(id, result);
+      return result;
+    });
+  }
+
+  private anomalyResult(id: AnomalyId): AnomalyResult {
+    const r = this.anomalies.get(id);
+    if (!r) throw new LabFailure('no-such-result', 'Those anomaly scores are no longer available.', 'Run the anomaly detection again.');
+    return r;
+  }
+
+  async rankAnomalies(req: AnomalyRankRequest): Promise<AnomalyRanking> {
+    const r = this.anomalyResult(req.anomalyId);
+    const m = r.methods.find((x) => x.key === req.key);
+    if (!m) throw new LabFailure('no-such-score', `There is no score "${req.key}" in these results.`, `Pick one of ${r.methods.map((x) => x.key).join(', ')}.`);
+    const rows = topRows(m.scores, req.top);
+    return {
+      key: m.key,
+      rows,
+      rowIds: Int32Array.from(rows, (i) => r.rowIds[i]),
+      scores: Float32Array.from(rows, (i) => m.scores[i]),
+      labels: r.labels ? Int32Array.from(rows, (i) => r.labels![i]) : null,
+      above: req.threshold === undefined ? 0 : rowsAbove(m.scores, req.threshold).length,
+    };
+  }
+
+  async exportAnomalies(req: AnomalyExportRequest): Promise<JobId> {
+    const r = this.anomalyResult(req.anomalyId);
+    const labelNames = this.datasets.get(r.datasetId)?.summary.labelNames ?? null;
+    return this.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
+      ctx.progress(0.1, `Writing ${r.rows.toLocaleString('en-US')} rows`);
+      const result = await writeAnomalyCsv(req.path, r, labelNames);
       ctx.progress(1, `Saved ${basename(req.path)}`);
       return result;
     });

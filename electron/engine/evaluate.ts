@@ -49,7 +49,7 @@ export async function evaluateModel(model: Model, rows: RowSource, seed: number)
 }
 
 /** Runs `f` on every batch of the source and gathers its rows (width values each) in order. */
-async function mapRows(model: Model, rows: RowSource, width: number, f: (batch: Batch) => tf.Tensor2D): Promise<Float32Array> {
+export async function mapRows(model: Model, rows: RowSource, width: number, f: (batch: Batch) => tf.Tensor2D): Promise<Float32Array> {
   const out = new Float32Array(rows.n * width);
   const step = evalBatchSize(model);
   for (let i = 0; i < rows.n; i += step) {

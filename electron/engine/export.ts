@@ -1,9 +1,11 @@
-// Writing embeddings (CSV `id,label,z1..zk`) and the comparison table to disk, atomically (temp
-// file in the same folder, then rename).
+// Writing embeddings (CSV `id,label,z1..zk`), the comparison table, generated samples and anomaly
+// scores to disk, atomically (temp file in the same folder, then rename).
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { LabFailure } from '../../shared/api';
+import type { AnomalyResult } from '../../shared/anomalies';
+import type { GeneratedSamples } from '../../shared/generation';
 import type { EmbeddingData, ExportResult, MetricsTable } from '../../shared/types';
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
@@ -103,4 +105,38 @@ function* metricsLines(table: MetricsTable): Generator<string> {
 export async function writeMetricsCsv(path: string, table: MetricsTable): Promise<ExportResult> {
   await writeFileAtomic(path, metricsLines(table));
   return { path, rows: table.rows.length, columns: metricsColumns.map(([c]) => c) };
+}
+
+/** Generated samples: the latent point (z1…zk) and the decoded features in the user's units. */
+export async function writeSamplesCsv(path: string, s: GeneratedSamples): Promise<ExportResult> {
+  const columns = [...Array.from({ length: s.latent }, (_, i) => `z${i + 1}`), ...s.featureNames];
+  const d = s.features;
+  function* lines(): Generator<string> {
+    yield `${columns.map(csvField).join(',')}\n`;
+    for (let i = 0; i < s.samples.rows; i++) {
+      const z = Array.from(s.points.subarray(i * s.latent, (i + 1) * s.latent), String);
+      const x = Array.from(s.samples.original.subarray(i * d, (i + 1) * d), (v) => String(Number(v.toPrecision(7))));
+      yield `${[...z, ...x].join(',')}\n`;
+    }
+  }
+  await writeFileAtomic(path, lines());
+  return { path, rows: s.samples.rows, columns };
+}
+
+/** Anomaly scores: `id, label, is_anomaly, <one column per score>` (label / is_anomaly only when known). */
+export async function writeAnomalyCsv(path: string, r: AnomalyResult, labelNames: string[] | null): Promise<ExportResult> {
+  const withLabel = r.labels !== null && labelNames !== null;
+  const columns = ['id', ...(withLabel ? ['label'] : []), ...(r.truth ? ['is_anomaly'] : []), ...r.methods.map((m) => m.key)];
+  function* lines(): Generator<string> {
+    yield `${columns.join(',')}\n`;
+    for (let i = 0; i < r.rows; i++) {
+      let line = String(r.rowIds[i]);
+      if (withLabel) line += `,${r.labels![i] >= 0 ? csvField(labelNames![r.labels![i]]) : ''}`;
+      if (r.truth) line += `,${r.truth[i] < 0 ? '' : r.truth[i]}`;
+      for (const m of r.methods) line += `,${m.scores[i]}`;
+      yield `${line}\n`;
+    }
+  }
+  await writeFileAtomic(path, lines());
+  return { path, rows: r.rows, columns };
 }

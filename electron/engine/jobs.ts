@@ -151,3 +151,24 @@ export function reduceHooks(ctx: JobContext): ReduceHooks {
     },
   };
 }
+
+/**
+ * A job's context for one stage of a longer job (e.g. training inside an anomaly job): progress
+ * maps into [from, to] of the outer job, and training's curve events stay inside (the outer job is
+ * not a training job, so the UI's training chart must not see them).
+ */
+export function stageContext(ctx: JobContext, from: number, to: number): JobContext {
+  return {
+    jobId: ctx.jobId,
+    get cancelled() {
+      return ctx.cancelled;
+    },
+    progress: (fraction, message, samplesPerSec) => ctx.progress(from + (to - from) * fraction, message, samplesPerSec),
+    metrics: () => {},
+    batch: () => {},
+    run: () => {},
+    log: (message) => ctx.log(message),
+    whenRunning: () => ctx.whenRunning(),
+    checkCancelled: () => ctx.checkCancelled(),
+  };
+}

@@ -7,6 +7,7 @@ import { LabFailure } from '../../shared/api';
 import type { RunId, RunSummary, SavedModelInfo } from '../../shared/types';
 import { appVersion } from '../version';
 import { writeFileAtomic } from './export';
+import type { JobContext } from './jobs';
 import type { DataSchema } from './model-input';
 import { disposeModel, type Model } from './models/model';
 import { saveModelDir, type SaveContents } from './models/serialize';
@@ -17,6 +18,13 @@ export interface Run {
   /** Null before training starts and after a failure. */
   model: Model | null;
   schema: DataSchema;
+}
+
+/** A training run checked and built, ready to train inside a job. */
+export interface RunPlan {
+  run: Run;
+  title: string;
+  work(ctx: JobContext): Promise<RunSummary>;
 }
 
 export class RunStore {

@@ -10,6 +10,13 @@ describe('IPC / WebSocket payload validation', () => {
     expect(validateCall('train', [{ datasetId: 'ds-1', config }]).method).toBe('train');
     expect(validateCall('openDataset', [{ source: { kind: 'builtin', name: 'mnist' } }]).method).toBe('openDataset');
     expect(validateCall('uploadFile', ['a.csv', new Uint8Array(3)]).method).toBe('uploadFile');
+    expect(validateCall('train', [{ datasetId: 'ds-1', config, classes: [0, 3] }]).method).toBe('train');
+    expect(validateCall('generateSamples', [{ runId: 'r', count: 64, seed: 2, label: 1, source: 'fitted-gaussian' }]).method).toBe('generateSamples');
+    expect(validateCall('traverseLatent', [{ runId: 'r', dims: [0, 1], base: { kind: 'row', datasetId: 'd', row: 3 } }]).method).toBe('traverseLatent');
+    expect(validateCall('latentGrid', [{ runId: 'r', size: 15, extent: 'data' }]).method).toBe('latentGrid');
+    expect(validateCall('interpolate', [{ runId: 'r', datasetId: 'd', rows: [1, 2], steps: 10, components: 20 }]).method).toBe('interpolate');
+    expect(validateCall('detectAnomalies', [{ datasetId: 'd', normalClasses: [0], methods: ['pca-error', 'recon-prob'], model: { epochs: 5 }, pcaComponents: 20, samples: 10 }]).method).toBe('detectAnomalies');
+    expect(validateCall('rankAnomalies', [{ anomalyId: 'a', key: 'pca20_error', top: 24, threshold: 1.5 }]).method).toBe('rankAnomalies');
   });
 
   it.each([
@@ -23,6 +30,14 @@ describe('IPC / WebSocket payload validation', () => {
     ['path not a string', 'exportEmbedding', [{ embeddingId: 'e', path: 42 }]],
     ['bytes as a list', 'uploadFile', ['a.csv', [1, 2, 3]]],
     ['args not an array', 'listDatasets', 'x'],
+    ['too many samples', 'generateSamples', [{ runId: 'r', count: 5000 }]],
+    ['unknown latent source', 'generateSamples', [{ runId: 'r', count: 5, source: 'uniform' }]],
+    ['one interpolation row', 'interpolate', [{ runId: 'r', datasetId: 'd', rows: [1] }]],
+    ['grid too big', 'latentGrid', [{ runId: 'r', size: 100 }]],
+    ['unknown anomaly score', 'detectAnomalies', [{ datasetId: 'd', methods: ['isolation-forest'] }]],
+    ['no anomaly score', 'detectAnomalies', [{ datasetId: 'd', methods: [] }]],
+    ['negative class', 'train', [{ datasetId: 'ds-1', config, classes: [-1] }]],
+    ['ranking too long', 'rankAnomalies', [{ anomalyId: 'a', key: 'k', top: 100000 }]],
   ])('rejects %s', (_name, method, args) => {
     expect(() => validateCall(method, args)).toThrow(expect.objectContaining({ code: 'bad-request' }));
   });

@@ -14,7 +14,7 @@ import type {
 } from '../../../shared/types';
 import { withDefaults } from '../../../shared/train-config';
 
-export type PanelName = 'data' | 'train' | 'compare' | 'export';
+export type PanelName = 'data' | 'train' | 'compare' | 'generate' | 'anomalies' | 'export';
 
 export interface JobView {
   id: JobId;
