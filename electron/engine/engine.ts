@@ -94,6 +94,12 @@ import { oneHot, splitRows } from './rows';
 import { RunStore, type Run, type RunPlan } from './runs';
 import { trainModel, validationSize, type TrainOutcome } from './train';
 
+/** Seconds between the checkpoints written while training (the last epoch is always written). */
+function checkpointSeconds(): number {
+  const v = Number(process.env.LAB_CHECKPOINT_SECONDS);
+  return Number.isFinite(v) && v >= 0 ? v : 5;
+}
+
 const newId = <T extends string>(prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}` as T;
 
 /** Architecture fields a warm start takes from the model it starts from. */
@@ -271,12 +277,13 @@ export class Engine implements EngineApi {
         this.runs.dropModel(run);
         ctx.checkCancelled();
       }
+      const last = outcome.epochs[outcome.epochs.length - 1];
       if (outcome.bestEpoch !== null) await this.checkpoint(ctx, run, outcome.bestEpoch);
+      else if (last && run.checkpointed !== last.epoch) await this.checkpoint(ctx, run, last.epoch);
       ctx.progress(0.96, 'Scoring the test split');
       const rows = splitRows(testInput, spec.inputDim, spec.classes);
       s.test = await evaluateModel(model, rows, config.seed + 7919);
       s.embeddingId = await this.addEmbedding(run, model, ds, testInput, ds.test.labels, (Date.now() - s.startedAt) / 1000);
-      const last = outcome.epochs[outcome.epochs.length - 1];
       s.samplesPerSec = last.samplesPerSec;
       s.status = outcome.stop;
       s.message = outcome.stop === 'stopped-early'
@@ -302,7 +309,8 @@ export class Engine implements EngineApi {
         run.summary.epochs.push(m);
         run.summary.samplesPerSec = m.samplesPerSec;
         ctx.metrics(m);
-        await this.checkpoint(ctx, run, m.epoch);
+        // tiny epochs end many times a second: writing each would cost more than training it
+        if (Date.now() - (run.checkpointedAt ?? 0) >= checkpointSeconds() * 1000) await this.checkpoint(ctx, run, m.epoch);
       },
       yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
     };
@@ -311,6 +319,8 @@ export class Engine implements EngineApi {
   /** A failed checkpoint write is reported, not fatal: training goes on. */
   private async checkpoint(ctx: JobContext, run: Run, epoch: number): Promise<void> {
     await this.runs.checkpoint(run, epoch).catch((err: Error) => ctx.log(`Could not write the checkpoint of epoch ${epoch}: ${err.message}`));
+    run.checkpointed = epoch;
+    run.checkpointedAt = Date.now();
   }
 
   /**

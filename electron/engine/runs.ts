@@ -18,6 +18,9 @@ export interface Run {
   /** Null before training starts and after a failure. */
   model: Model | null;
   schema: DataSchema;
+  /** The epoch of the last checkpoint written, and when. */
+  checkpointed?: number;
+  checkpointedAt?: number;
 }
 
 /** A training run checked and built, ready to train inside a job. */

@@ -1,4 +1,5 @@
 // Worker thread entry: one long-lived Engine answering calls from EngineHost.
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { engineMethods, toLabError } from '../../shared/api';
 import { Engine } from './engine';
@@ -6,6 +7,17 @@ import { withTransferables, type HostToWorker, type WorkerToHost } from './proto
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
+
+// Training uses every core; the window must still paint while it runs. On Linux a nice value is
+// per thread, so this lowers the engine thread (and the compute threads it starts) only, not the
+// Electron main process or the server beside it. Elsewhere it would lower the whole process: skip.
+if (process.platform === 'linux' && process.env.LAB_ENGINE_NICE !== '0') {
+  try {
+    setPriority(Number(process.env.LAB_ENGINE_NICE ?? 10));
+  } catch {
+    // not permitted (e.g. a sandbox): run at normal priority
+  }
+}
 
 const engine = new Engine();
 const allowed = new Set<string>(engineMethods);

@@ -67,7 +67,10 @@ test('penguins: proposed roles and cleaning are shown, and changing them reloads
   // ignore the sex column: one feature group fewer
   await page.getByTestId('role-sex').selectOption('ignore');
   await page.getByTestId('apply-options').click();
+  // while it reloads the options are locked, so no edit is lost when the new summary arrives
+  await expect(page.getByTestId('apply-options')).toHaveText('Up to date');
   await expect(page.getByTestId('role-sex')).toHaveValue('ignore');
+  await expect(page.getByTestId('notes')).not.toContainText('`sex`');
   // island becomes the label
   await page.getByTestId('role-island').selectOption('label');
   await page.getByTestId('apply-options').click();

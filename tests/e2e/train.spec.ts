@@ -48,7 +48,7 @@ test('every model of the family trains from the Train panel with finite losses',
 
 test('pause holds training, resume continues it, and the live view shows smoothed batches', async ({ lab: page }) => {
   await openBlobs(page);
-  await set(page, { epochs: '400', batchSize: '4', hidden: '64' });
+  await set(page, { epochs: '5000', batchSize: '4', hidden: '64' });
   await page.getByTestId('train').click();
   await expect(page.getByTestId('train-progress')).toBeVisible();
   await page.getByTestId('view-live').click();

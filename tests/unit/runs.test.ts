@@ -11,6 +11,8 @@ import { binaryClusters, runJob, tempDir, writeCsv } from './helpers/train';
 
 const runsRoot = tempDir('runs');
 process.env.LAB_RUNS_DIR = runsRoot;
+// a checkpoint after every epoch here; the app writes one every few seconds (tested below)
+process.env.LAB_CHECKPOINT_SECONDS = '0';
 
 const engine = new Engine();
 const dir = tempDir('data');
@@ -82,6 +84,27 @@ describe('training through the engine', () => {
     expect(Number.isFinite(scored.values.negElbo)).toBe(true);
     const record = JSON.parse(readFileSync(join(runsRoot, run.id, 'run.json'), 'utf8'));
     expect(record).toMatchObject({ id: run.id, status: 'cancelled', checkpointDir: run.checkpointDir });
+  });
+
+  it('with fast epochs writes checkpoints every few seconds, and always the last epoch', async () => {
+    process.env.LAB_CHECKPOINT_SECONDS = '3600';
+    try {
+      let runId = '';
+      const written: number[] = [];
+      const run = await train(binary.id, quick({ epochs: 6 }), (e) => {
+        if (e.type === 'run') runId = e.run.id;
+        if (e.type !== 'metrics') return;
+        const json = join(runsRoot, runId, 'checkpoint', 'model.json');
+        written.push(existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')).training.epochs.length : 0);
+      });
+      // the first epoch is written (none before it), then nothing until the run ends
+      expect(written).toEqual([0, 1, 1, 1, 1, 1]);
+      expect(readdirSync(run.checkpointDir!).sort()).toEqual(['model.json', 'weights-epoch6.bin']);
+      const loaded = await engine.loadModel({ path: run.checkpointDir! });
+      expect(loaded.epochs).toHaveLength(6);
+    } finally {
+      process.env.LAB_CHECKPOINT_SECONDS = '0';
+    }
   });
 
   it('cancels within one batch: a cancel at the first live update ends the job before an epoch is done', async () => {

@@ -7,6 +7,7 @@ import type {
   CatalogEntry,
   DatasetSummary,
   EmbeddingSummary,
+  EpochMetrics,
   JobId,
   LabError,
   RunSummary,
@@ -34,6 +35,10 @@ export interface Notice {
   message: string;
   detail?: string;
 }
+
+const FLUSH_MS = 100;
+/** Live points kept for the per-batch view; beyond this every other one is dropped. */
+const LIVE_CAP = 4000;
 
 type Waiter = { kind: JobKind; resolve: (v: unknown) => void; reject: (e: LabError) => void };
 
@@ -70,10 +75,44 @@ class LabState {
   private pcaRequest: { datasetId: string; done: Promise<void> } | null = null;
   private early = new Map<JobId, JobEvent[]>();
   private noticeId = 1;
+  /** Events not yet applied: a fast job (tiny epochs) can send hundreds a second, and the UI
+   *  applies them in order at most ten times a second so the window stays responsive. */
+  private queue: JobEvent[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   attach(api: LabApi): void {
     this.api = api;
-    api.onEvent((e) => this.onEvent(e));
+    api.onEvent((e) => this.enqueue(e));
+  }
+
+  private enqueue(e: JobEvent): void {
+    this.queue.push(e);
+    // the first event after a quiet spell shows at once; a stream is applied every 100 ms
+    this.flushTimer ??= setTimeout(() => this.flush(), this.queue.length === 1 && e.type !== 'metrics' && e.type !== 'batch' && e.type !== 'progress' ? 0 : FLUSH_MS);
+  }
+
+  private flush(): void {
+    this.flushTimer = null;
+    const events = this.queue;
+    this.queue = [];
+    const epochs = new Map<JobId, EpochMetrics[]>();
+    const apply = (): void => {
+      for (const [jobId, list] of epochs) {
+        const run = this.runOfJob(jobId);
+        if (run) run.epochs.push(...list);
+      }
+      epochs.clear();
+    };
+    for (const e of events) {
+      if (e.type === 'metrics' && this.waiters.has(e.jobId)) {
+        // one push per job and flush: the curves re-derive once, not once per epoch
+        epochs.set(e.jobId, [...(epochs.get(e.jobId) ?? []), e.metrics]);
+        continue;
+      }
+      apply();
+      this.onEvent(e);
+    }
+    apply();
   }
 
   notify(tone: Notice['tone'], message: string, detail?: string): void {
@@ -183,9 +222,11 @@ class LabState {
         this.upsertRun(e.run);
         this.run = this.runs.find((r) => r.id === e.run.id) ?? null;
         return;
-      case 'batch':
-        this.liveBatches = [...this.liveBatches, e.metrics];
+      case 'batch': {
+        const kept = this.liveBatches.length >= LIVE_CAP ? this.liveBatches.filter((_, i) => i % 2 === 0) : this.liveBatches;
+        this.liveBatches = [...kept, e.metrics];
         return;
+      }
       case 'paused':
       case 'resumed':
         this.update(e.jobId, { paused: e.type === 'paused' });
