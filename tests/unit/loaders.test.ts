@@ -75,6 +75,35 @@ describe('delimited text', () => {
     expect(mean.notes.join(' ')).toMatch(/Filled 1 missing value in `kind` with its most frequent value/);
   });
 
+  it('puts every kept row’s values, or the fill value, at its place in the split matrices (a long file)', async () => {
+    // over 2×65,536 rows: the raw columns are released in blocks while the splits fill from the end
+    const n = 140_000;
+    const value = (r: number, c: number) => ((r * 7 + c * 13) % 1000) / 10 - c;
+    const lines = ['a,b,c,kind'];
+    for (let r = 0; r < n; r++) {
+      const cells = [0, 1, 2].map((c) => (c === 1 && r % 9973 === 5 ? '' : String(value(r, c))));
+      lines.push(`${cells.join(',')},${r % 3 === 0 ? 'x' : 'y'}`);
+    }
+    const path = join(scratch, 'long.csv');
+    writeFileSync(path, lines.join('\n') + '\n');
+    const s = await openWith(engine, file(path, { scaling: 'none', missing: 'median', labelColumn: 'kind', splitSeed: 3 }));
+    expect([s.rows, s.features, s.trainRows + s.testRows]).toEqual([n, 3, n]);
+    const fill = Number(/with the median \(([-\d.]+)\)/.exec(s.notes.join(' '))![1]);
+    const ds = engine.dataset(s.id);
+    let checked = 0;
+    for (const split of [ds.train, ds.test]) {
+      for (let i = 0; i < split.n; i += 37) {
+        const r = split.rowIds[i];
+        const row = Array.from(split.x.subarray(i * 3, i * 3 + 3));
+        const want = [0, 1, 2].map((c) => (c === 1 && r % 9973 === 5 ? fill : value(r, c)));
+        expect(row.map((v) => +v.toFixed(3))).toEqual(want.map((v) => +Math.fround(v).toFixed(3)));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(3000);
+    await engine.closeDataset(s.id);
+  });
+
   it('chooses scaling from the data and honours the choice', async () => {
     const unit = await openWith(engine, file(good('unit.csv')));
     expect(unit.scaling).toBe('none');

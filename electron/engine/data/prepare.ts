@@ -103,18 +103,11 @@ function defaultMissing(missingRows: number, rows: number): MissingPolicy {
 
 /** Builds the feature matrix of some rows (one row per source row id). */
 function gatherRows(
-  rowIds: Int32Array, d: number, numeric: { col: NumberColumn; at: number; fill: number }[],
+  rowIds: Int32Array, d: number,
   onehot: { col: TextColumn; at: number; codes: number[]; fill: number }[], pixels: RawTable['pixels'], pixelAt: number,
 ): Float32Array {
   const n = rowIds.length;
   const x = new Float32Array(n * d);
-  for (const { col, at, fill } of numeric) {
-    const v = col.values;
-    for (let i = 0; i < n; i++) {
-      const value = v[rowIds[i]];
-      x[i * d + at] = value === value ? value : fill;
-    }
-  }
   for (const { col, at, codes, fill } of onehot) {
     const slot = new Int32Array(col.dictionary.length).fill(-1);
     codes.forEach((c, k) => (slot[c] = k));
@@ -135,6 +128,41 @@ function gatherRows(
     }
   }
   return x;
+}
+
+/** Rows walked between two shrinks of the raw columns. */
+const RELEASE_EVERY = 1 << 16;
+
+/**
+ * The numeric features of both splits, written from the file's last row to its first. The split
+ * row lists are sorted, so the matrices fill from their ends as the walk goes, while each raw
+ * column (a resizable buffer when DuckDB read it) shrinks behind it: the data is held about once,
+ * not twice, at any moment.
+ */
+function fillNumeric(
+  totalRows: number, parts: { train: Int32Array; test: Int32Array }, x: { train: Float32Array; test: Float32Array },
+  d: number, numeric: { col: NumberColumn; at: number; fill: number }[],
+): void {
+  // where[r]: position in train (≥ 0), -(position in test) - 2, or -1 for a dropped row
+  const where = new Int32Array(totalRows).fill(-1);
+  parts.train.forEach((r, i) => (where[r] = i));
+  parts.test.forEach((r, i) => (where[r] = -i - 2));
+  const cols = numeric.map((n) => n.col.values);
+  const at = Int32Array.from(numeric, (n) => n.at);
+  const fill = Float32Array.from(numeric, (n) => n.fill);
+  const shrinkable = numeric.map((n) => n.col.values.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.resizable);
+  for (let r = totalRows - 1; r >= 0; r--) {
+    const w = where[r];
+    if (w !== -1) {
+      const dst = w >= 0 ? x.train : x.test;
+      const base = (w >= 0 ? w : -w - 2) * d;
+      for (let k = 0; k < cols.length; k++) {
+        const v = cols[k][r];
+        dst[base + at[k]] = v === v ? v : fill[k];
+      }
+    }
+    if (r % RELEASE_EVERY === 0) for (const b of shrinkable) if (b.byteLength > r * 4) b.resize(r * 4);
+  }
 }
 
 export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions = {}, builtin: string | null = null, title?: string): Dataset {
@@ -234,9 +262,11 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
     }
   }
 
-  const gather = (rows: Int32Array) => gatherRows(rows, d, numeric, onehot, table.pixels, pixelAt);
+  // one-hot and pixel features by split; the numeric ones in one walk that frees the raw columns
+  const gather = (rows: Int32Array) => gatherRows(rows, d, onehot, table.pixels, pixelAt);
   const trainX = gather(parts.train);
   const testX = gather(parts.test);
+  fillNumeric(table.rows, parts, { train: trainX, test: testX }, d, numeric);
   // the feature values now live in the splits: release the raw copies at once, before scaling and
   // labels allocate more (keeps the peak near one copy of the data; getRows reads them back)
   for (const n of numeric) n.col.values = new Float32Array(0);
