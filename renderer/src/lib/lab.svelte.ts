@@ -106,7 +106,9 @@ class LabState {
     for (const e of events) {
       if (e.type === 'metrics' && this.waiters.has(e.jobId)) {
         // one push per job and flush: the curves re-derive once, not once per epoch
-        epochs.set(e.jobId, [...(epochs.get(e.jobId) ?? []), e.metrics]);
+        const list = epochs.get(e.jobId);
+        if (list) list.push(e.metrics);
+        else epochs.set(e.jobId, [e.metrics]);
         continue;
       }
       apply();
