@@ -15,7 +15,7 @@ export default defineConfig({
         // index: Electron main; worker: engine thread; serve: browser window mode; cli: `lab`.
         entry: {
           index: resolve('electron/main/index.ts'),
-          worker: resolve('electron/engine/worker.ts'),
+          worker: resolve('electron/engine/host/worker.ts'),
           serve: resolve('electron/server/serve.ts'),
           cli: resolve('electron/cli/index.ts'),
         },

@@ -3,15 +3,15 @@
 // wall and CPU time per step, time per kernel (tf.profile), and the rest (tfjs bookkeeping, JS).
 //   npx tsx bench/profile-step.ts        LAB_BACKEND=native|wasm|cpu picks the backend
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../electron/engine/backend';
+import { initBackend } from '../electron/engine/core/backend';
 import { quietContext } from '../electron/engine/data/files';
 import { openDataset } from '../electron/engine/data/open';
-import { modelSpecFor } from '../electron/engine/model-spec';
+import { modelSpecFor } from '../electron/engine/models/model-spec';
 import { createModel, modelVariables } from '../electron/engine/models/model';
 import { seededNormal } from '../electron/engine/models/variant';
 import { variants } from '../electron/engine/models/variants';
 import { withDefaults } from '../shared/train-config';
-import { adam } from '../electron/engine/optimizer';
+import { adam } from '../electron/engine/training/optimizer';
 import type { DatasetId } from '../shared/types';
 
 const BATCH = 128;

@@ -40,7 +40,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ANOMALY_MODEL_DEFAULTS, type AnomalyMethod } from '../../shared/anomalies';
 import type { TrainConfig } from '../../shared/types';
-import { awaitJob } from '../../electron/engine/await-job';
+import { awaitJob } from '../../electron/engine/session/await-job';
 import { Engine } from '../../electron/engine/engine';
 import { createContext, peersDir, PYTHON, type BenchContext, type BenchRow } from '../context';
 

@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { JobKind, ReduceRequest } from '../../shared/api';
 import type { EmbeddingSummary, JobId } from '../../shared/types';
-import { awaitJob } from '../../electron/engine/await-job';
+import { awaitJob } from '../../electron/engine/session/await-job';
 import { Engine } from '../../electron/engine/engine';
 import type { BenchRow } from '../context';
 

@@ -3,7 +3,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeEmbeddingCsv } from '../../electron/engine/export';
+import { writeEmbeddingCsv } from '../../electron/engine/export/csv';
 import type { EmbeddingData, EmbeddingId, DatasetId, LatentMatrix } from '../../shared/types';
 
 const dir = await mkdtemp(join(tmpdir(), 'lab-bench-export-'));

@@ -1,7 +1,7 @@
 // Child process of the PCA case: fits PCA on MNIST's 60k training rows for each --k, times it
 // (--repeats), and reports the test reconstruction MSE for k = 2, 10, 20, 50 (up to k).
 import { parseArgs } from 'node:util';
-import { initBackend } from '../../electron/engine/backend';
+import { initBackend } from '../../electron/engine/core/backend';
 import { quietContext } from '../../electron/engine/data/files';
 import { openDataset } from '../../electron/engine/data/open';
 import { pcaFit, pcaReconstruct } from '../../electron/engine/reduce/pca';

@@ -2,13 +2,13 @@
 // batch 128) on the first --rows MNIST rows for --epochs epochs with the engine's own loop, on the
 // backend LAB_BACKEND picks, and prints one JSON line.
 import { parseArgs } from 'node:util';
-import { initBackend } from '../../electron/engine/backend';
+import { initBackend } from '../../electron/engine/core/backend';
 import { quietContext } from '../../electron/engine/data/files';
 import { openDataset } from '../../electron/engine/data/open';
-import { evaluateModel } from '../../electron/engine/evaluate';
+import { evaluateModel } from '../../electron/engine/models/evaluate';
 import { disposeModel } from '../../electron/engine/models/model';
-import { splitRows } from '../../electron/engine/rows';
-import { trainOnSplit } from '../../electron/engine/train-split';
+import { splitRows } from '../../electron/engine/models/rows';
+import { trainOnSplit } from '../../electron/engine/training/train-split';
 import type { DatasetId } from '../../shared/types';
 
 const { values } = parseArgs({ options: { rows: { type: 'string' }, epochs: { type: 'string' }, test: { type: 'boolean' } } });

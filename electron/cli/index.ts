@@ -18,9 +18,9 @@ import { withDefaults } from '../../shared/train-config';
 import type { DatasetId, EmbeddingId, JobId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
 import { findBuiltin } from '../engine/data/catalog';
-import { awaitJob } from '../engine/await-job';
+import { awaitJob } from '../engine/session/await-job';
 import { Engine } from '../engine/engine';
-import { writeFileAtomic } from '../engine/export';
+import { writeFileAtomic } from '../engine/export/csv';
 import { appVersion } from '../version';
 import { ANOMALY_USAGE, anomalyRequestFrom, anomalyReport } from './anomalies';
 

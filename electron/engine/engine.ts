@@ -66,33 +66,33 @@ import type {
   SplitName,
   TrainConfig,
 } from '../../shared/types';
-import { initBackend } from './backend';
-import { ensureTrainCoords, KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, scoredRows, scoringNotes, type CompareSource } from './compare';
-import { checkClasses, classList, rowsOfClasses } from './class-subset';
+import { initBackend } from './core/backend';
+import { ensureTrainCoords, KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, scoredRows, scoringNotes, type CompareSource } from './compare/score';
+import { checkClasses, classList, rowsOfClasses } from './data/class-subset';
 import { catalog } from './data/catalog';
 import { headRows, type Dataset, type Split } from './data/dataset';
 import { openDataset } from './data/open';
 import { getRows } from './data/rows';
 import { columnValues } from './data/column-values';
-import { modelShortName, splitView, summaryOf, type EmbeddingRecord } from './embeddings';
-import { embedCodes, evaluateModel, reconstructMeans } from './evaluate';
-import { writeAnomalyCsv, writeEmbeddingCsv, writeMetricsCsv, writeSamplesCsv } from './export';
-import { codeStats, type CodeStats } from './generate';
-import { interpolate, manifold, sampleFromPrior, traverse, type GenerationSource } from './generator';
-import { planAnomalies } from './anomaly-job';
-import { JobRunner, reduceHooks, type JobContext } from './jobs';
-import type { ReconstructionErrors } from './metrics';
-import { modelInput, scalingOf, schemaOf } from './model-input';
-import { modelSpecFor } from './model-spec';
+import { modelShortName, splitView, summaryOf, type EmbeddingRecord } from './compare/embeddings';
+import { embedCodes, evaluateModel, reconstructMeans } from './models/evaluate';
+import { writeAnomalyCsv, writeEmbeddingCsv, writeMetricsCsv, writeSamplesCsv } from './export/csv';
+import { codeStats, type CodeStats } from './generate/code-stats';
+import { interpolate, manifold, sampleFromPrior, traverse, type GenerationSource } from './generate/generator';
+import { planAnomalies } from './anomalies/job';
+import { JobRunner, reduceHooks, type JobContext } from './session/jobs';
+import type { ReconstructionErrors } from './compare/metrics';
+import { modelInput, scalingOf, schemaOf } from './models/model-input';
+import { modelSpecFor } from './models/model-spec';
 import { createModel, type Model } from './models/model';
 import { loadModelDir } from './models/serialize';
-import { reconKey, reconstructRows, reconTitle, splitErrors } from './reconstruct';
+import { reconKey, reconstructRows, reconTitle, splitErrors } from './compare/reconstruct';
 import type { ReduceHooks } from './reduce/hooks';
 import { pcaFit, pcaReconstruct } from './reduce/pca';
 import { runReducer, type FittedPca, type ModelHandle, type ReduceContext } from './reduce/run';
-import { oneHot, splitRows } from './rows';
-import { RunStore, type Run, type RunPlan } from './runs';
-import { trainModel, validationSize, type TrainOutcome } from './train';
+import { oneHot, splitRows } from './models/rows';
+import { RunStore, type Run, type RunPlan } from './training/runs';
+import { trainModel, validationSize, type TrainOutcome } from './training/train';
 
 /** Seconds between the checkpoints written while training (the last epoch is always written). */
 function checkpointSeconds(): number {

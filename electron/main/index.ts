@@ -2,7 +2,7 @@
 import { app, BrowserWindow, session, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EngineHost } from '../engine/host';
+import { EngineHost } from '../engine/host/host';
 import { CONTENT_SECURITY_POLICY } from '../server/server';
 import { bindIpc } from './ipc';
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EngineHost } from '../engine/host';
+import { EngineHost } from '../engine/host/host';
 import { appVersion } from '../version';
 import { startServer } from './server';
 

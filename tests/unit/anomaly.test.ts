@@ -8,13 +8,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LabFailure } from '../../shared/api';
 import type { AnomalyResult } from '../../shared/anomalies';
 import type { DatasetSummary, Likelihood } from '../../shared/types';
-import { modelScores, pcaErrorScores } from '../../electron/engine/anomaly';
-import { truthOf } from '../../electron/engine/anomaly-job';
+import { modelScores, pcaErrorScores } from '../../electron/engine/anomalies/scores';
+import { truthOf } from '../../electron/engine/anomalies/job';
 import { Engine } from '../../electron/engine/engine';
 import { createModel, disposeModel, type Model } from '../../electron/engine/models/model';
 import { silentHooks } from '../../electron/engine/reduce/hooks';
 import { pcaFit } from '../../electron/engine/reduce/pca';
-import { splitRows } from '../../electron/engine/rows';
+import { splitRows } from '../../electron/engine/models/rows';
 import { runJob, tempDir, toSplit } from './helpers/train';
 
 const blobs = join(__dirname, '../fixtures/blobs.csv');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LabFailure, type JobKind, type JobResults } from '../../shared/api';
 import type { DatasetSummary, EmbeddingId, JobId, RunSummary } from '../../shared/types';
-import { awaitJob } from '../../electron/engine/await-job';
+import { awaitJob } from '../../electron/engine/session/await-job';
 import { Engine } from '../../electron/engine/engine';
 import { validateCall } from '../../shared/schemas';
 

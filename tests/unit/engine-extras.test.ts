@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { awaitJob } from '../../electron/engine/await-job';
+import { awaitJob } from '../../electron/engine/session/await-job';
 import { Engine } from '../../electron/engine/engine';
 
 describe('getColumn', () => {

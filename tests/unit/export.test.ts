@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeEmbeddingCsv } from '../../electron/engine/export';
+import { writeEmbeddingCsv } from '../../electron/engine/export/csv';
 import type { DatasetId, EmbeddingData, EmbeddingId, LatentMatrix } from '../../shared/types';
 
 function embedding(labels: boolean): EmbeddingData {

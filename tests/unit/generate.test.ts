@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetSummary, RunSummary } from '../../shared/types';
 import { Engine } from '../../electron/engine/engine';
-import { cholesky, codeStats, linspace, normalQuantile, priorPoints, standardNormal } from '../../electron/engine/generate';
+import { cholesky, codeStats, linspace, normalQuantile, priorPoints, standardNormal } from '../../electron/engine/generate/code-stats';
 import { runJob, tempDir } from './helpers/train';
 
 const blobs = join(__dirname, '../fixtures/blobs.csv');

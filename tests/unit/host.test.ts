@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../electron/engine/host';
+import { EngineHost } from '../../electron/engine/host/host';
 import type { JobEvent } from '../../shared/api';
 
 // The host runs the BUILT worker (npm test builds first), exactly as the app does.

@@ -7,7 +7,7 @@ import { knnGraph } from '../../electron/engine/reduce/knn-graph';
 import { QuadTree } from '../../electron/engine/reduce/quadtree';
 import { conditionalP, jointP, repulsiveForces, RepulsionWorkspace, tsne, tsneDefaults } from '../../electron/engine/reduce/tsne';
 import { findAbParams, fuzzySimplicialSet, smoothKnnDistances, umap, umapDefaults } from '../../electron/engine/reduce/umap';
-import { mulberry32 } from '../../electron/engine/random';
+import { mulberry32 } from '../../electron/engine/core/random';
 
 /** Three Gaussian blobs in 10-D, centres 12 apart, unit spread; label = blob. */
 function blobs(perBlob: number, seed: number) {

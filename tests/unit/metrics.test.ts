@@ -4,7 +4,7 @@ import {
   majorityLabel,
   neighbourhoodScores,
   reconstructionErrors,
-} from '../../electron/engine/metrics';
+} from '../../electron/engine/compare/metrics';
 
 // A small deterministic case, identical in Python: scikit-learn 1.2.1 gives the values below for
 //   X[i][j] = sin(1.3 i + 0.7 j²) + (i mod 3)           (30 × 5, float32)

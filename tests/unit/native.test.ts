@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeBackend } from '../../electron/engine/backend';
+import { activeBackend } from '../../electron/engine/core/backend';
 import type { Split } from '../../electron/engine/data/dataset';
 import { dense, denseParams } from '../../electron/engine/models/dense';
 import { bernoulliNll, gaussianKl } from '../../electron/engine/models/losses';
@@ -17,8 +17,8 @@ import { missingCpuFlags, nativeAddon } from '../../electron/engine/native/addon
 import { NativeAdam } from '../../electron/engine/native/adam';
 import type { NativeBackend } from '../../electron/engine/native/backend';
 import { broadcastPattern } from '../../electron/engine/native/elementwise';
-import { mulberry32 } from '../../electron/engine/random';
-import { trainOnSplit } from '../../electron/engine/train-split';
+import { mulberry32 } from '../../electron/engine/core/random';
+import { trainOnSplit } from '../../electron/engine/training/train-split';
 import type { DataMatrix, TrainConfig } from '../../shared/types';
 
 const { addon, reason } = nativeAddon();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { exactKnn, smallestK } from '../../electron/engine/neighbours';
+import { exactKnn, smallestK } from '../../electron/engine/compare/neighbours';
 import { knnGraph } from '../../electron/engine/reduce/knn-graph';
 import { silentHooks } from '../../electron/engine/reduce/hooks';
-import { mulberry32 } from '../../electron/engine/random';
+import { mulberry32 } from '../../electron/engine/core/random';
 
 /** The k nearest by sorting every distance: the obvious definition, for comparison. */
 function bruteForce(q: Float32Array, nq: number, r: Float32Array, nr: number, d: number, k: number, excludeSelf: boolean) {

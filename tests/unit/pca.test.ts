@@ -3,7 +3,7 @@ import { pcaFit, pcaReconstruct, pcaTransform } from '../../electron/engine/redu
 import { symmetricEigen } from '../../electron/engine/reduce/eigen';
 import { eigenSymmetric } from '../../electron/engine/reduce/linalg';
 import { nativeAddon } from '../../electron/engine/native/addon';
-import { mulberry32 } from '../../electron/engine/random';
+import { mulberry32 } from '../../electron/engine/core/random';
 
 describe('symmetricEigen', () => {
   it('finds the eigenpairs of a known 3×3 matrix', () => {

@@ -2,8 +2,8 @@
 // drop_intermediate=False; values computed once with scikit-learn 1.2 and written here), ties included.
 import { describe, expect, it } from 'vitest';
 import { rowsAbove, scoreQuantile, topRows } from '../../shared/anomalies';
-import { downsampleCurve, rocAuc, rocCurve, ROC_POINTS } from '../../electron/engine/roc';
-import { mulberry32 } from '../../electron/engine/random';
+import { downsampleCurve, rocAuc, rocCurve, ROC_POINTS } from '../../electron/engine/anomalies/roc';
+import { mulberry32 } from '../../electron/engine/core/random';
 
 // 16 rows with ties across both classes
 const scores = [0.3, 0.7, 0.7, 0.1, 0.9, 0.3, 0.5, 0.5, 0.5, 0.2, 0.8, 0.3, 0.6, 0.4, 0.7, 0.1];

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../shared/api';
 import type { BatchMetrics, DatasetId, DatasetSummary, EmbeddingData, TrainConfig } from '../../shared/types';
 import { Engine } from '../../electron/engine/engine';
-import { mulberry32 } from '../../electron/engine/random';
+import { mulberry32 } from '../../electron/engine/core/random';
 import { binaryClusters, runJob, tempDir, writeCsv } from './helpers/train';
 
 const runsRoot = tempDir('runs');

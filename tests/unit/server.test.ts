@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../electron/server/server';
-import type { EngineClient } from '../../electron/engine/host';
+import type { EngineClient } from '../../electron/engine/host/host';
 import type { JobListener } from '../../shared/api';
 import { decodeMessage, encodeMessage } from '../../shared/wire';
 

@@ -6,12 +6,12 @@ import { LabFailure } from '../../shared/api';
 import { MODEL_NAMES } from '../../shared/models';
 import { withDefaults } from '../../shared/train-config';
 import type { DatasetSummary, EpochMetrics, TrainConfig } from '../../shared/types';
-import { evaluateModel } from '../../electron/engine/evaluate';
-import { modelSpecFor } from '../../electron/engine/model-spec';
+import { evaluateModel } from '../../electron/engine/models/evaluate';
+import { modelSpecFor } from '../../electron/engine/models/model-spec';
 import { createModel, disposeModel, type Model } from '../../electron/engine/models/model';
-import { tensorRows } from '../../electron/engine/rows';
-import { clipByGlobalNorm, klWeightAt, learningRateAt } from '../../electron/engine/train-controls';
-import { holdOut, trainModel, type TrainHooks } from '../../electron/engine/train';
+import { tensorRows } from '../../electron/engine/models/rows';
+import { clipByGlobalNorm, klWeightAt, learningRateAt } from '../../electron/engine/training/train-controls';
+import { holdOut, trainModel, type TrainHooks } from '../../electron/engine/training/train';
 import { binaryClusters, toSplit } from './helpers/train';
 
 const D = 16;

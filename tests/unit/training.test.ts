@@ -7,11 +7,11 @@ import type { DatasetId, EpochMetrics, TrainConfig } from '../../shared/types';
 import { headRows } from '../../electron/engine/data/dataset';
 import { quietContext } from '../../electron/engine/data/files';
 import { openDataset } from '../../electron/engine/data/open';
-import { evaluateModel } from '../../electron/engine/evaluate';
-import { modelSpecFor } from '../../electron/engine/model-spec';
+import { evaluateModel } from '../../electron/engine/models/evaluate';
+import { modelSpecFor } from '../../electron/engine/models/model-spec';
 import { createModel, disposeModel } from '../../electron/engine/models/model';
-import { splitRows } from '../../electron/engine/rows';
-import { trainModel, type TrainHooks } from '../../electron/engine/train';
+import { splitRows } from '../../electron/engine/models/rows';
+import { trainModel, type TrainHooks } from '../../electron/engine/training/train';
 
 const hooks = (over: Partial<TrainHooks> = {}): TrainHooks => ({
   shouldStop: () => false,

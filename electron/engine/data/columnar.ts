@@ -1,7 +1,7 @@
 // Parquet, JSON (an array of records) and JSON Lines, all read by DuckDB.
 import { basename } from 'node:path';
 import type { DatasetFormat } from '../../../shared/types';
-import { Cancelled } from '../jobs';
+import { Cancelled } from '../session/jobs';
 import { duckConnect, sqlString } from './duck';
 import { describeSource, streamColumns } from './duckread';
 import { checkFile, fileFailure, readHead, type LoadContext } from './files';

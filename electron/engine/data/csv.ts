@@ -3,7 +3,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LabFailure } from '../../../shared/api';
 import type { DelimitedSettings } from '../../../shared/types';
-import { Cancelled } from '../jobs';
+import { Cancelled } from '../session/jobs';
 import { duckConnect, sqlString } from './duck';
 import { describeSource, streamColumns, type SourceColumn } from './duckread';
 import { checkFile, fileFailure, readHead, type LoadContext } from './files';

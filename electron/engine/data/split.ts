@@ -1,5 +1,5 @@
 // Train/test split: the file's own (MNIST, a `split` column) or a seeded random one.
-import { mulberry32, shuffledIndices } from '../random';
+import { mulberry32, shuffledIndices } from '../core/random';
 
 export const DEFAULT_TEST_FRACTION = 0.2;
 

@@ -11,8 +11,8 @@ import { MODEL_NAMES } from '../../../shared/models';
 import { trainConfigSchema } from '../../../shared/schemas';
 import { withDefaults } from '../../../shared/train-config';
 import type { EpochMetrics, LossValues, RunStatus, SavedModelInfo, TrainConfig } from '../../../shared/types';
-import { writeFileAtomic } from '../export';
-import type { DataSchema } from '../model-input';
+import { writeFileAtomic } from '../export/csv';
+import type { DataSchema } from './model-input';
 import { createModel, disposeModel, type Model, type ModelSpec } from './model';
 
 export const MODEL_FORMAT = 'latent-lab-model';

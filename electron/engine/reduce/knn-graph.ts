@@ -3,7 +3,7 @@
 // gives every row candidates from its leaves, then NN-descent ("a neighbour of my neighbour is
 // probably my neighbour") refines the lists until few of them change. Everything lives in flat
 // typed arrays: per row a max-heap of the k best found so far.
-import { exactKnn } from '../neighbours';
+import { exactKnn } from '../compare/neighbours';
 import type { ReduceHooks } from './hooks';
 
 export interface KnnGraph {

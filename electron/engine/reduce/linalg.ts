@@ -2,7 +2,7 @@
 // trains), else on tfjs (matrix products) and plain JavaScript (eigen, Gram–Schmidt).
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeAddon } from '../native/addon';
-import { readAndDispose } from '../tensors';
+import { readAndDispose } from '../core/tensors';
 import { symmetricEigen as symmetricEigenJs, type SymmetricEigen } from './eigen';
 
 const addon = () => nativeAddon().addon;

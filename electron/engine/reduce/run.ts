@@ -15,7 +15,7 @@ import type {
   UmapParams,
 } from '../../../shared/types';
 import type { Dataset } from '../data/dataset';
-import type { EmbeddingRecord } from '../embeddings';
+import type { EmbeddingRecord } from '../compare/embeddings';
 import { stageHooks, type ReduceHooks } from './hooks';
 import { latentEmbedding, type LatentModel } from './latent';
 import { pcaTransform, type PcaModel } from './pca';

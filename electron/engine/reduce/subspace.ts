@@ -2,7 +2,7 @@
 // iteration with Rayleigh–Ritz (Rutishauser; Halko et al. §4.5 for the randomized start). The
 // operator is a function, so it can be an explicit matrix (covariance, Gram) or applied through
 // the data itself when the matrix would be too big to form.
-import { mulberry32 } from '../random';
+import { mulberry32 } from '../core/random';
 import { eigenSymmetric, matmul, orthonormalizeRows } from './linalg';
 
 /** Rows of Q in, rows of (A·Qᵀ)ᵀ = Q·A out: l×m → l×m (A is m×m and symmetric). */

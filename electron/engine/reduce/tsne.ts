@@ -6,7 +6,7 @@
 // = max(n / exaggeration / 4, 50). Written here because no npm package does 70,000 rows in
 // reasonable time (tsne-js and friends are exact O(n²)).
 import type { TsneParams } from '../../../shared/types';
-import { mulberry32 } from '../random';
+import { mulberry32 } from '../core/random';
 import type { ReduceHooks } from './hooks';
 import { stageHooks } from './hooks';
 import { knnGraph, type KnnGraph, type KnnGraphOptions } from './knn-graph';

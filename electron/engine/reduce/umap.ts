@@ -4,7 +4,7 @@
 // umap-js keeps its graph in Map<string, …> and nested arrays, which does not scale to 70,000 rows,
 // and has no way to start from a given layout. Initialised from PCA (umap-learn's init="pca").
 import type { UmapParams } from '../../../shared/types';
-import { mulberry32 } from '../random';
+import { mulberry32 } from '../core/random';
 import type { ReduceHooks } from './hooks';
 import { stageHooks } from './hooks';
 import { knnGraph, type KnnGraph, type KnnGraphOptions } from './knn-graph';

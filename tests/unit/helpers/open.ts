@@ -1,6 +1,6 @@
 // Opens a dataset through the Engine's job API, as the UI does, and resolves with its summary.
 import type { Engine } from '../../../electron/engine/engine';
-import { awaitJob } from '../../../electron/engine/await-job';
+import { awaitJob } from '../../../electron/engine/session/await-job';
 import type { JobEvent, OpenDatasetRequest } from '../../../shared/api';
 import type { DatasetSummary } from '../../../shared/types';
 

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import type { JobEvent, JobKind, JobResults } from '../../../shared/api';
 import type { JobId } from '../../../shared/types';
 import { asData, type Split } from '../../../electron/engine/data/dataset';
-import { awaitJob } from '../../../electron/engine/await-job';
+import { awaitJob } from '../../../electron/engine/session/await-job';
 import type { Engine } from '../../../electron/engine/engine';
-import { mulberry32 } from '../../../electron/engine/random';
+import { mulberry32 } from '../../../electron/engine/core/random';
 
 /** n rows of d binary features around `k` random prototypes (each bit flipped with p = 0.1). */
 export function binaryClusters(n: number, d: number, seed = 5, k = 3): { x: Float32Array; labels: Int32Array } {

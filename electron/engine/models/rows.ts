@@ -1,8 +1,8 @@
 // Rows fed to a model, batch by batch: from a split in memory (test, new data) or gathered on the
 // backend from a tensor already uploaded (training and validation rows).
 import * as tf from '@tensorflow/tfjs-core';
-import type { Split } from './data/dataset';
-import type { Batch } from './models/model';
+import type { Split } from '../data/dataset';
+import type { Batch } from './model';
 
 export interface RowSource {
   n: number;

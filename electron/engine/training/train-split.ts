@@ -1,11 +1,11 @@
 // Training a model straight on a split, without jobs or runs: for the benchmark, tests and other
 // in-process callers that want the engine's own loop and model family.
-import { withDefaults } from '../../shared/train-config';
-import type { DatasetSummary, EpochMetrics, TrainConfig } from '../../shared/types';
-import type { Split } from './data/dataset';
-import { headRows } from './data/dataset';
-import { modelSpecFor } from './model-spec';
-import { createModel, type Model } from './models/model';
+import { withDefaults } from '../../../shared/train-config';
+import type { DatasetSummary, EpochMetrics, TrainConfig } from '../../../shared/types';
+import type { Split } from '../data/dataset';
+import { headRows } from '../data/dataset';
+import { modelSpecFor } from '../models/model-spec';
+import { createModel, type Model } from '../models/model';
 import { trainModel, type TrainOutcome } from './train';
 
 /** What the model needs to know of the data (a DatasetSummary has all of it). */

@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { LabFailure } from '../../shared/api';
-import type { AnomalyResult } from '../../shared/anomalies';
-import type { GeneratedSamples } from '../../shared/generation';
-import type { EmbeddingData, ExportResult, MetricsTable } from '../../shared/types';
+import { LabFailure } from '../../../shared/api';
+import type { AnomalyResult } from '../../../shared/anomalies';
+import type { GeneratedSamples } from '../../../shared/generation';
+import type { EmbeddingData, ExportResult, MetricsTable } from '../../../shared/types';
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
 export function csvField(s: string): string {

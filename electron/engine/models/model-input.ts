@@ -2,8 +2,8 @@
 // that input: columns matched by name, the dataset's own scaling undone and the model's applied,
 // labels matched by name. A saved model thus embeds new files exactly as it saw its training data.
 import { basename } from 'node:path';
-import { LabFailure } from '../../shared/api';
-import { asData, type Dataset, type Split } from './data/dataset';
+import { LabFailure } from '../../../shared/api';
+import { asData, type Dataset, type Split } from '../data/dataset';
 
 /** Per feature: model input = (raw − center) / spread; null = raw values as they are. */
 export type Scaling = { center: number[]; spread: number[] } | null;

@@ -1,8 +1,8 @@
 // The rows of a split whose label is one of some classes: what a model trains on when only some
 // classes count as normal (anomaly detection), checked against the dataset's labels.
-import { LabFailure } from '../../shared/api';
-import type { DatasetSummary } from '../../shared/types';
-import { asData, type Split } from './data/dataset';
+import { LabFailure } from '../../../shared/api';
+import type { DatasetSummary } from '../../../shared/types';
+import { asData, type Split } from './dataset';
 
 /** Checks label indices against the dataset; returns them sorted without repeats. */
 export function checkClasses(summary: DatasetSummary, classes: number[], what = 'Training on some classes'): number[] {

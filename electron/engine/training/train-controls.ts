@@ -1,7 +1,7 @@
 // The knobs of an optimisation run that change with time: learning-rate schedule, KL warm-up,
 // and gradient clipping by global norm. Pure functions of the config and the progress.
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig } from '../../shared/types';
+import type { TrainConfig } from '../../../shared/types';
 
 /**
  * Learning rate at `progress` epochs done (fractional; 0 at the start). step: ×stepFactor every

@@ -1,11 +1,11 @@
 // From a TrainConfig and a dataset to the model to build, checking that they fit together; every
 // refusal says what to change.
-import { LabFailure } from '../../shared/api';
-import { MODEL_INFO } from '../../shared/models';
-import { canUseConv, MIN_CONV_SIDE, resolveChoices } from '../../shared/train-config';
-import type { DatasetSummary, TrainConfig } from '../../shared/types';
-import type { ModelSpec } from './models/model';
-import { variants } from './models/variants';
+import { LabFailure } from '../../../shared/api';
+import { MODEL_INFO } from '../../../shared/models';
+import { canUseConv, MIN_CONV_SIDE, resolveChoices } from '../../../shared/train-config';
+import type { DatasetSummary, TrainConfig } from '../../../shared/types';
+import type { ModelSpec } from './model';
+import { variants } from './variants';
 
 /**
  * Channels of the image encoder's convolution + pooling stages (28×28 → 14×14×16 → 7×7×32). Kept

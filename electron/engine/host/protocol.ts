@@ -1,6 +1,6 @@
 // Messages between EngineHost (main side) and the engine worker.
-import type { JobEvent } from '../../shared/api';
-import type { LabError } from '../../shared/types';
+import type { JobEvent } from '../../../shared/api';
+import type { LabError } from '../../../shared/types';
 
 export type HostToWorker = { kind: 'call'; id: number; method: string; args: unknown[] };
 

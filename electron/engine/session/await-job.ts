@@ -1,8 +1,8 @@
 // Waiting for one engine job from in-process callers (CLI, benchmark, tests): resolves with the
 // job's result, rejects with its LabFailure (code 'cancelled' when cancelled). Events that arrive
 // before the job id is known are kept and replayed.
-import { LabFailure, type JobEvent, type JobKind, type JobListener, type JobResults } from '../../shared/api';
-import type { JobId } from '../../shared/types';
+import { LabFailure, type JobEvent, type JobKind, type JobListener, type JobResults } from '../../../shared/api';
+import type { JobId } from '../../../shared/types';
 
 export interface JobSource {
   onEvent(listener: JobListener): () => void;

@@ -2,12 +2,12 @@
 // 2015), its reconstruction error and −ELBO, and PCA's reconstruction error. Rows go in batches, the
 // L samples of z one at a time, so memory stays bounded for convolutional models too.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ReduceHooks } from './reduce/hooks';
-import { evalBatchSize } from './evaluate';
-import { gaussianKl } from './models/losses';
-import { decode, decodeRaw, encode, reconNll, reparameterize, type Model } from './models/model';
-import { pcaReconstruct, type PcaModel } from './reduce/pca';
-import type { RowSource } from './rows';
+import type { ReduceHooks } from '../reduce/hooks';
+import { evalBatchSize } from '../models/evaluate';
+import { gaussianKl } from '../models/losses';
+import { decode, decodeRaw, encode, reconNll, reparameterize, type Model } from '../models/model';
+import { pcaReconstruct, type PcaModel } from '../reduce/pca';
+import type { RowSource } from '../models/rows';
 
 export interface ModelScores {
   /** −(1/L) Σₗ log p(x|zₗ), zₗ ~ q(z|x); null for deterministic encoders. */

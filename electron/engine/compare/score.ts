@@ -1,12 +1,12 @@
 // The comparison of embeddings on one dataset: the numbers table (one row per embedding, all on
 // the same test split) and the nearest neighbours of one row in data space and in each embedding.
-import type { MetricsRow, NeighbourList, NeighboursResult } from '../../shared/types';
-import type { Dataset, Split } from './data/dataset';
+import type { MetricsRow, NeighbourList, NeighboursResult } from '../../../shared/types';
+import type { Dataset, Split } from '../data/dataset';
 import { shortName, type EmbeddingRecord } from './embeddings';
 import { knnAccuracy, neighbourhoodScores, type ReconstructionErrors } from './metrics';
 import { smallestK, SquaredDistances } from './neighbours';
-import { mulberry32, shuffledIndices } from './random';
-import { stageHooks, type ReduceHooks } from './reduce/hooks';
+import { mulberry32, shuffledIndices } from '../core/random';
+import { stageHooks, type ReduceHooks } from '../reduce/hooks';
 import type { Reconstructor } from './reconstruct';
 
 /** sklearn's KNeighborsClassifier default, as the reference script uses it. */

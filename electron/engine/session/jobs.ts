@@ -1,8 +1,8 @@
 // Long work as jobs: an id returned at once, typed events while it runs, cancel at any time.
 import { randomUUID } from 'node:crypto';
-import { LabFailure, toLabError, type JobEvent, type JobKind, type JobResults } from '../../shared/api';
-import type { BatchMetrics, EpochMetrics, JobId, RunSummary } from '../../shared/types';
-import type { ReduceHooks } from './reduce/hooks';
+import { LabFailure, toLabError, type JobEvent, type JobKind, type JobResults } from '../../../shared/api';
+import type { BatchMetrics, EpochMetrics, JobId, RunSummary } from '../../../shared/types';
+import type { ReduceHooks } from '../reduce/hooks';
 
 export class Cancelled extends Error {
   constructor() {

@@ -1,11 +1,11 @@
 // Scoring a trained model on rows: each term of its objective averaged per row, and the latent
 // codes (μ of q(z|x), or the code of a deterministic encoder), in batches to bound memory.
 import * as tf from '@tensorflow/tfjs-core';
-import { MODEL_INFO } from '../../shared/models';
-import type { LatentMatrix, LossValues, ModelName } from '../../shared/types';
-import { decode, encode, type Batch, type Model } from './models/model';
-import { seededNormal, termSums, TERM_ORDER } from './models/variant';
-import { variants } from './models/variants';
+import { MODEL_INFO } from '../../../shared/models';
+import type { LatentMatrix, LossValues, ModelName } from '../../../shared/types';
+import { decode, encode, type Batch, type Model } from './model';
+import { seededNormal, termSums, TERM_ORDER } from './variant';
+import { variants } from './variants';
 import type { RowSource } from './rows';
 
 /** Rows per evaluation batch: conv feature maps are ~50× bigger than MLP activations. */

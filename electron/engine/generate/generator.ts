@@ -1,6 +1,6 @@
 // The Generate panel's four modes on one trained model: samples from the prior, traversals of one
 // latent dimension, the decoded grid over a 2-D latent plane, and interpolation between two rows.
-import { LabFailure } from '../../shared/api';
+import { LabFailure } from '../../../shared/api';
 import type {
   GeneratedSamples,
   GenerationInfo,
@@ -11,9 +11,9 @@ import type {
   LatentTraversal,
   SampleRequest,
   TraversalRequest,
-} from '../../shared/generation';
-import { MODEL_INFO } from '../../shared/models';
-import type { EmbeddingId, LatentMatrix, RunId } from '../../shared/types';
+} from '../../../shared/generation';
+import { MODEL_INFO } from '../../../shared/models';
+import type { EmbeddingId, LatentMatrix, RunId } from '../../../shared/types';
 import {
   asDecodedRows,
   checkLabel,
@@ -24,9 +24,9 @@ import {
   priorPoints,
   type CodeStats,
   type Decoding,
-} from './generate';
-import type { FeatureMap } from './data/dataset';
-import type { DataSchema } from './model-input';
+} from './code-stats';
+import type { FeatureMap } from '../data/dataset';
+import type { DataSchema } from '../models/model-input';
 
 /** A trained model as generation sees it. */
 export interface GenerationSource extends Decoding {

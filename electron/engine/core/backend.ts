@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { BackendInfo, BackendName } from '../../shared/types';
-import { registerNativeBackend } from './native/backend';
+import type { BackendInfo, BackendName } from '../../../shared/types';
+import { registerNativeBackend } from '../native/backend';
 
 const nodeRequire = createRequire(import.meta.url);
 

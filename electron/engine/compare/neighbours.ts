@@ -2,7 +2,7 @@
 // smallest of each row. Wide rows go through tfjs (‖a‖² + ‖b‖² − 2a·b, one matMul per block);
 // narrow rows (embeddings) are faster in plain loops, which are also exact to the last bit.
 import * as tf from '@tensorflow/tfjs-core';
-import { readAndDispose } from './tensors';
+import { readAndDispose } from '../core/tensors';
 
 /** Below this many columns a JavaScript loop beats a matMul and its read-back. */
 const MATMUL_MIN_DIMS = 16;

@@ -1,12 +1,12 @@
 // Rebuilding data rows from a reduced representation: PCA with k components, or a trained model's
 // decode(encode mean). Serves the reconstruction grid (chosen rows), the per-column error table and
 // the MSE column of the comparison table (whole test split).
-import { LabFailure } from '../../shared/api';
-import type { DataMatrix, ReconMethod, RunId } from '../../shared/types';
-import type { Split } from './data/dataset';
+import { LabFailure } from '../../../shared/api';
+import type { DataMatrix, ReconMethod, RunId } from '../../../shared/types';
+import type { Split } from '../data/dataset';
 import { reconstructionErrors, type ReconstructionErrors } from './metrics';
-import { pcaReconstruct } from './reduce/pca';
-import type { FittedPca, ModelHandle } from './reduce/run';
+import { pcaReconstruct } from '../reduce/pca';
+import type { FittedPca, ModelHandle } from '../reduce/run';
 
 export interface Reconstructor {
   pca(): Promise<FittedPca>;

@@ -1,7 +1,7 @@
 // An anomaly detector from a request: train the chosen model (and an autoencoder, when asked) on the
 // normal training rows only, fit PCA on the same rows, score the whole test split with every method,
 // and — when normal classes are given — ROC curves and AUC with every other class anomalous.
-import { LabFailure } from '../../shared/api';
+import { LabFailure } from '../../../shared/api';
 import {
   ANOMALY_METHOD_INFO,
   ANOMALY_MODEL_DEFAULTS,
@@ -12,22 +12,22 @@ import {
   type AnomalyRequest,
   type AnomalyResult,
   type AnomalyScores,
-} from '../../shared/anomalies';
-import { MODEL_INFO } from '../../shared/models';
-import { withDefaults } from '../../shared/train-config';
-import type { RunSummary, TrainConfig } from '../../shared/types';
-import { modelScores, pcaErrorScores, type ModelScores } from './anomaly';
-import { checkClasses, classList } from './class-subset';
-import type { Dataset } from './data/dataset';
-import { modelShortName } from './embeddings';
-import { reduceHooks, stageContext, type JobContext } from './jobs';
-import { modelInput } from './model-input';
-import type { Model } from './models/model';
-import { stageHooks } from './reduce/hooks';
-import type { PcaModel } from './reduce/pca';
+} from '../../../shared/anomalies';
+import { MODEL_INFO } from '../../../shared/models';
+import { withDefaults } from '../../../shared/train-config';
+import type { RunSummary, TrainConfig } from '../../../shared/types';
+import { modelScores, pcaErrorScores, type ModelScores } from './scores';
+import { checkClasses, classList } from '../data/class-subset';
+import type { Dataset } from '../data/dataset';
+import { modelShortName } from '../compare/embeddings';
+import { reduceHooks, stageContext, type JobContext } from '../session/jobs';
+import { modelInput } from '../models/model-input';
+import type { Model } from '../models/model';
+import { stageHooks } from '../reduce/hooks';
+import type { PcaModel } from '../reduce/pca';
 import { rocAuc, rocCurve } from './roc';
-import { splitRows } from './rows';
-import type { Run, RunPlan } from './runs';
+import { splitRows } from '../models/rows';
+import type { Run, RunPlan } from '../training/runs';
 
 /** What the anomaly job needs from the engine. */
 export interface AnomalyDeps {

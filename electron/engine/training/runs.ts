@@ -3,15 +3,15 @@
 // run.json and the end-of-epoch checkpoint.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LabFailure } from '../../shared/api';
-import type { RunId, RunSummary, SavedModelInfo } from '../../shared/types';
-import { appVersion } from '../version';
-import { writeFileAtomic } from './export';
-import type { JobContext } from './jobs';
-import type { DataSchema } from './model-input';
-import { disposeModel, type Model } from './models/model';
-import { saveModelDir, type SaveContents } from './models/serialize';
-import { runsDir } from './paths';
+import { LabFailure } from '../../../shared/api';
+import type { RunId, RunSummary, SavedModelInfo } from '../../../shared/types';
+import { appVersion } from '../../version';
+import { writeFileAtomic } from '../export/csv';
+import type { JobContext } from '../session/jobs';
+import type { DataSchema } from '../models/model-input';
+import { disposeModel, type Model } from '../models/model';
+import { saveModelDir, type SaveContents } from '../models/serialize';
+import { runsDir } from '../core/paths';
 
 export interface Run {
   summary: RunSummary;

@@ -1,8 +1,8 @@
 // ROC curves and the area under them, defined as scikit-learn defines them: roc_curve's points at
 // every distinct score (highest first, from (0, 0) to (1, 1)) and roc_auc_score's area, in which
 // tied scores count half (the Mann–Whitney U statistic with mid-ranks).
-import { LabFailure } from '../../shared/api';
-import type { RocCurve } from '../../shared/anomalies';
+import { LabFailure } from '../../../shared/api';
+import type { RocCurve } from '../../../shared/anomalies';
 
 /** Most points a curve keeps for the chart; the AUC is always computed from every row. */
 export const ROC_POINTS = 500;

@@ -2,15 +2,15 @@
 // line between two rows' codes) pushed through the decoder, and returned in the model's units, in
 // the user's units and, for images, as [0, 1] pixels for the image grid.
 import * as tf from '@tensorflow/tfjs-core';
-import { LabFailure } from '../../shared/api';
-import type { DecodedRows, LatentSource } from '../../shared/generation';
-import type { DataMatrix, LatentMatrix } from '../../shared/types';
-import type { FeatureMap } from './data/dataset';
-import { mapRows } from './evaluate';
-import type { DataSchema } from './model-input';
-import { decode, type Model } from './models/model';
-import { mulberry32 } from './random';
-import { oneHot, type RowSource } from './rows';
+import { LabFailure } from '../../../shared/api';
+import type { DecodedRows, LatentSource } from '../../../shared/generation';
+import type { DataMatrix, LatentMatrix } from '../../../shared/types';
+import type { FeatureMap } from '../data/dataset';
+import { mapRows } from '../models/evaluate';
+import type { DataSchema } from '../models/model-input';
+import { decode, type Model } from '../models/model';
+import { mulberry32 } from '../core/random';
+import { oneHot, type RowSource } from '../models/rows';
 
 /** Mean, spread and range of a model's codes on its training rows: the AE's stand-in prior. */
 export interface CodeStats {

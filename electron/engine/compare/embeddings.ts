@@ -1,8 +1,8 @@
 // An embedding as the engine keeps it: the test-split coordinates the UI plots and exports, plus
 // what only the engine needs: training-split coordinates (kNN accuracy is fitted on them) and how
 // to rebuild data rows from the embedding (PCA-k, a model's decoder, or nothing for UMAP/t-SNE).
-import { LabFailure } from '../../shared/api';
-import { MODEL_INFO } from '../../shared/models';
+import { LabFailure } from '../../../shared/api';
+import { MODEL_INFO } from '../../../shared/models';
 import type {
   EmbeddingData,
   EmbeddingSummary,
@@ -10,8 +10,8 @@ import type {
   ModelName,
   ReconMethod,
   SplitName,
-} from '../../shared/types';
-import type { Dataset } from './data/dataset';
+} from '../../../shared/types';
+import type { Dataset } from '../data/dataset';
 
 export interface EmbeddingRecord {
   /** Test-split coordinates and the summary. */

@@ -1,8 +1,8 @@
 // Worker thread entry: one long-lived Engine answering calls from EngineHost.
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { engineMethods, toLabError } from '../../shared/api';
-import { Engine } from './engine';
+import { engineMethods, toLabError } from '../../../shared/api';
+import { Engine } from '../engine';
 import { withTransferables, type HostToWorker, type WorkerToHost } from './protocol';
 
 const port = parentPort;

@@ -2,8 +2,8 @@
 // turns a crashed worker into error events for its running jobs, and starts a fresh one next call.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { engineMethods, LabFailure, type EngineApi, type JobEvent, type JobListener } from '../../shared/api';
-import type { JobId, LabError } from '../../shared/types';
+import { engineMethods, LabFailure, type EngineApi, type JobEvent, type JobListener } from '../../../shared/api';
+import type { JobId, LabError } from '../../../shared/types';
 import { withTransferables, type HostToWorker, type WorkerToHost } from './protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };

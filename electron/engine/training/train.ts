@@ -3,16 +3,16 @@
 // metrics read from an on-device running sum a few times a second (never once per batch);
 // pause/resume/cancel between batches; a NaN/Inf guard; early stopping with the best weights kept.
 import * as tf from '@tensorflow/tfjs-core';
-import { LabFailure } from '../../shared/api';
-import type { BatchMetrics, EpochMetrics, LossValues, TrainConfig } from '../../shared/types';
-import type { Split } from './data/dataset';
-import { evaluateModel, lossValues } from './evaluate';
-import { modelVariables, type Model } from './models/model';
-import { seededNormal, termSums, TERM_ORDER } from './models/variant';
-import { variants } from './models/variants';
+import { LabFailure } from '../../../shared/api';
+import type { BatchMetrics, EpochMetrics, LossValues, TrainConfig } from '../../../shared/types';
+import type { Split } from '../data/dataset';
+import { evaluateModel, lossValues } from '../models/evaluate';
+import { modelVariables, type Model } from '../models/model';
+import { seededNormal, termSums, TERM_ORDER } from '../models/variant';
+import { variants } from '../models/variants';
 import { adam } from './optimizer';
-import { mulberry32, shuffledIndices } from './random';
-import { gatherRows, oneHot, tensorRows } from './rows';
+import { mulberry32, shuffledIndices } from '../core/random';
+import { gatherRows, oneHot, tensorRows } from '../models/rows';
 import { clipByGlobalNorm, klWeightAt, learningRateAt } from './train-controls';
 
 export interface TrainHooks {
