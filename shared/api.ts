@@ -1,50 +1,30 @@
 // The one contract between the UI and everything behind it. Served three ways (Electron IPC, the
-// loopback WebSocket, direct calls) with no logic of its own in any of them; see DESIGN.md.
+// loopback WebSocket, direct calls) with no logic of its own in any of them; see ARCHITECTURE.md.
+// The engine's methods are typed from its handler map (a type-only import: no engine code is
+// bundled into the renderer or the shells).
+import type { EngineApiOf } from '../electron/engine/api';
 import type {
   AppInfo,
-  BackendInfo,
   BatchMetrics,
-  CatalogEntry,
-  ColumnValues,
   DatasetId,
-  DatasetRows,
   DatasetSummary,
-  EmbeddingData,
   EmbeddingId,
   EmbeddingSummary,
-  EmbedRequest,
   EpochMetrics,
-  EvaluateRequest,
   EvaluationResult,
   ExportResult,
   JobId,
   LabError,
-  LoadModelRequest,
   MetricsTable,
-  NeighboursResult,
   OpenOptions,
   ReconMethod,
-  ReconstructionResult,
   ReduceRequestParams,
   RunId,
   RunSummary,
-  SavedModelInfo,
-  SaveModelRequest,
   SplitName,
   TrainConfig,
 } from './types';
-import type { AnomalyExportRequest, AnomalyRankRequest, AnomalyRanking, AnomalyRequest, AnomalyResult } from './anomalies';
-import type {
-  GeneratedSamples,
-  Interpolation,
-  InterpolationRequest,
-  LatentGrid,
-  LatentGridRequest,
-  LatentTraversal,
-  SampleExportRequest,
-  SampleRequest,
-  TraversalRequest,
-} from './generation';
+import type { AnomalyResult } from './anomalies';
 
 export type DatasetSource =
   | { kind: 'builtin'; name: string }
@@ -154,79 +134,22 @@ export type JobEvent =
 
 export type JobListener = (event: JobEvent) => void;
 
-/** What the engine serves (in the worker, in-process for the CLI and tests). */
-export interface EngineApi {
-  /** Starts the tfjs backend chain if needed and says which backend won. */
-  backend(): Promise<BackendInfo>;
-  listDatasets(): Promise<CatalogEntry[]>;
-  openDataset(req: OpenDatasetRequest): Promise<JobId>;
-  getDataset(id: DatasetId): Promise<DatasetSummary>;
-  /** Raw cells, model features and thumbnails of some rows of one split. */
-  getRows(req: RowsRequest): Promise<DatasetRows>;
-  /** One column's values for every row of a split, in the file's units (colour by column). */
-  getColumn(req: ColumnRequest): Promise<ColumnValues>;
-  /** Forgets an open dataset (frees its memory); e.g. after reopening it with other options. */
-  closeDataset(id: DatasetId): Promise<void>;
-  /** Starts training; rejects at once (before any job) when the config does not fit the data. */
-  train(req: TrainRequest): Promise<JobId>;
-  /** Holds a training job after its current batch; resume() continues it, cancel() ends it. */
-  pause(jobId: JobId): Promise<void>;
-  resume(jobId: JobId): Promise<void>;
-  /** Every run of this session (running, finished, failed, loaded), oldest first. */
-  listRuns(): Promise<RunSummary[]>;
-  getRun(id: RunId): Promise<RunSummary>;
-  /** Writes a run's model (model.json + weights.bin) into a folder. */
-  saveModel(req: SaveModelRequest): Promise<SavedModelInfo>;
-  /** Reads a saved model (or a run's checkpoint folder) and adds it to the run list as 'loaded'. */
-  loadModel(req: LoadModelRequest): Promise<RunSummary>;
-  /** Latent codes of a dataset's rows under a run's model, with the model's own preprocessing. */
-  embed(req: EmbedRequest): Promise<JobId>;
-  /** A run's objective terms on a dataset's test split, with the model's own preprocessing. */
-  evaluate(req: EvaluateRequest): Promise<JobId>;
-  /** PCA with k components (kept for the first UI; the same as reduce with method 'pca'). */
-  computePca(req: PcaRequest): Promise<JobId>;
-  /** Runs a reducer as a job; resolves to the new embedding's summary. */
-  reduce(req: ReduceRequest): Promise<JobId>;
-  /** Test-split coordinates (default), or the training-split ones where the engine has them. */
-  getEmbedding(id: EmbeddingId, split?: SplitName): Promise<EmbeddingData>;
-  /** Embeddings of a dataset (summaries, newest last). */
-  listEmbeddings(datasetId: DatasetId): Promise<EmbeddingSummary[]>;
-  exportEmbedding(req: ExportRequest): Promise<JobId>;
-  /** Scores embeddings on the test split as a job; resolves to the comparison table. */
-  computeMetrics(req: MetricsRequest): Promise<JobId>;
-  /** Writes the comparison table as CSV (computing missing rows first); an 'export' job. */
-  exportMetrics(req: MetricsExportRequest): Promise<JobId>;
-  /** Nearest test rows of one test row in data space and in each embedding. */
-  neighbours(req: NeighboursRequest): Promise<NeighboursResult>;
-  /** Originals and reconstructions (PCA-k, models) of chosen test rows, plus per-feature errors. */
-  reconstruct(req: ReconstructRequest): Promise<ReconstructionResult>;
-  /** Decodes N points drawn from the model's prior (or a Gaussian fitted to its codes). */
-  generateSamples(req: SampleRequest): Promise<GeneratedSamples>;
-  /** Decodes the base point with one latent dimension varied at a time, one row per dimension. */
-  traverseLatent(req: TraversalRequest): Promise<LatentTraversal>;
-  /** A 2-D model's decoded latent plane (the manifold grid), with its test embedding for the scatter. */
-  latentGrid(req: LatentGridRequest): Promise<LatentGrid>;
-  /** Straight paths between two test rows: in latent space (decoded), in feature space and in PCA space. */
-  interpolate(req: InterpolationRequest): Promise<Interpolation>;
-  /** Writes generated samples (the same seed gives the same rows) as CSV `z1…zk, features…`; an 'export' job. */
-  exportSamples(req: SampleExportRequest): Promise<JobId>;
-  /**
-   * Trains the chosen model on the normal classes' training rows, fits PCA on them, scores every
-   * test row with each method and, with normal classes, ROC + AUC; an 'anomalies' job.
-   */
-  detectAnomalies(req: AnomalyRequest): Promise<JobId>;
-  /** The most anomalous test rows by one score, and how many lie at or above a threshold. */
-  rankAnomalies(req: AnomalyRankRequest): Promise<AnomalyRanking>;
-  /** Writes the scores as CSV `id,label,is_anomaly,<score keys…>`; an 'export' job. */
-  exportAnomalies(req: AnomalyExportRequest): Promise<JobId>;
-  /**
-   * Stores bytes the user dropped/picked in browser mode; returns a path openDataset accepts.
-   * `name` may be a relative path (a file inside a dropped folder); files sent with the same
-   * `group` land in the same upload folder, keeping their sub-folders.
-   */
-  uploadFile(name: string, bytes: Uint8Array, group?: string): Promise<string>;
-  cancel(jobId: JobId): Promise<void>;
-}
+/**
+ * What the engine serves (in its own process for the app, in-process for the CLI and tests):
+ * derived from the handler map in electron/engine/api.ts, where each method is defined once with
+ * its argument schema and its documentation.
+ */
+export type EngineApi = EngineApiOf;
+export type EngineMethod = keyof EngineApi;
+
+/**
+ * The engine as a shell holds it (in-process, or a proxy to the engine process): typed methods,
+ * plus `call` by name for transports that pass calls through unexamined (the engine validates).
+ */
+export type EngineClient = EngineApi & {
+  call(method: string, args: unknown[]): Promise<unknown>;
+  onEvent(listener: JobListener): () => void;
+};
 
 /** What only a shell (Electron main, loopback server) can do. */
 export interface ShellApi {
@@ -244,47 +167,22 @@ export interface LabApi extends EngineApi, ShellApi {
 
 export type CallableMethod = Exclude<keyof LabApi, 'onEvent'>;
 
-export const engineMethods = [
-  'backend',
-  'listDatasets',
-  'openDataset',
-  'getDataset',
-  'getRows',
-  'getColumn',
-  'closeDataset',
-  'train',
-  'pause',
-  'resume',
-  'listRuns',
-  'getRun',
-  'saveModel',
-  'loadModel',
-  'embed',
-  'evaluate',
-  'computePca',
-  'reduce',
-  'getEmbedding',
-  'listEmbeddings',
-  'exportEmbedding',
-  'computeMetrics',
-  'exportMetrics',
-  'neighbours',
-  'reconstruct',
-  'generateSamples',
-  'traverseLatent',
-  'latentGrid',
-  'interpolate',
-  'exportSamples',
-  'detectAnomalies',
-  'rankAnomalies',
-  'exportAnomalies',
-  'uploadFile',
-  'cancel',
-] as const satisfies readonly (keyof EngineApi)[];
+/** What a transport carries: calls by name and the event stream (Electron's preload exposes this). */
+export interface LabBridge {
+  call(method: string, args: unknown[]): Promise<unknown>;
+  onEvent(listener: JobListener): () => void;
+}
 
-export const shellMethods = ['info', 'pickOpenPath', 'pickSavePath'] as const satisfies readonly (keyof ShellApi)[];
-
-export const callableMethods: readonly CallableMethod[] = [...engineMethods, ...shellMethods];
+/** The typed LabApi over a bridge: every method is a call by name, validated on the other side. */
+export function apiOverBridge(bridge: LabBridge): LabApi {
+  return new Proxy({} as Record<string, unknown>, {
+    get: (cache, name) => {
+      if (typeof name !== 'string' || name === 'then') return undefined;
+      if (name === 'onEvent') return (l: JobListener) => bridge.onEvent(l);
+      return (cache[name] ??= (...args: unknown[]) => bridge.call(name, args));
+    },
+  }) as unknown as LabApi;
+}
 
 /** The error every boundary throws: carries a LabError value, never a stack to the user. */
 export class LabFailure extends Error {

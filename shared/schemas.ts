@@ -1,13 +1,22 @@
-// Runtime validation for every payload that crosses IPC or the WebSocket. The renderer is not
-// trusted: main and the server check each call's arguments against these before the engine sees them.
+// Building blocks of the runtime validation of every payload that crosses IPC, the WebSocket or
+// the engine process boundary (the renderer is not trusted), and the shell's own methods. Each
+// engine method's argument schema sits beside its handler (electron/engine/*/service.ts).
 import { z } from 'zod';
-import { LabFailure, type CallableMethod } from './api';
+import { LabFailure, type ShellApi } from './api';
 import { TRAIN_LIMITS, type LimitedKey } from './limits';
-import { ANOMALY_METHODS } from './anomalies';
 import { MODEL_NAMES } from './models';
+import type { AnomalyId } from './anomalies';
+import type { DatasetId, EmbeddingId, JobId, RunId } from './types';
 
-const id = z.string().min(1).max(200);
-const path = z.string().min(1).max(4096);
+export const id = z.string().min(1).max(200);
+/** An id schema whose parsed value carries its brand (DatasetId, RunId…). */
+export const idOf = <T extends string>() => id as unknown as z.ZodType<T, string>;
+export const path = z.string().min(1).max(4096);
+export const datasetId = idOf<DatasetId>();
+export const runId = idOf<RunId>();
+export const embeddingId = idOf<EmbeddingId>();
+export const jobId = idOf<JobId>();
+export const anomalyId = idOf<AnomalyId>();
 
 const limited = (key: LimitedKey) => {
   const l = TRAIN_LIMITS[key];
@@ -41,12 +50,12 @@ export const trainConfigSchema = z.strictObject({
   limit: limited('limit'),
 }).partial();
 
-const datasetSource = z.discriminatedUnion('kind', [
+export const datasetSource = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('builtin'), name: z.string().min(1).max(100) }),
   z.strictObject({ kind: z.literal('file'), path }),
 ]);
 
-const none = z.tuple([]);
+export const none = z.tuple([]);
 
 const columnName = z.string().max(1000);
 const role = z.enum(['feature', 'label', 'ignore']);
@@ -70,17 +79,18 @@ export const openOptionsShape = {
   labelsPath: path.nullable().optional(),
 };
 
-const seed = z.number().int().min(0).max(2 ** 31 - 1);
+export const seed = z.number().int().min(0).max(2 ** 31 - 1);
 const pcaDims = z.number().int().min(0).max(1000);
 
-const reduceSchema = z.discriminatedUnion('method', [
+/** ReduceRequest: any reducer on a dataset. */
+export const reduceSchema = z.discriminatedUnion('method', [
   z.strictObject({
-    datasetId: id,
+    datasetId,
     method: z.literal('pca'),
     params: z.strictObject({ components: z.number().int().min(1).max(1000) }).partial().optional(),
   }),
   z.strictObject({
-    datasetId: id,
+    datasetId,
     method: z.literal('umap'),
     params: z.strictObject({
       nNeighbors: z.number().int().min(2).max(200),
@@ -93,7 +103,7 @@ const reduceSchema = z.discriminatedUnion('method', [
     }).partial().optional(),
   }),
   z.strictObject({
-    datasetId: id,
+    datasetId,
     method: z.literal('tsne'),
     params: z.strictObject({
       perplexity: z.number().min(1).max(500),
@@ -107,134 +117,42 @@ const reduceSchema = z.discriminatedUnion('method', [
     }).partial().optional(),
   }),
   z.strictObject({
-    datasetId: id,
+    datasetId,
     method: z.literal('latent'),
-    params: z.strictObject({ runId: id, project2d: z.boolean().optional() }),
+    params: z.strictObject({ runId, project2d: z.boolean().optional() }),
   }),
 ]);
 
-const embeddingIds = z.array(id).max(64);
-const rowIndices = z.array(z.number().int().min(0)).min(1);
-const reconMethod = z.discriminatedUnion('kind', [
+export const embeddingIds = z.array(embeddingId).max(64);
+export const rowIndices = z.array(z.number().int().min(0)).min(1);
+export const reconMethod = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('pca'), components: z.number().int().min(1).max(10000) }),
-  z.strictObject({ kind: z.literal('model'), runId: id }),
+  z.strictObject({ kind: z.literal('model'), runId }),
 ]);
-const split = z.enum(['train', 'test']);
-const labelIndex = z.number().int().min(0).max(1_000_000);
-const classList = z.array(labelIndex).max(100_000);
+export const split = z.enum(['train', 'test']);
+export const labelIndex = z.number().int().min(0).max(1_000_000);
+export const classList = z.array(labelIndex).max(100_000);
 
-/** Fields every generation request shares (shared/generation.ts). */
-const generation = {
-  runId: id,
-  label: labelIndex.optional(),
-  source: z.enum(['standard-normal', 'fitted-gaussian']).optional(),
-};
-const sampleRequest = { ...generation, count: z.number().int().min(1).max(2000), seed: seed.optional() };
-const pathSteps = z.number().int().min(2).max(25);
-
-/** Argument tuple schema per callable LabApi method. */
-export const argSchemas = {
+/** Argument tuples of the shell's own methods (the engine's sit beside their handlers). */
+export const shellArgSchemas = {
   info: none,
-  backend: none,
-  listDatasets: none,
   pickOpenPath: z.union([none, z.tuple([z.enum(['file', 'folder'])])]),
   pickSavePath: z.tuple([z.string().max(255)]),
-  openDataset: z.tuple([z.strictObject({ source: datasetSource, ...openOptionsShape })]),
-  getDataset: z.tuple([id]),
-  getRows: z.tuple([
-    z.strictObject({
-      datasetId: id,
-      split: z.enum(['train', 'test']),
-      rowIds: z.array(z.number().int().min(0)).max(5000),
-    }),
-  ]),
-  getColumn: z.tuple([z.strictObject({ datasetId: id, split: z.enum(['train', 'test']), column: z.string().min(1).max(1000) })]),
-  closeDataset: z.tuple([id]),
-  train: z.tuple([z.strictObject({ datasetId: id, config: trainConfigSchema, initFrom: id.optional(), classes: classList.optional() })]),
-  pause: z.tuple([id]),
-  resume: z.tuple([id]),
-  listRuns: none,
-  getRun: z.tuple([id]),
-  saveModel: z.tuple([z.strictObject({ runId: id, path })]),
-  loadModel: z.tuple([z.strictObject({ path })]),
-  embed: z.tuple([z.strictObject({ runId: id, datasetId: id, rows: z.enum(['test', 'all']).optional() })]),
-  evaluate: z.tuple([z.strictObject({ runId: id, datasetId: id })]),
-  computePca: z.tuple([z.strictObject({ datasetId: id, components: z.number().int().min(1).max(1000) })]),
-  reduce: z.tuple([reduceSchema]),
-  getEmbedding: z.tuple([id, split.optional()]),
-  listEmbeddings: z.tuple([id]),
-  exportEmbedding: z.tuple([z.strictObject({ embeddingId: id, path })]),
-  computeMetrics: z.tuple([z.strictObject({ datasetId: id, embeddingIds: embeddingIds.optional() })]),
-  exportMetrics: z.tuple([z.strictObject({ datasetId: id, embeddingIds: embeddingIds.optional(), path })]),
-  neighbours: z.tuple([z.strictObject({
-    datasetId: id,
-    row: z.number().int().min(0),
-    k: z.number().int().min(1).max(100),
-    embeddingIds,
-  })]),
-  reconstruct: z.tuple([z.strictObject({ datasetId: id, rows: rowIndices.max(256), methods: z.array(reconMethod).max(32) })]),
-  generateSamples: z.tuple([z.strictObject(sampleRequest)]),
-  traverseLatent: z.tuple([z.strictObject({
-    ...generation,
-    dims: z.array(z.number().int().min(0).max(511)).min(1).max(32).optional(),
-    steps: pathSteps.optional(),
-    range: z.number().gt(0).max(10).optional(),
-    base: z.discriminatedUnion('kind', [
-      z.strictObject({ kind: z.literal('centre') }),
-      z.strictObject({ kind: z.literal('row'), datasetId: id, row: z.number().int().min(0) }),
-    ]).optional(),
-  })]),
-  latentGrid: z.tuple([z.strictObject({
-    ...generation,
-    size: z.number().int().min(2).max(30).optional(),
-    extent: z.enum(['prior', 'data']).optional(),
-  })]),
-  interpolate: z.tuple([z.strictObject({
-    runId: id,
-    datasetId: id,
-    rows: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
-    steps: pathSteps.optional(),
-    components: z.number().int().min(1).max(10000).optional(),
-  })]),
-  exportSamples: z.tuple([z.strictObject({ ...sampleRequest, path })]),
-  detectAnomalies: z.tuple([z.strictObject({
-    datasetId: id,
-    normalClasses: classList.optional(),
-    methods: z.array(z.enum(ANOMALY_METHODS)).min(1).max(ANOMALY_METHODS.length),
-    model: trainConfigSchema.optional(),
-    pcaComponents: z.number().int().min(1).max(10000).optional(),
-    samples: z.number().int().min(1).max(1000).optional(),
-  })]),
-  rankAnomalies: z.tuple([z.strictObject({
-    anomalyId: id,
-    key: z.string().min(1).max(200),
-    top: z.number().int().min(1).max(1000),
-    threshold: z.number().optional(),
-  })]),
-  exportAnomalies: z.tuple([z.strictObject({ anomalyId: id, path })]),
-  uploadFile: z.union([
-    z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array)]),
-    z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array), z.string().regex(/^[\w-]{1,64}$/)]),
-  ]),
-  cancel: z.tuple([id]),
-} satisfies Record<CallableMethod, z.ZodType>;
+} satisfies Record<keyof ShellApi, z.ZodType>;
 
-export function isCallableMethod(name: unknown): name is CallableMethod {
-  return typeof name === 'string' && Object.hasOwn(argSchemas, name);
+export function isShellMethod(name: unknown): name is keyof ShellApi {
+  return typeof name === 'string' && Object.hasOwn(shellArgSchemas, name);
 }
 
-/** Validates one call; throws a LabFailure('bad-request') naming the method and the field. */
-export function validateCall(method: unknown, args: unknown): { method: CallableMethod; args: unknown[] } {
-  if (!isCallableMethod(method)) {
-    throw new LabFailure('bad-request', `Unknown request "${String(method).slice(0, 80)}".`);
-  }
-  const parsed = argSchemas[method].safeParse(args);
+/** Validates a shell call; throws a LabFailure('bad-request') naming the method and the field. */
+export function validateShellCall(method: keyof ShellApi, args: unknown): unknown[] {
+  const parsed = shellArgSchemas[method].safeParse(args);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
     throw new LabFailure('bad-request', `Malformed ${method} request${where}: ${issue?.message ?? 'invalid'}.`);
   }
-  return { method, args: parsed.data as unknown[] };
+  return parsed.data as unknown[];
 }
 
 /** Envelope of one message on the WebSocket / worker channel. */

@@ -63,6 +63,8 @@ export type Scaling = 'none' | 'minmax' | 'standardize';
 export type MissingPolicy = 'drop' | 'mean' | 'median' | 'mode';
 export type ImageMode = 'grayscale' | 'rgb';
 export type TextEncoding = 'utf-8' | 'latin-1';
+/** A delimited file's quote character; '' for none. */
+export type QuoteChar = '"' | "'" | '';
 export type DatasetFormat = 'csv' | 'parquet' | 'json' | 'jsonl' | 'npy' | 'idx' | 'images' | 'vectors';
 export type SplitName = 'train' | 'test';
 
@@ -73,7 +75,7 @@ export type ColumnType = 'number' | 'integer' | 'string' | 'boolean' | 'date' | 
 export interface DelimitedSettings {
   delimiter: string;
   /** Quote character; '' = none. */
-  quote: string;
+  quote: QuoteChar;
   header: boolean;
   decimal: '.' | ',';
   encoding: TextEncoding;
@@ -90,7 +92,7 @@ export interface OpenOptions {
   /** Delimited text: field separator (one character: , TAB ; | or another). */
   delimiter?: string;
   /** Delimited text: quote character, '' for none. */
-  quote?: string;
+  quote?: QuoteChar;
   /** Delimited text: the first row holds column names. */
   header?: boolean;
   decimal?: '.' | ',';

@@ -48,7 +48,10 @@ export function openOptionsFromFlags(flags: Flags): Omit<OpenDatasetRequest, 'so
   const d = str('delimiter');
   if (d !== undefined) out.delimiter = DELIMITER_NAMES[d.toLowerCase()] ?? d;
   const q = str('quote');
-  if (q !== undefined) out.quote = q === 'none' ? '' : q;
+  if (q !== undefined) {
+    if (q !== 'none' && q !== '"' && q !== "'") throw new LabFailure('bad-option', `--quote must be '"', "'" or none (got "${q}").`);
+    out.quote = q === 'none' ? '' : q;
+  }
   if (flags.header) out.header = true;
   if (flags['no-header']) out.header = false;
   if (str('decimal') !== undefined) out.decimal = str('decimal') as '.';

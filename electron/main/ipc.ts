@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import type { ShellApi } from '../../shared/api';
 import { createDispatch } from '../../shared/handlers';
 import type { AppInfo } from '../../shared/types';
-import type { EngineClient } from '../engine/host/host';
+import type { EngineClient } from '../../shared/api';
 import { appVersion } from '../version';
 
 export const CALL_CHANNEL = 'lab:call';

@@ -11,7 +11,7 @@ import { createDispatch } from '../../shared/handlers';
 import { callMessageSchema } from '../../shared/schemas';
 import type { AppInfo } from '../../shared/types';
 import { decodeMessage, encodeMessage } from '../../shared/wire';
-import type { EngineClient } from '../engine/host/host';
+import type { EngineClient } from '../../shared/api';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

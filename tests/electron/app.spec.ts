@@ -35,7 +35,7 @@ test('Electron window: secure preload, open a CSV, train, compare, export', asyn
   await expect(page.getByTestId('mode')).toHaveText('Desktop window');
   // the renderer has no Node: only window.lab
   expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-  expect(await page.evaluate(() => typeof window.lab?.train)).toBe('function');
+  expect(await page.evaluate(() => typeof window.lab?.call)).toBe('function');
 
   await page.getByTestId('open-file').click();
   await expect(page.getByTestId('shape')).toHaveText('240 × 5');

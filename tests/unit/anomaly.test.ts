@@ -231,7 +231,7 @@ describe('anomaly detection through the engine', () => {
   it.each([
     [{ normalClasses: [0, 1, 2] }, /Every class of blobs.csv is marked normal/],
     [{ normalClasses: [7] }, /has 3 classes \(numbered 0 to 2\); 7 is not one of them/],
-    [{ methods: [] }, /Pick at least one anomaly score/],
+    [{ methods: [] }, /Malformed detectAnomalies request at 0\.methods/],
     [{ model: { model: 'cvae' } }, /conditional VAE is told each row's class/],
     [{ model: { model: 'ae' } }, /reconstruction probability needs a probabilistic encoder/],
     [{ methods: ['pca-error'], pcaComponents: 50 }, /at most 8 components; 50 were asked for/],

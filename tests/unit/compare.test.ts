@@ -9,7 +9,7 @@ import { LabFailure, type JobKind, type JobResults } from '../../shared/api';
 import type { DatasetSummary, EmbeddingId, JobId, RunSummary } from '../../shared/types';
 import { awaitJob } from '../../electron/engine/session/await-job';
 import { Engine } from '../../electron/engine/engine';
-import { validateCall } from '../../shared/schemas';
+import { validateCall } from '../../electron/engine/api';
 
 const blobs = join(__dirname, '../fixtures/blobs.csv');
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import type { JobEvent } from '../../shared/api';
-import { validateCall } from '../../shared/schemas';
+import { validateCall } from '../../electron/engine/api';
 import type { DatasetId } from '../../shared/types';
 import { file, openWith } from './helpers/open';
 

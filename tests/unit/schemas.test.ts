@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { validateCall } from '../../shared/schemas';
+import { describe, expect, it, vi } from 'vitest';
+import { engineHandlers, validateCall } from '../../electron/engine/api';
+import { Engine } from '../../electron/engine/engine';
 import { createDispatch } from '../../shared/handlers';
-import type { EngineApi, ShellApi } from '../../shared/api';
+import type { ShellApi } from '../../shared/api';
 
 const config = { latent: 2, hidden: [16], epochs: 1, batchSize: 32, learningRate: 0.001, seed: 1, limit: 0 };
 
@@ -43,13 +44,13 @@ describe('IPC / WebSocket payload validation', () => {
   });
 
   it('never reaches the engine with a malformed call and answers with an error value', async () => {
-    let called = false;
-    const engine = new Proxy({}, { get: () => () => ((called = true), Promise.resolve()) }) as unknown as EngineApi;
-    const shell = engine as unknown as ShellApi;
+    const engine = new Engine();
+    const train = vi.spyOn(engineHandlers.train, 'run');
+    const shell = new Proxy({}, { get: () => () => Promise.resolve() }) as unknown as ShellApi;
     const dispatch = createDispatch(engine, shell);
     const reply = await dispatch('train', [{ datasetId: 'x', config: { ...config, batchSize: 0 } }]);
     expect(reply.ok).toBe(false);
-    expect(called).toBe(false);
+    expect(train).not.toHaveBeenCalled();
     if (!reply.ok) expect(reply.error.message).toMatch(/Malformed train request at 0\.config\.batchSize/);
   });
 });

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { validateCall } from '../../electron/engine/api';
 import { startServer, type RunningServer } from '../../electron/server/server';
-import type { EngineClient } from '../../electron/engine/host/host';
+import type { EngineClient } from '../../shared/api';
 import type { JobListener } from '../../shared/api';
 import { decodeMessage, encodeMessage } from '../../shared/wire';
 
@@ -14,6 +15,11 @@ const engine = {
   backend: async () => ({ name: 'cpu', detail: 'cpu (test)', skipped: [] }),
   listDatasets: async () => [{ name: 'mnist' }],
   onEvent: (l: JobListener) => (listeners.add(l), () => listeners.delete(l)),
+  // the engine validates each call against its method's schema before handling it
+  call: async (method: string, args: unknown[]) => {
+    const checked = validateCall(method, args);
+    return (engine as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[checked.method](...checked.args);
+  },
 } as unknown as EngineClient;
 
 let server: RunningServer;

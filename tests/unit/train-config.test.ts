@@ -1,6 +1,6 @@
 // TrainConfig defaults, what 'auto' resolves to, and the IPC schema for train requests.
 import { describe, expect, it } from 'vitest';
-import { validateCall } from '../../shared/schemas';
+import { validateCall } from '../../electron/engine/api';
 import { resolveChoices, withDefaults } from '../../shared/train-config';
 import { DEFAULT_TRAIN_CONFIG } from '../../shared/types';
 

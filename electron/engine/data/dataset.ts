@@ -1,4 +1,5 @@
 // A dataset as the engine holds it: an n×d Float32 matrix per split plus labels and metadata.
+import { LabFailure } from '../../../shared/api';
 import type { DataMatrix, DatasetSummary } from '../../../shared/types';
 import type { RawTable } from './table';
 
@@ -57,4 +58,49 @@ export function headRows(split: Split, d: number, limit: number): Split {
     labels: split.labels ? split.labels.subarray(0, limit) : null,
     rowIds: split.rowIds.subarray(0, limit),
   };
+}
+
+/** Several splits one after another (e.g. train then test), copied into one. */
+export function concatSplits(parts: Split[], d: number): Split {
+  if (parts.length === 1) return parts[0];
+  const n = parts.reduce((s, p) => s + p.n, 0);
+  const x = new Float32Array(n * d);
+  const rowIds = new Int32Array(n);
+  const labels = parts.every((p) => p.labels) ? new Int32Array(n) : null;
+  let at = 0;
+  for (const p of parts) {
+    x.set(p.x.subarray(0, p.n * d), at * d);
+    rowIds.set(p.rowIds, at);
+    labels?.set(p.labels!, at);
+    at += p.n;
+  }
+  return { x: asData(x), n, labels, rowIds };
+}
+
+/** The labels of several splits one after another, or null when one has none. */
+export function concatLabels(splits: Split[]): Int32Array | null {
+  if (splits.length === 1) return splits[0].labels;
+  if (!splits.every((s) => s.labels)) return null;
+  const out = new Int32Array(splits.reduce((s, p) => s + p.n, 0));
+  let at = 0;
+  for (const s of splits) {
+    out.set(s.labels!, at);
+    at += s.n;
+  }
+  return out;
+}
+
+/** Copies the given rows of a split into one row-major matrix. */
+export function gatherRows(split: Split, d: number, rows: number[]): Float32Array {
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => out.set(split.x.subarray(r * d, (r + 1) * d), i * d));
+  return out;
+}
+
+/** Refuses row positions outside a split. */
+export function checkRows(rows: number[], n: number, split: 'train' | 'test'): void {
+  const bad = rows.find((r) => r >= n);
+  if (bad !== undefined) {
+    throw new LabFailure('no-such-row', `Row ${bad} is outside the ${split} split (${n} rows, numbered from 0).`, `Pick rows 0 to ${n - 1}.`);
+  }
 }

@@ -2,7 +2,7 @@
 // DuckDB's sniffer decides delimiter, quote and header; we add what it does not detect (encoding,
 // decimal comma) and split the first 64 KB ourselves, to name the exact line of a ragged row.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DelimitedSettings, TextEncoding } from '../../../shared/types';
+import type { DelimitedSettings, QuoteChar, TextEncoding } from '../../../shared/types';
 import { sqlString } from './duck';
 import { fileFailure } from './files';
 
@@ -190,7 +190,7 @@ export async function sniffDelimited(
   }
   const delimiter = given.delimiter ?? String(row.Delimiter);
   const sniffedQuote = String(row.Quote);
-  const quote = given.quote ?? (sniffedQuote === '(empty)' ? '"' : sniffedQuote);
+  const quote: QuoteChar = given.quote ?? (sniffedQuote === "'" ? "'" : '"');
   const header = given.header ?? Boolean(row.HasHeader);
   let decimal = given.decimal;
   if (decimal === undefined) {

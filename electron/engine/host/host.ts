@@ -1,8 +1,9 @@
-// Main-side proxy for the engine worker. Starts the worker on first use, forwards calls and events,
-// turns a crashed worker into error events for its running jobs, and starts a fresh one next call.
+// Shell-side proxy for the engine, which runs apart from the shell (see worker.ts). Starts it on
+// first use, forwards calls by name (the engine validates them) and events, turns a crashed engine
+// into error events for its running jobs, and starts a fresh one on the next call.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { engineMethods, LabFailure, type EngineApi, type JobEvent, type JobListener } from '../../../shared/api';
+import { LabFailure, type EngineClient, type JobEvent, type JobListener } from '../../../shared/api';
 import type { JobId, LabError } from '../../../shared/types';
 import { withTransferables, type HostToWorker, type WorkerToHost } from './protocol';
 
@@ -13,7 +14,19 @@ export interface EngineHostOptions {
   workerPath?: string;
 }
 
-export type EngineClient = EngineApi & { onEvent(listener: JobListener): () => void };
+/** A typed client whose every method is a call by name. */
+export function clientOf(call: (method: string, args: unknown[]) => Promise<unknown>, onEvent: (l: JobListener) => () => void): EngineClient {
+  const fixed: Record<string, unknown> = { call, onEvent };
+  return new Proxy(fixed, {
+    get: (target, name) => {
+      if (typeof name !== 'string') return undefined;
+      if (name in target) return target[name];
+      // not a thenable: awaiting the client must not call the engine
+      if (name === 'then') return undefined;
+      return (...args: unknown[]) => call(name, args);
+    },
+  }) as unknown as EngineClient;
+}
 
 export class EngineHost {
   private worker: Worker | null = null;
@@ -29,9 +42,7 @@ export class EngineHost {
 
   constructor(opts: EngineHostOptions = {}) {
     this.workerPath = opts.workerPath ?? fileURLToPath(new URL('./worker.js', import.meta.url));
-    const api = { onEvent: (l: JobListener) => this.onEvent(l) } as Record<string, unknown>;
-    for (const m of engineMethods) api[m] = (...args: unknown[]) => this.call(m, args);
-    this.api = api as unknown as EngineClient;
+    this.api = clientOf((m, args) => this.call(m, args), (l) => this.onEvent(l));
   }
 
   onEvent(listener: JobListener): () => void {

@@ -1,7 +1,7 @@
 // Worker thread entry: one long-lived Engine answering calls from EngineHost.
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { engineMethods, toLabError } from '../../../shared/api';
+import { toLabError } from '../../../shared/api';
 import { Engine } from '../engine';
 import { withTransferables, type HostToWorker, type WorkerToHost } from './protocol';
 
@@ -20,7 +20,6 @@ if (process.platform === 'linux' && process.env.LAB_ENGINE_NICE !== '0') {
 }
 
 const engine = new Engine();
-const allowed = new Set<string>(engineMethods);
 const post = (msg: WorkerToHost, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 engine.onEvent((event) => post({ kind: 'event', event }));
@@ -28,9 +27,7 @@ engine.onEvent((event) => post({ kind: 'event', event }));
 port.on('message', async (msg: HostToWorker) => {
   if (msg?.kind !== 'call') return;
   try {
-    if (!allowed.has(msg.method)) throw new Error(`unknown engine method ${msg.method}`);
-    const fn = (engine as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[msg.method];
-    const result = await fn.apply(engine, msg.args);
+    const result = await engine.call(msg.method, msg.args);
     const { value, transfer } = withTransferables(result);
     post({ kind: 'result', id: msg.id, ok: true, value }, transfer);
   } catch (err) {

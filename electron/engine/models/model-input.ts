@@ -90,3 +90,15 @@ function mapLabels(schema: DataSchema, ds: Dataset, split: Split): Int32Array | 
   const map = names.map((n) => index.get(n) ?? -1);
   return Int32Array.from(split.labels, (l) => (l >= 0 ? map[l] : -1));
 }
+
+/**
+ * The split's rows as a model reads them, refusing at once when a conditional model would need
+ * labels the dataset does not have.
+ */
+export function inputFor(model: { spec: { classes: number } }, schema: DataSchema, ds: Dataset, split: Split): Split {
+  const input = modelInput(schema, ds, split);
+  if (model.spec.classes && !input.labels) {
+    throw new LabFailure('no-labels', `This conditional VAE needs the label column of ${ds.summary.name}.`, 'Open the file with its label column picked.');
+  }
+  return input;
+}

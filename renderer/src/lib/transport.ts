@@ -1,12 +1,12 @@
 // Picks how the UI reaches the engine: window.lab (Electron preload) or the loopback WebSocket
 // (browser window mode). Both give the same LabApi.
-import { callableMethods, type CallableMethod, type JobListener, type LabApi } from '../../../shared/api';
+import { apiOverBridge, type JobListener, type LabApi, type LabBridge } from '../../../shared/api';
 import type { LabError } from '../../../shared/types';
 import { decodeMessage, encodeMessage } from '../../../shared/wire';
 
 declare global {
   interface Window {
-    lab?: LabApi;
+    lab?: LabBridge;
   }
 }
 
@@ -59,7 +59,7 @@ export async function connectWebSocket(): Promise<Connection> {
     for (const l of closeListeners) l(closed);
   });
 
-  function call(method: CallableMethod, args: unknown[]): Promise<unknown> {
+  function call(method: string, args: unknown[]): Promise<unknown> {
     if (closed) return Promise.reject({ code: 'disconnected', message: closed } satisfies LabError);
     const id = nextId++;
     return new Promise((resolve, reject) => {
@@ -68,15 +68,17 @@ export async function connectWebSocket(): Promise<Connection> {
     });
   }
 
-  const api = Object.fromEntries(callableMethods.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as LabApi;
-  api.onEvent = (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
+  const api = apiOverBridge({
+    call,
+    onEvent: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  });
   return { api, onClose: (l) => closeListeners.add(l) };
 }
 
 export async function connect(): Promise<Connection> {
-  if (window.lab) return { api: window.lab, onClose: () => {} };
+  if (window.lab) return { api: apiOverBridge(window.lab), onClose: () => {} };
   return connectWebSocket();
 }

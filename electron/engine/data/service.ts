@@ -1,0 +1,70 @@
+// The data service: the backend in use, the built-in catalogue, opening and closing datasets,
+// rows and columns for the Data panel, and files uploaded from the browser window.
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import type { ColumnRequest, OpenDatasetRequest, RowsRequest } from '../../../shared/api';
+import { datasetId, datasetSource, none, openOptionsShape, split } from '../../../shared/schemas';
+import type { BackendInfo, CatalogEntry, ColumnValues, DatasetId, DatasetRows, DatasetSummary, JobId } from '../../../shared/types';
+import { initBackend } from '../core/backend';
+import { method } from '../session/define';
+import { newId } from '../session/session';
+import { catalog } from './catalog';
+import { columnValues } from './column-values';
+import { openDataset } from './open';
+import { getRows } from './rows';
+
+export const dataHandlers = {
+  /** Starts the tfjs backend chain if needed and says which backend won. */
+  backend: method(none, async (): Promise<BackendInfo> => initBackend()),
+
+  listDatasets: method(none, async (): Promise<CatalogEntry[]> => catalog),
+
+  /** Opens a dataset as an 'open' job; resolves to its summary. */
+  openDataset: method(z.tuple([z.strictObject({ source: datasetSource, ...openOptionsShape })]), async (s, req: OpenDatasetRequest): Promise<JobId> => {
+    const title = req.source.kind === 'builtin' ? `Open ${req.source.name}` : `Open ${basename(req.source.path)}`;
+    return s.jobs.start('open', title, async (ctx) => {
+      const ds = await openDataset(newId<DatasetId>('ds'), req, ctx);
+      s.addDataset(ds);
+      ctx.progress(1, `Opened ${ds.summary.name}`);
+      return ds.summary;
+    });
+  }),
+
+  getDataset: method(z.tuple([datasetId]), async (s, id: DatasetId): Promise<DatasetSummary> => s.dataset(id).summary),
+
+  /** Raw cells, model features and thumbnails of some rows of one split. */
+  getRows: method(z.tuple([z.strictObject({ datasetId, split, rowIds: z.array(z.number().int().min(0)).max(5000) })]),
+    async (s, req: RowsRequest): Promise<DatasetRows> => getRows(s.dataset(req.datasetId), req.split, req.rowIds)),
+
+  /** One column's values for every row of a split, in the file's units (colour by column). */
+  getColumn: method(z.tuple([z.strictObject({ datasetId, split, column: z.string().min(1).max(1000) })]),
+    async (s, req: ColumnRequest): Promise<ColumnValues> => columnValues(s.dataset(req.datasetId), req.split, req.column)),
+
+  /** Forgets an open dataset and everything computed from it (embeddings, PCA, scores, anomaly results). */
+  closeDataset: method(z.tuple([datasetId]), async (s, id: DatasetId): Promise<void> => {
+    s.entry(id);
+    s.closeDataset(id);
+  }),
+
+  /**
+   * Stores bytes the user dropped/picked in browser mode; returns a path openDataset accepts.
+   * `name` may be a relative path (a file inside a dropped folder); files sent with the same
+   * `group` land in the same upload folder, keeping their sub-folders.
+   */
+  uploadFile: method(z.union([
+    z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array)]),
+    z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array), z.string().regex(/^[\w-]{1,64}$/)]),
+  ]), async (_s, name: string, bytes: Uint8Array, group?: string): Promise<string> => {
+    // every path segment is cleaned, so nothing can climb out of the upload folder
+    const segments = name.split(/[\\/]+/).map((p) => p.replace(/[^\w.\- ]+/g, '_').replace(/^\.+/, '_').slice(0, 120)).filter(Boolean);
+    if (segments.length === 0) segments.push('upload.csv');
+    const dir = join(tmpdir(), 'latent-lab-uploads', group ?? randomBytes(6).toString('hex'));
+    const path = join(dir, ...segments);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+    return path;
+  }),
+};

@@ -1,0 +1,88 @@
+// The session store owns lifetimes: closing a dataset frees everything computed from it
+// (embeddings, the PCA fit, reconstruction errors, table rows, anomaly results), so opening,
+// working on and closing a dataset many times keeps memory and the tensor count flat.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../electron/engine/engine';
+import { awaitJob } from '../../electron/engine/session/await-job';
+import type { DatasetSummary } from '../../shared/types';
+import { file, openWith } from './helpers/open';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapAfterGc(): number {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+}
+
+/** A labelled table of 12,000 rows × 40 numbers: each open holds a few MB, enough to see a leak. */
+async function makeTable(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lab-session-'));
+  const cols = Array.from({ length: 40 }, (_, j) => `x${j}`);
+  const lines = [[...cols, 'label'].join(',')];
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let i = 0; i < 12000; i++) lines.push([...cols.map(() => rnd().toFixed(4)), `c${i % 3}`].join(','));
+  const path = join(dir, 'table.csv');
+  await writeFile(path, lines.join('\n'));
+  return path;
+}
+
+/** Everything the Compare and Anomalies panels compute on a dataset. */
+async function workOn(engine: Engine, ds: DatasetSummary): Promise<void> {
+  const pca = await awaitJob(engine, 'pca', engine.computePca({ datasetId: ds.id, components: 2 }));
+  await awaitJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: 10 } }));
+  await awaitJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id }));
+  await engine.reconstruct({ datasetId: ds.id, rows: [0, 1], methods: [{ kind: 'pca', components: 5 }] });
+  await awaitJob(engine, 'anomalies', engine.detectAnomalies({ datasetId: ds.id, normalClasses: [0], methods: ['pca-error'], pcaComponents: 5 }));
+  expect((await engine.getEmbedding(pca.id)).rows).toBeGreaterThan(0);
+}
+
+describe('the session store', () => {
+  let path: string;
+  beforeAll(async () => {
+    path = await makeTable();
+  });
+
+  it('frees everything computed from a dataset when it closes: 20 open/work/close rounds keep memory and tensors flat', async () => {
+    const engine = new Engine();
+    const heap: number[] = [];
+    const tensors: number[] = [];
+    let held = 0;
+    for (let round = 0; round < 20; round++) {
+      const before = heapAfterGc();
+      const ds = await openWith(engine, file(path, { labelColumn: 'label' }));
+      await workOn(engine, ds);
+      if (round === 5) held = heapAfterGc() - before;
+      await engine.closeDataset(ds.id);
+      heap.push(heapAfterGc());
+      tensors.push(engine.tensorCount());
+    }
+    console.log(`session rounds: ${(held / 1e6).toFixed(1)} MB held while open; heap after rounds 5…20: ${heap.slice(4).map((h) => (h / 1e6).toFixed(1)).join(' ')} MB`);
+    // one round holds megabytes while its dataset is open (so a leak of it would show) …
+    expect(held).toBeGreaterThan(2e6);
+    // … and once closed, ten more rounds add less than one round's worth (means of five rounds)
+    const mean = (a: number[]) => a.reduce((t, x) => t + x, 0) / a.length;
+    expect(mean(heap.slice(15, 20)) - mean(heap.slice(5, 10))).toBeLessThan(held);
+    expect(tensors[19]).toBe(tensors[4]);
+  });
+
+  it('says an embedding or anomaly result of a closed dataset is gone, and other datasets keep theirs', async () => {
+    const engine = new Engine();
+    const a = await openWith(engine, file(path, { labelColumn: 'label' }));
+    const b = await openWith(engine, file(path, { labelColumn: 'label', scaling: 'minmax' }));
+    const ea = await awaitJob(engine, 'pca', engine.computePca({ datasetId: a.id, components: 2 }));
+    const eb = await awaitJob(engine, 'pca', engine.computePca({ datasetId: b.id, components: 2 }));
+    const anomalies = await awaitJob(engine, 'anomalies', engine.detectAnomalies({ datasetId: a.id, normalClasses: [0], methods: ['pca-error'], pcaComponents: 5 }));
+    await engine.closeDataset(a.id);
+    await expect(engine.getEmbedding(ea.id)).rejects.toMatchObject({ code: 'no-such-embedding' });
+    await expect(engine.rankAnomalies({ anomalyId: anomalies.id, key: anomalies.methods[0].key, top: 5 })).rejects.toMatchObject({ code: 'no-such-result' });
+    await expect(engine.listEmbeddings(a.id)).rejects.toMatchObject({ code: 'no-such-dataset' });
+    expect((await engine.listEmbeddings(b.id)).map((e) => e.id)).toEqual([eb.id]);
+  });
+});
