@@ -12,10 +12,10 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       lib: {
-        // index: Electron main; worker: engine thread; serve: browser window mode; cli: `lab`.
+        // index: Electron main; engine: the engine process; serve: browser window mode; cli: `lab`.
         entry: {
           index: resolve('electron/main/index.ts'),
-          worker: resolve('electron/engine/host/worker.ts'),
+          engine: resolve('electron/engine/host/engine-process.ts'),
           serve: resolve('electron/server/serve.ts'),
           cli: resolve('electron/cli/index.ts'),
         },

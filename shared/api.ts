@@ -132,7 +132,13 @@ export type JobEvent =
   | { type: 'error'; jobId: JobId; error: LabError }
   | { type: 'cancelled'; jobId: JobId };
 
-export type JobListener = (event: JobEvent) => void;
+/** Not about one job: the engine process stopped (how, and what was running) and a fresh one took over. */
+export type EngineNotice = { type: 'engine-restarted'; jobId?: undefined; message: string; detail: string };
+
+/** Everything the event stream carries. */
+export type LabEvent = JobEvent | EngineNotice;
+
+export type JobListener = (event: LabEvent) => void;
 
 /**
  * What the engine serves (in its own process for the app, in-process for the CLI and tests):

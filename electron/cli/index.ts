@@ -1,4 +1,4 @@
-// `lab` command line: the same engine as the app, in-process, no UI.
+// `lab` command line: the same engine as the app (in its own process), no UI.
 //   lab datasets [--json]
 //   lab inspect <file-or-builtin> [data options] [--json]
 //   lab train --data <file-or-builtin> --out <dir> [data options] [--model vae] [--latent 2] …
@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LabFailure, toLabError, type DatasetSource, type JobEvent, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
+import { LabFailure, toLabError, type DatasetSource, type EngineClient, type JobEvent, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
 import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
 import { ANOMALY_MODEL_DEFAULTS, DEFAULT_PCA_COMPONENTS, DEFAULT_SAMPLES } from '../../shared/anomalies';
 import { withDefaults } from '../../shared/train-config';
@@ -19,7 +19,7 @@ import type { DatasetId, EmbeddingId, JobId, LossValues, RunSummary, TrainConfig
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
 import { findBuiltin } from '../engine/data/catalog';
 import { awaitJob } from '../engine/session/await-job';
-import { Engine } from '../engine/engine';
+import { EngineHost } from '../engine/host/host';
 import { writeFileAtomic } from '../engine/export/csv';
 import { appVersion } from '../version';
 import { ANOMALY_USAGE, anomalyRequestFrom, anomalyReport } from './anomalies';
@@ -65,7 +65,7 @@ function status(line: string): void {
 }
 
 /** Runs one engine job to completion, mirroring progress on an interactive stderr. */
-function runJob<K extends JobKind>(engine: Engine, kind: K, start: Promise<JobId>): Promise<JobResults[K]> {
+function runJob<K extends JobKind>(engine: EngineClient, kind: K, start: Promise<JobId>): Promise<JobResults[K]> {
   const shown = (e: JobEvent) => e.type === 'progress' && status(`${Math.round(e.fraction * 100)}% ${e.message}`);
   return awaitJob(engine, kind, start, shown).finally(() => status(''));
 }
@@ -146,12 +146,12 @@ function trainConfigFrom(v: Record<string, unknown>, defaults: Partial<TrainConf
   };
 }
 
-async function open(engine: Engine, data: string, options: Omit<OpenDatasetRequest, 'source'>) {
+async function open(engine: EngineClient, data: string, options: Omit<OpenDatasetRequest, 'source'>) {
   return runJob(engine, 'open', engine.openDataset({ source: sourceOf(data), ...options }));
 }
 
 /** lab anomalies: train on the normal classes, score the test split, print AUC per method. */
-async function anomalies(engine: Engine, values: Record<string, unknown>) {
+async function anomalies(engine: EngineClient, values: Record<string, unknown>) {
   if (!values.data) throw new LabFailure('bad-option', 'lab anomalies needs --data <file-or-builtin>.');
   const str = (name: string) => values[name] as string | undefined;
   // --k is the PCA size here (IWAE's K keeps its default)
@@ -231,7 +231,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  const engine = new Engine();
+  // the engine in its own process, as in the app: a native crash there ends with a message, not a core dump
+  const host = new EngineHost({ restartOnCrash: false });
+  const engine = host.api;
   const print = (obj: unknown, text: string) => console.log(values.json ? JSON.stringify(obj, null, 2) : text);
 
   if (command === 'datasets') {

@@ -1,13 +1,14 @@
-// Electron shell: one secure window, the engine in a worker thread, LabApi over IPC.
+// Electron shell: one secure window, the engine in its own utility process, LabApi over IPC.
 import { app, BrowserWindow, session, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineHost } from '../engine/host/host';
 import { CONTENT_SECURITY_POLICY } from '../server/server';
+import { utilityChannel } from './engine-channel';
 import { bindIpc } from './ipc';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const host = new EngineHost({ workerPath: join(here, 'worker.js') });
+const host = new EngineHost({ spawn: () => utilityChannel(join(here, 'engine.js')) });
 
 function createWindow(): void {
   const window = new BrowserWindow({

@@ -1,19 +1,30 @@
+// The engine in its own process, as the app and the CLI run it (the BUILT entry: npm test builds
+// first): calls and events cross the process boundary, and a crash of the engine process is
+// contained — running jobs end with an error saying how it ended and what was running, the UI
+// gets a notice, and a fresh engine answers.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeExit } from '../../electron/engine/host/channel';
 import { EngineHost } from '../../electron/engine/host/host';
-import type { JobEvent } from '../../shared/api';
+import type { JobEvent, LabEvent } from '../../shared/api';
 
-// The host runs the BUILT worker (npm test builds first), exactly as the app does.
-const workerPath = fileURLToPath(new URL('../../out/main/worker.js', import.meta.url));
-const host = new EngineHost({ workerPath });
-afterAll(() => host.close());
+const entry = fileURLToPath(new URL('../../out/main/engine.js', import.meta.url));
+const blobs = fileURLToPath(new URL('../fixtures/good/blobs.csv', import.meta.url));
+const hosts: EngineHost[] = [];
+afterAll(() => Promise.all(hosts.map((h) => h.close())));
+
+function newHost(): EngineHost {
+  const host = new EngineHost({ entry });
+  hosts.push(host);
+  return host;
+}
 
 /** Resolves with the job's last event (done, error or cancelled). */
-function runToEnd(jobId: string): Promise<JobEvent> {
+function runToEnd(host: EngineHost, jobId: string): Promise<JobEvent> {
   return new Promise((resolve) => {
     const off = host.api.onEvent((e) => {
-      if (e.jobId === jobId && (e.type === 'done' || e.type === 'error' || e.type === 'cancelled')) {
+      if (e.type !== 'engine-restarted' && e.jobId === jobId && (e.type === 'done' || e.type === 'error' || e.type === 'cancelled')) {
         off();
         resolve(e);
       }
@@ -21,43 +32,77 @@ function runToEnd(jobId: string): Promise<JobEvent> {
   });
 }
 
-describe.skipIf(!existsSync(workerPath))('EngineHost with the engine worker', () => {
-  it('answers calls from the worker thread and streams job events', async () => {
+function nextNotice(host: EngineHost): Promise<LabEvent> {
+  return new Promise((resolve) => {
+    const off = host.api.onEvent((e) => e.type === 'engine-restarted' && (off(), resolve(e)));
+  });
+}
+
+describe.skipIf(!existsSync(entry))('EngineHost with the engine process', () => {
+  it('answers calls from another process and streams job events', async () => {
+    const host = newHost();
+    expect(host.pid).not.toBe(process.pid);
     const list = await host.api.listDatasets();
     expect(list.map((d) => d.name)).toContain('mnist');
-    const events: JobEvent[] = [];
-    const done = new Promise<JobEvent>((resolve) => {
-      host.api.onEvent((e) => {
-        events.push(e);
-        if (e.type === 'done' || e.type === 'error') resolve(e);
-      });
-    });
-    await host.api.openDataset({ source: { kind: 'file', path: '/no/such/file.csv' } });
-    const end = await done;
+    const end = await runToEnd(host, await host.api.openDataset({ source: { kind: 'file', path: '/no/such/file.csv' } }));
     expect(end.type).toBe('error');
     if (end.type === 'error') expect(end.error.message).toContain('file.csv: not found at /no/such/file.csv');
-    expect(events[0].type).toBe('started');
+    // typed arrays cross the boundary as typed arrays
+    const opened = await runToEnd(host, await host.api.openDataset({ source: { kind: 'file', path: blobs } }));
+    if (opened.type !== 'done' || opened.kind !== 'open') throw new Error('blobs.csv did not open');
+    const rows = await host.api.getRows({ datasetId: opened.result.id, split: 'train', rowIds: [opened.result.sampleRowIds[0]] });
+    expect(rows.features).toBeInstanceOf(Float32Array);
   });
 
-  it('turns a crash into an error event for the running job and starts a fresh worker', async () => {
-    expect(host.starts).toBe(1);
-    const blobs = fileURLToPath(new URL('../fixtures/good/blobs.csv', import.meta.url));
-    const opened = await runToEnd(await host.api.openDataset({ source: { kind: 'file', path: blobs } }));
-    expect(opened.type).toBe('done');
+  it('turns a native crash during training into an error naming the job, a notice, and a fresh engine', async () => {
+    const host = newHost();
+    const opened = await runToEnd(host, await host.api.openDataset({ source: { kind: 'file', path: blobs } }));
     const datasetId = opened.type === 'done' && opened.kind === 'open' ? opened.result.id : '';
+    const firstPid = host.pid;
     const config = { latent: 2, hidden: [32], epochs: 10000, batchSize: 8, learningRate: 0.001, seed: 1, limit: 0 };
     const jobId = await host.api.train({ datasetId: datasetId as never, config });
     await new Promise<void>((resolve) => {
-      const off = host.api.onEvent((e) => e.jobId === jobId && e.type === 'progress' && (off(), resolve()));
+      const off = host.api.onEvent((e) => e.type === 'progress' && e.jobId === jobId && (off(), resolve()));
     });
-    const ended = runToEnd(jobId);
-    await host.simulateCrash();
+    const ended = runToEnd(host, jobId);
+    const notice = nextNotice(host);
+    host.simulateCrash('SIGSEGV');
     const end = await ended;
     expect(end).toMatchObject({ type: 'error', error: { code: 'engine-crashed' } });
-    const again = await host.api.listDatasets();
-    expect(again.length).toBeGreaterThan(0);
+    if (end.type === 'error') expect(end.error.message).toMatch(/crashed in native code \(SIGSEGV\) while “Train VAE on blobs\.csv” was running/);
+    expect(await notice).toMatchObject({ type: 'engine-restarted' });
     expect(host.starts).toBe(2);
+    expect(host.pid).not.toBe(firstPid);
+    expect((await host.api.listDatasets()).length).toBeGreaterThan(0);
+    // the dataset lived in the engine that stopped
+    await expect(host.api.getDataset(datasetId as never)).rejects.toMatchObject({ code: 'no-such-dataset' });
+  });
+
+  it('names the file being opened when the engine dies opening it', async () => {
+    process.env.LAB_TEST_CRASH_ON_OPEN = 'blobs.csv';
+    try {
+      const host = newHost();
+      const end = await runToEnd(host, await host.api.openDataset({ source: { kind: 'file', path: blobs } }));
+      expect(end.type).toBe('error');
+      if (end.type === 'error') {
+        expect(end.error.message).toMatch(/The engine stopped: it crashed in native code \(SIGSEGV\) while “Open blobs\.csv” was running\./);
+        expect(end.error.detail).toMatch(/file being opened may be the cause/);
+      }
+    } finally {
+      delete process.env.LAB_TEST_CRASH_ON_OPEN;
+    }
   });
 });
 
-if (!existsSync(workerPath)) console.warn(`host.test: skipped, ${workerPath} is not built (run npm run build)`);
+describe('how an engine process ended, in words', () => {
+  it.each([
+    [{ code: null, signal: 'SIGSEGV', stderr: '' }, 'it crashed in native code (SIGSEGV)'],
+    [{ code: 134, signal: 'SIGABRT', stderr: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory' }, 'it ran out of memory'],
+    [{ code: null, signal: 'SIGKILL', stderr: '' }, 'it was killed (SIGKILL, often the system running out of memory)'],
+    [{ code: 3, signal: null, stderr: '' }, 'it exited with code 3'],
+  ])('%j', (exit, words) => {
+    expect(describeExit(exit)).toBe(words);
+  });
+});
+
+if (!existsSync(entry)) console.warn(`host.test: skipped, ${entry} is not built (run npm run build)`);

@@ -16,6 +16,15 @@ import { columnValues } from './column-values';
 import { openDataset } from './open';
 import { getRows } from './rows';
 
+/**
+ * Fault injection for the crash-containment tests: LAB_TEST_CRASH_ON_OPEN=<file name> makes the
+ * engine process die as a native library would (SIGSEGV) while opening that file.
+ */
+function crashIfAsked(req: OpenDatasetRequest): void {
+  const name = process.env.LAB_TEST_CRASH_ON_OPEN;
+  if (name && req.source.kind === 'file' && basename(req.source.path) === name) process.kill(process.pid, 'SIGSEGV');
+}
+
 export const dataHandlers = {
   /** Starts the tfjs backend chain if needed and says which backend won. */
   backend: method(none, async (): Promise<BackendInfo> => initBackend()),
@@ -26,6 +35,7 @@ export const dataHandlers = {
   openDataset: method(z.tuple([z.strictObject({ source: datasetSource, ...openOptionsShape })]), async (s, req: OpenDatasetRequest): Promise<JobId> => {
     const title = req.source.kind === 'builtin' ? `Open ${req.source.name}` : `Open ${basename(req.source.path)}`;
     return s.jobs.start('open', title, async (ctx) => {
+      crashIfAsked(req);
       const ds = await openDataset(newId<DatasetId>('ds'), req, ctx);
       s.addDataset(ds);
       ctx.progress(1, `Opened ${ds.summary.name}`);

@@ -1,7 +1,7 @@
 // Waiting for one engine job from in-process callers (CLI, benchmark, tests): resolves with the
 // job's result, rejects with its LabFailure (code 'cancelled' when cancelled). Events that arrive
 // before the job id is known are kept and replayed.
-import { LabFailure, type JobEvent, type JobKind, type JobListener, type JobResults } from '../../../shared/api';
+import { LabFailure, type JobEvent, type JobKind, type JobListener, type JobResults, type LabEvent } from '../../../shared/api';
 import type { JobId } from '../../../shared/types';
 
 export interface JobSource {
@@ -16,9 +16,9 @@ export function awaitJob<K extends JobKind>(
 ): Promise<JobResults[K]> {
   return new Promise((resolve, reject) => {
     let id: JobId | null = null;
-    const early: JobEvent[] = [];
-    const handle = (e: JobEvent) => {
-      if (e.jobId !== id) return;
+    const early: LabEvent[] = [];
+    const handle = (e: LabEvent) => {
+      if (e.type === 'engine-restarted' || e.jobId !== id) return;
       onEvent?.(e, id);
       if (e.type === 'done' && e.kind === kind) {
         off();

@@ -1,6 +1,6 @@
 // The UI's state: what the engine told us (datasets, runs, embeddings), running jobs and their
 // progress, and messages for the user. Panels read it; actions go through `lab.api`.
-import { isLabError, type JobEvent, type JobKind, type JobResults, type LabApi } from '../../../shared/api';
+import { isLabError, type DatasetSource, type EngineNotice, type JobEvent, type JobKind, type JobResults, type LabApi, type LabEvent } from '../../../shared/api';
 import type {
   AppInfo,
   BatchMetrics,
@@ -9,6 +9,7 @@ import type {
   EmbeddingSummary,
   EpochMetrics,
   JobId,
+  OpenOptions,
   LabError,
   RunSummary,
   TrainConfig,
@@ -82,7 +83,43 @@ class LabState {
 
   attach(api: LabApi): void {
     this.api = api;
-    api.onEvent((e) => this.enqueue(e));
+    api.onEvent((e: LabEvent) => (e.type === 'engine-restarted' ? void this.recover(e) : this.enqueue(e)));
+  }
+
+  /** Opens a dataset as the Data panel does; the one it replaces is freed in the engine. */
+  async openDataset(source: DatasetSource, options: OpenOptions = {}, quiet = false): Promise<DatasetSummary | null> {
+    if (!this.api) return null;
+    const previous = this.dataset;
+    try {
+      const summary = await this.runJob('open', this.api.openDataset({ source, ...options }));
+      this.setDataset(summary);
+      if (!quiet) this.notify('info', `Opened ${summary.name}: ${summary.rows.toLocaleString('en-US')} rows × ${summary.features} features.`);
+      // the engine holds datasets in memory: free the one this replaces
+      if (previous && previous.id !== summary.id) void this.api.closeDataset(previous.id).catch(() => {});
+      return summary;
+    } catch (err) {
+      if (!isCancelled(err)) this.fail(err);
+      return null;
+    }
+  }
+
+  /**
+   * The engine process stopped and a fresh one took over: say what happened, take the run list
+   * the new engine rebuilt from disk, and open the dataset on screen again.
+   */
+  private async recover(e: EngineNotice): Promise<void> {
+    this.notify('error', e.message, e.detail);
+    if (!this.api) return;
+    const shown = this.dataset;
+    const runs = await this.api.listRuns().catch(() => null);
+    if (runs) {
+      this.runs = runs;
+      this.run = runs.find((r) => r.id === this.run?.id) ?? null;
+    }
+    if (shown) {
+      this.dataset = null;
+      await this.openDataset(sourceOf(shown), shown.options, true);
+    }
   }
 
   private enqueue(e: JobEvent): void {
@@ -276,6 +313,11 @@ class LabState {
 }
 
 export const lab = new LabState();
+
+/** Where a dataset was opened from (to open it again). */
+export function sourceOf(summary: DatasetSummary): DatasetSource {
+  return summary.builtin ? { kind: 'builtin', name: summary.builtin } : { kind: 'file', path: summary.source };
+}
 
 export function isCancelled(err: unknown): boolean {
   return isLabError(err) && err.code === 'cancelled';
