@@ -55,7 +55,8 @@ interface ImageMeta {
 async function meta(f: ImageFile, dir: string): Promise<ImageMeta> {
   let m: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
-    m = await sharp(f.path).metadata();
+    // no pixel limit here: the header alone is read, and the size is judged below with a clear message
+    m = await sharp(f.path, { limitInputPixels: false }).metadata();
     if (!m.width || !m.height) throw new Error('no size');
   } catch (err) {
     throw fileFailure(join(dir, f.relative), 'bad-image', `is not a readable image (${(err as Error).message.split('\n')[0].slice(0, 120)}).`,
