@@ -3,7 +3,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { checkMemory, datasetBytes, describeShape } from './budget';
+import { checkMemory, datasetBytes, describeShape, formatBytes } from './budget';
 import { checkFile, fileFailure, plural, readHead, readInto, statFailure, type LoadContext } from './files';
 import { emptyTable, numberColumn, type RawTable } from './table';
 
@@ -29,6 +29,9 @@ interface IdxHeader {
   count: number;
   bytes: number;
 }
+
+/** The most deflate can shrink data (1,032 : 1), with a margin. */
+const MAX_DEFLATE_RATIO = 1100;
 
 const NOT_IDX = 'IDX files start with two zero bytes, a type byte and a dimension count: pick an MNIST-style images or labels file.';
 
@@ -128,6 +131,11 @@ export async function readIdx(file: string, ctx?: LoadContext): Promise<IdxArray
     const head = new Uint8Array(20);
     const got = await gunzipInto(file, head, false, ctx);
     const h = parseIdxHeader(head.subarray(0, got), file);
+    // deflate packs at most ~1,032 bytes into one: a header promising more than that cannot be true
+    if (h.start + h.bytes > size * MAX_DEFLATE_RATIO) {
+      throw fileFailure(file, 'truncated', `is truncated or damaged: its header promises ${h.shape.join('×')} values (${formatBytes(h.bytes)}), more than ${formatBytes(size)} of gzip can hold.`,
+        'The download or copy was probably cut short; get the file again.');
+    }
     checkIdxMemory(file, h);
     const all = new Uint8Array(h.start + h.bytes);
     const unpacked = await gunzipInto(file, all, true, ctx);
