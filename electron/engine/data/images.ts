@@ -129,7 +129,7 @@ export async function readImageFolder(
   if (skipped.length) notes.push(`Skipped ${plural(skipped.length, 'file')} that ${skipped.length === 1 ? 'is' : 'are'} not an image: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}.`);
   const size = width * height * channels;
   // the pixel matrix and the features prepared from it, plus the largest image while it is decoded
-  const largest = Math.max(...metas.map((m) => m.decodeBytes));
+  const largest = metas.reduce((m, x) => Math.max(m, x.decodeBytes), 0);
   checkMemory(dir, datasetBytes(files.length * size, 1) + largest,
     `${plural(files.length, 'image')} of ${width}×${height}×${channels}${largest > 64 * 2 ** 20 ? `, decoding images of up to ${formatBytes(largest)}` : ''}`,
     `Choose a smaller image size (e.g. --image-size 64x64), grayscale, or fewer images, or ${RAISE_BUDGET}.`);
