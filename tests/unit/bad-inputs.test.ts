@@ -1,18 +1,39 @@
 // Every bad input gets a clear message naming the file and saying what to do, and the engine keeps
 // working afterwards (a good file opens right after each bad one).
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import { LabFailure, type OpenDatasetRequest } from '../../shared/api';
+import { BUDGET_ENV } from '../../electron/engine/data/budget';
 import { statFailure } from '../../electron/engine/data/files';
+import { bigBadFiles, globNamedFiles, idxBytes, npyBytes } from '../fixtures/limit-files';
 import { file, openWith } from './helpers/open';
 
 const bad = join(__dirname, '..', 'fixtures', 'bad');
 const good = join(__dirname, '..', 'fixtures', 'good', 'small.csv');
 const scratch = mkdtempSync(join(tmpdir(), 'lab-bad-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// every memory figure below is checked against a budget the test sets; none is left from outside
+const outsideBudget = process.env[BUDGET_ENV];
+beforeAll(() => delete process.env[BUDGET_ENV]);
+afterEach(() => delete process.env[BUDGET_ENV]);
+afterAll(() => {
+  if (outsideBudget !== undefined) process.env[BUDGET_ENV] = outsideBudget;
+});
+
+/** Makes a file in the scratch folder at test time. */
+const made = (name: string, data: string | Uint8Array) => () => {
+  const p = join(scratch, name);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileSync(p, data);
+  return p;
+};
+const big = (name: string) => () => bigBadFiles[name](scratch);
+const rows = (n: number, cols: number, sep = ',') => Array.from({ length: n }, (_, i) => Array.from({ length: cols }, (_, j) => ((i * 31 + j * 7) % 97) / 10).join(sep)).join('\n');
+const tooBig = (what: RegExp, budget: string) => new RegExp(`would need about [\\d.,]+ [KMGT]?B of memory \\(${what.source}.*\\), more than the memory budget of ${budget.replace('.', '\\.')}`);
 
 interface Case {
   name: string;
@@ -23,6 +44,8 @@ interface Case {
   says: RegExp;
   /** When the input is handled with a note instead of an error, the note must match `says`. */
   note?: boolean;
+  /** LAB_MEMORY_BUDGET_MB while the file is opened. */
+  budgetMb?: string;
 }
 
 const cases: Case[] = [
@@ -87,13 +110,51 @@ const cases: Case[] = [
   { name: 'a single image', path: 'single-image.png', says: /single image/ },
   { name: 'vectors TSV with text', path: 'text-vectors.tsv', says: /holds text in column 2/ },
   { name: 'vectors metadata count mismatch', path: 'meta-mismatch/vectors.tsv', says: /3 rows of metadata but vectors\.tsv has 8 vectors/ },
+  // headers that lie or are absurd: refused from the header, before anything of that size exists
+  { name: 'NPY of 0 rows × 30,000,000 columns (128 bytes)', path: 'npy-zero-rows-wide.npy', says: /only 0 data rows \(its shape is 0 × 30,000,000\); Latent Lab needs at least 5/ },
+  { name: 'NPY header promising 5 × 30,000,000 with no data', path: 'npy-wide-header-only.npy', says: /truncated: its header promises 5×30000000 values \(600,000,000 bytes\) but only 0 bytes follow/ },
+  { name: 'NPY with a negative shape', path: 'npy-negative-shape.npy', says: /has a negative size \(-3\) in its shape \(-3, 4\)/ },
+  { name: 'NPY with a fractional shape', path: 'npy-fraction-shape.npy', says: /has a size that is not a whole number \(2\.5\) in its shape \(2\.5, 3\)/ },
+  { name: 'NPY claiming a 4 GB header', path: 'npy-huge-header.npy', says: /claims a header of 4,294,967,280 bytes/ },
+  { name: 'NPY labels file that is not text', path: 'for-binary-labels.npy', opts: { labelsPath: join(bad, 'binary-labels.txt') }, says: /binary-labels\.txt: is not a text file/ },
+  { name: 'IDX gzip whose header promises 60 GB in 41 bytes', path: 'idx-bomb-images-idx3-ubyte.gz', says: /truncated or damaged: its header promises 60000×1000×1000 values \(56 GB\), more than 41 bytes of gzip can hold/ },
+  { name: 'IDX gzip unpacking to more than the budget', path: 'idx-gz-20MB-images-idx3-ubyte.gz', budgetMb: '8', says: tooBig(/2,000 × 100 × 100 unsigned byte values/, '8.0 MB') },
+  { name: 'CSV column of infinities', path: 'all-inf-column.csv', says: /column "c" has 12 infinite values \(first in data row 1\)/ },
+  { name: 'JSON nested 5,000 deep', path: 'deep-nesting.json', says: /nested more than 64 levels deep \(line 1\)/ },
+  { name: 'JSON Lines with a line nested 100 deep', path: 'deep-nesting.jsonl', says: /nested more than 64 levels deep \(line 7\)/ },
+  { name: 'image whose header claims 20,000 × 20,000', path: 'images-huge-dimensions', says: /huge\.png: is 20,000×20,000 pixels \(400 megapixels\); Latent Lab decodes images of up to 100 megapixels/ },
+  // big files, made at test time (sparse: they take no disk)
+  { name: 'CSV 100,000 columns wide', path: big('wide-100k-columns.csv'), says: /has 100,000 columns \(comma-separated\) in its first line; Latent Lab reads up to 10,000 columns/ },
+  { name: 'NPY of 2.2 GB (over the 2 GB of one read)', path: big('npy-2.2GB.npy'), budgetMb: '1024', says: tooBig(/550,000 × 1,000 float32 values/, '1.0 GB') },
+  { name: 'NPY of 5 × 30,000,000 (30 M columns)', path: big('npy-5x30M.npy'), budgetMb: '8192', says: tooBig(/5 × 30,000,000 float32 values/, '8.0 GB') },
+  { name: 'IDX of 3.2 GB', path: big('idx-3.2GB-images-idx3-ubyte'), budgetMb: '8192', says: tooBig(/50,000 × 256 × 256 unsigned byte values/, '8.0 GB') },
+  // every loader checks the budget (here 1 MB) before it reads the data
+  { name: 'CSV over the budget', path: made('budget/rows.csv', `a,b,c,d,e,f,g,h\n${rows(40_000, 8)}\n`), budgetMb: '1', says: tooBig(/about [\d,]+ rows × 8 columns/, '1.0 MB') },
+  { name: 'NPY over the budget', path: made('budget/rows.npy', npyBytes('<f4', '20000, 20', new Uint8Array(1_600_000))), budgetMb: '1', says: tooBig(/20,000 × 20 float32 values/, '1.0 MB') },
+  { name: 'IDX over the budget', path: made('budget/t-images-idx3-ubyte', idxBytes(0x08, [1000, 28, 28], new Uint8Array(784_000))), budgetMb: '1', says: tooBig(/1,000 × 28 × 28 unsigned byte values/, '1.0 MB') },
+  { name: 'JSON over the budget', path: made('budget/rows.json', JSON.stringify(Array.from({ length: 40_000 }, (_, i) => ({ a: i % 7, b: i % 5, c: i % 3, d: i % 11 })))), budgetMb: '1', says: tooBig(/40,000 records × 4 columns/, '1.0 MB') },
+  { name: 'JSON Lines over the budget', path: made('budget/rows.jsonl', Array.from({ length: 40_000 }, (_, i) => JSON.stringify({ a: i % 7, b: i % 5, c: i % 3, d: i % 11 })).join('\n')), budgetMb: '1', says: tooBig(/40,000 records × 4 columns/, '1.0 MB') },
+  { name: 'Parquet over the budget', path: () => join(scratch, 'budget', 'rows.parquet'), budgetMb: '1', says: tooBig(/200,000 records × 3 columns/, '1.0 MB') },
+  { name: 'vectors TSV over the budget', path: made('budget/vectors.tsv', `${rows(40_000, 8, '\t')}\n`), budgetMb: '1', says: tooBig(/about [\d,]+ rows × 8 columns/, '1.0 MB') },
+  { name: 'image folder over the budget', path: () => {
+    const p = join(scratch, 'budget', 'images');
+    cpSync(join(__dirname, '..', 'fixtures', 'good', 'images'), p, { recursive: true });
+    return p;
+  }, opts: { imageSize: [256, 256], imageMode: 'rgb' }, budgetMb: '1', says: tooBig(/9 images of 256×256×3/, '1.0 MB') },
 ];
 
 describe('bad inputs', () => {
   const engine = new Engine();
+  beforeAll(async () => {
+    mkdirSync(join(scratch, 'budget'), { recursive: true });
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(`COPY (SELECT i AS a, i % 7 AS b, i % 3 AS c FROM range(200000) t(i)) TO '${join(scratch, 'budget', 'rows.parquet')}' (FORMAT parquet)`);
+    duck.closeSync();
+  });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const path = typeof c.path === 'string' ? join(bad, c.path) : c.path();
+    if (c.budgetMb) process.env[BUDGET_ENV] = c.budgetMb;
     if (c.note) {
       const s = await openWith(engine, file(path, c.opts));
       expect(s.notes.join('\n')).toMatch(c.says);
@@ -104,11 +165,16 @@ describe('bad inputs', () => {
       expect(`${f.message} ${f.detail ?? ''}`).toMatch(c.says);
       // names the file (the picked one or its partner) and says what to do
       const names = [basename(path), ...(c.opts?.labelsPath ? [basename(c.opts.labelsPath)] : [])];
-      expect(names.some((n) => f.message.includes(n)) || /broken\.png|metadata\.tsv|labels-idx1/.test(f.message)).toBe(true);
+      expect(names.some((n) => f.message.includes(n)) || /broken\.png|huge\.png|metadata\.tsv|labels-idx1/.test(f.message)).toBe(true);
       expect(f.detail ?? '').toMatch(/\w{3,}.*\w{3,}/);
       expect(f.code).not.toBe('internal');
+      if (c.budgetMb) {
+        expect(f.code).toBe('too-big');
+        expect(f.detail).toMatch(/LAB_MEMORY_BUDGET_MB|smaller/);
+      }
     }
     // the engine stays usable
+    delete process.env[BUDGET_ENV];
     const ok = await openWith(engine, file(good));
     expect(ok.rows).toBe(30);
   });
@@ -132,6 +198,34 @@ describe('bad inputs', () => {
   it('has at least 40 fixtures on disk', async () => {
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(bad).length).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe('file names with glob characters', () => {
+  const engine = new Engine();
+  it.each(globNamedFiles(join(scratch, 'glob')).map((f) => [basename(f.path), f] as const))('%s opens as itself, not as a pattern', async (_name, f) => {
+    const s = await openWith(engine, file(f.path));
+    expect(s.rows).toBe(f.rows);
+    expect(s.name).toBe(basename(f.path));
+  });
+});
+
+describe('the memory budget setting', () => {
+  const engine = new Engine();
+  it('refuses a budget that is not a number, saying which setting', async () => {
+    process.env[BUDGET_ENV] = 'lots';
+    const err = await openWith(engine, file(good)).catch((e: LabFailure) => e);
+    expect(err).toBeInstanceOf(LabFailure);
+    expect((err as LabFailure).message).toBe('LAB_MEMORY_BUDGET_MB is "lots", which is not a number of megabytes.');
+    expect((err as LabFailure).detail).toMatch(/whole number of MB/);
+  });
+});
+
+describe('bad model files', () => {
+  const engine = new Engine();
+  it('refuses a model.json whose spec would take gigabytes but does not match its weights, before building it', async () => {
+    const path = join(bad, 'models', 'huge-spec');
+    await expect(engine.loadModel({ path })).rejects.toMatchObject({ code: 'bad-model', message: expect.stringMatching(/huge-spec is not a usable Latent Lab model: weight "enc\/dense0\/w" \[3, 4\] does not fit its spec/) });
   });
 });
 

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(__dirname, '..', '..');
-const lab = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'lab.mjs'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+const lab = (...args: string[]) => labWith({}, ...args);
+const labWith = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'lab.mjs'), ...args], {
+  cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LAB_MEMORY_BUDGET_MB: '', ...env },
+});
 
 beforeAll(() => {
   if (!existsSync(join(root, 'out', 'main', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
@@ -26,8 +29,13 @@ describe('lab inspect', () => {
   it.each([
     ['tests/fixtures/bad/ragged.csv', /^lab: ragged\.csv: line 3 has 4 fields but the header has 3 \(comma-separated\)\. Every row/],
     ['tests/fixtures/bad/truncated.npy', /^lab: truncated\.npy: is truncated/],
-  ])('exits 1 with one line on stderr for %s', (path, says) => {
-    const r = lab('inspect', path, '--json');
+    ['tests/fixtures/bad/npy-negative-shape.npy', /^lab: npy-negative-shape\.npy: has a negative size \(-3\) in its shape/],
+    ['tests/fixtures/bad/npy-zero-rows-wide.npy', /^lab: npy-zero-rows-wide\.npy: has only 0 data rows \(its shape is 0 × 30,000,000\)/],
+    ['tests/fixtures/bad/deep-nesting.json', /^lab: deep-nesting\.json: is nested more than 64 levels deep \(line 1\)/],
+    ['tests/fixtures/bad/idx-gz-20MB-images-idx3-ubyte.gz', /^lab: idx-gz-20MB-images-idx3-ubyte\.gz: would need about 114 MB of memory \(2,000 × 100 × 100 unsigned byte values\), more than the memory budget of 8\.0 MB \(set by LAB_MEMORY_BUDGET_MB=8\)\. .*LAB_MEMORY_BUDGET_MB/, { LAB_MEMORY_BUDGET_MB: '8' }],
+    ['tests/fixtures/good/images-u8.npy', /^lab: images-u8\.npy: would need about 1\.4 KB of memory \(8 × 6 × 5 uint8 values\), more than the memory budget of 1\.0 KB \(set by LAB_MEMORY_BUDGET_MB=0\.0009765625\)/, { LAB_MEMORY_BUDGET_MB: '0.0009765625' }],
+  ])('exits 1 with one line on stderr for %s', (path, says, env?: Record<string, string>) => {
+    const r = labWith(env ?? {}, 'inspect', path, '--json');
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(says);

@@ -52,3 +52,18 @@ describe('uploadFile', () => {
     expect(p.split(sep)).not.toContain('..');
   });
 });
+
+describe('train', () => {
+  it('refuses a model that would not fit in the memory budget before any job starts', async () => {
+    const engine = new Engine();
+    const ds = await awaitJob(engine, 'open', engine.openDataset({ source: { kind: 'builtin', name: 'iris' } }));
+    process.env.LAB_MEMORY_BUDGET_MB = '64';
+    try {
+      await expect(engine.train({ datasetId: ds.id, config: { hidden: [8192, 8192], epochs: 1 } })).rejects.toMatchObject({ code: 'too-big' });
+      // a sensible model on the same data is fine under the same budget
+      await expect(engine.train({ datasetId: ds.id, config: { hidden: [16], epochs: 1 } })).resolves.toBeTruthy();
+    } finally {
+      delete process.env.LAB_MEMORY_BUDGET_MB;
+    }
+  });
+});

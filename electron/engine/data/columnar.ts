@@ -1,23 +1,87 @@
 // Parquet, JSON (an array of records) and JSON Lines, all read by DuckDB.
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { LabFailure } from '../../../shared/api';
 import type { DatasetFormat } from '../../../shared/types';
 import { Cancelled } from '../session/jobs';
-import { duckConnect, sqlString } from './duck';
+import { checkMemory, datasetBytes } from './budget';
+import { duckConnect, sqlPath } from './duck';
 import { describeSource, streamColumns } from './duckread';
-import { checkFile, fileFailure, readHead, type LoadContext } from './files';
+import { checkFile, fileFailure, readHead, statFailure, type LoadContext } from './files';
 import { cellValue, emptyTable, type RawTable } from './table';
 
 type ColumnarFormat = Extract<DatasetFormat, 'parquet' | 'json' | 'jsonl'>;
 
 const READERS: Record<ColumnarFormat, (f: string) => string> = {
-  parquet: (f) => `read_parquet(${sqlString(f)})`,
-  json: (f) => `read_json(${sqlString(f)}, format='array', sample_size=20480, maximum_object_size=67108864)`,
-  jsonl: (f) => `read_json(${sqlString(f)}, format='newline_delimited', sample_size=20480)`,
+  parquet: (f) => `read_parquet(${sqlPath(f)})`,
+  json: (f) => `read_json(${sqlPath(f)}, format='array', sample_size=20480, maximum_object_size=67108864)`,
+  jsonl: (f) => `read_json(${sqlPath(f)}, format='newline_delimited', sample_size=20480)`,
 };
+
+/**
+ * The deepest nesting we hand to DuckDB: its JSON reader recurses per level and crashes the whole
+ * process (a segfault, nothing to catch) on a few thousand levels. Records are one or two deep.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Scans JSON or JSON Lines text for its nesting depth without parsing it (strings and their
+ * escapes are skipped, so brackets inside text do not count), and counts the records: objects
+ * opened at the record level (inside the top array for JSON, on each line for JSON Lines). Throws,
+ * naming the line, as soon as the nesting passes MAX_JSON_DEPTH.
+ */
+export async function scanJson(file: string, format: 'json' | 'jsonl', ctx?: LoadContext): Promise<{ records: number; maxDepth: number }> {
+  const recordDepth = format === 'json' ? 1 : 0;
+  let depth = 0;
+  let maxDepth = 0;
+  let records = 0;
+  let inString = false;
+  let escaped = false;
+  let line = 1;
+  const fh = await open(file, 'r').catch((err: unknown) => {
+    throw statFailure(file, err);
+  });
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let position = 0; ; ) {
+      const { bytesRead } = await fh.read(buf, 0, buf.byteLength, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      for (let i = 0; i < bytesRead; i++) {
+        const b = buf[i];
+        if (b === 10) {
+          line++;
+          // each line of JSON Lines is a document of its own
+          if (format === 'jsonl' && !inString) depth = 0;
+        }
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (b === 92) escaped = true;
+          else if (b === 34) inString = false;
+        } else if (b === 34) inString = true;
+        else if (b === 123 || b === 91) {
+          if (b === 123 && depth === recordDepth) records++;
+          if (++depth > maxDepth) {
+            maxDepth = depth;
+            if (depth > MAX_JSON_DEPTH) {
+              throw fileFailure(file, 'too-deep', `is nested more than ${MAX_JSON_DEPTH} levels deep (line ${line.toLocaleString('en-US')}); Latent Lab reads records of numbers and text, nested at most ${MAX_JSON_DEPTH} levels.`,
+                'Flatten the records to one level of fields (e.g. with pandas.json_normalize) and save them again.');
+            }
+          }
+        } else if ((b === 125 || b === 93) && depth > 0) depth--;
+      }
+      ctx?.checkCancelled();
+    }
+  } finally {
+    await fh.close();
+  }
+  return { records, maxDepth };
+}
 
 const WHAT: Record<ColumnarFormat, string> = { parquet: 'a Parquet file', json: 'a JSON array of records', jsonl: 'JSON Lines (one record per line)' };
 
 function explain(file: string, format: ColumnarFormat, err: unknown) {
+  if (err instanceof LabFailure) return err;
   const msg = err instanceof Error ? err.message : String(err);
   const first = msg.split('\n')[0].replace(/^[A-Za-z ]+Error:\s*/, '').slice(0, 200);
   if (format === 'parquet') {
@@ -41,6 +105,8 @@ export async function readColumnar(file: string, format: ColumnarFormat, ctx: Lo
       throw fileFailure(file, 'bad-json', 'does not start with "[" or "{", so it is not JSON records.', 'Latent Lab reads a JSON array of records or JSON Lines; check the file type.');
     }
   }
+  // JSON is scanned before DuckDB sees it: a deep file would crash the process
+  const scanned = format === 'parquet' ? null : await scanJson(file, format, ctx);
   const conn = await duckConnect();
   try {
     const source = READERS[format](file);
@@ -48,11 +114,13 @@ export async function readColumnar(file: string, format: ColumnarFormat, ctx: Lo
     let read;
     try {
       const columns = await describeSource(conn, source);
-      let expectedRows = Math.max(1, size / 100);
+      let expectedRows = Math.max(1, scanned?.records ?? size / 100);
       if (format === 'parquet') {
-        const meta = (await conn.runAndReadAll(`SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlString(file)})`)).getRowObjects()[0];
+        const meta = (await conn.runAndReadAll(`SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlPath(file)})`)).getRowObjects()[0];
         expectedRows = Number(meta.n ?? expectedRows);
       }
+      checkMemory(file, datasetBytes(expectedRows * columns.length, 4, columns.length),
+        `${expectedRows.toLocaleString('en-US')} records × ${columns.length.toLocaleString('en-US')} columns`);
       read = await streamColumns(conn, source, columns, ctx, { expectedRows, what: basename(file) });
     } catch (err) {
       if (err instanceof Cancelled) throw err;

@@ -4,15 +4,24 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LabFailure } from '../../../shared/api';
 import type { DelimitedSettings } from '../../../shared/types';
 import { Cancelled } from '../session/jobs';
-import { duckConnect, sqlString } from './duck';
-import { describeSource, streamColumns, type SourceColumn } from './duckread';
+import { checkMemory, datasetBytes, formatBytes } from './budget';
+import { duckConnect, duckMemoryLimit, sqlString } from './duck';
+import { columnType, describeSource, streamColumns, type SourceColumn } from './duckread';
 import { checkFile, fileFailure, readHead, type LoadContext } from './files';
 import {
-  decodeSample, describeDelimiter, readArgs, SAMPLE_BYTES, sampleRecords, sniffDelimited, type GivenSettings,
+  COMMON_DELIMITERS, decodeSample, describeDelimiter, firstLineWidth, MAX_LINE_BYTES, NULL_TEXTS, readArgs, SAMPLE_BYTES,
+  sampleRecords, sniffDelimited, type GivenSettings,
 } from './sniff';
 import { emptyTable, type RawTable } from './table';
 
 const MAX_TEXT_RETRIES = 8;
+/**
+ * The widest delimited file we read. DuckDB's reader needs ~70 KB per column and may use 1 GB
+ * (duck.ts): past ~13,000 columns it fails with an out-of-memory error.
+ */
+export const MAX_COLUMNS = 10_000;
+/** Spellings of infinity DuckDB's sniffer takes for a date (it accepts 'infinity'::DATE). */
+const INFINITY_TEXT = /^[+-]?inf(inity)?$/i;
 
 function duckMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -36,6 +45,10 @@ export function explainCsvError(file: string, err: unknown, s: DelimitedSettings
   if (/unterminated quote|quote/i.test(msg) && /CSV Error/i.test(msg)) {
     return fileFailure(file, 'quote', `${at} has a quote that is never closed.`, 'Close or remove the stray quote character, or set the quote character to "none".');
   }
+  if (/Out of Memory/i.test(msg)) {
+    return fileFailure(file, 'too-big', `needs more memory than the text reader may use (${duckMemoryLimit}) at ${at}.`,
+      'Very wide rows (thousands of columns) or very long cells need more: keep the columns you need, or save a wide numeric matrix as .npy (numpy.save).');
+  }
   if (/Invalid unicode|not utf-8/i.test(msg)) {
     return fileFailure(file, 'encoding', `is not valid UTF-8 text (${at}).`, 'Choose its encoding (e.g. Latin-1) in the Data panel or with --encoding latin-1, or save it as UTF-8.');
   }
@@ -57,17 +70,40 @@ function unconvertibleColumn(err: unknown): { column: string; value: string; lin
   return { column, value, line: /Line:\s*(\d+)/.exec(msg)?.[1] ?? '?' };
 }
 
+/**
+ * Columns the sniffer typed as dates or times whose sampled cells all spell infinity ("inf",
+ * "-Infinity"): DuckDB accepts 'infinity' as a date, but the user wrote numbers.
+ */
+function infinityColumns(columns: SourceColumn[], body: { fields: string[] }[]): string[] {
+  return columns.filter((c, j) => columnType(c.duckType) === 'date' && body.length > 0 && body.every((r) => {
+    const v = (r.fields[j] ?? '').trim();
+    return INFINITY_TEXT.test(v) || NULL_TEXTS.includes(v);
+  }) && body.some((r) => INFINITY_TEXT.test((r.fields[j] ?? '').trim()))).map((c) => c.name);
+}
+
 async function readWithFallback(
   conn: DuckDBConnection, file: string, s: DelimitedSettings, ctx: LoadContext, expectedRows: number, notes: string[],
+  body: { fields: string[] }[],
 ) {
   const asText: string[] = [];
+  let asNumber: string[] | null = null;
   for (let attempt = 0; ; attempt++) {
-    const types = asText.length ? `, types={${asText.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}` : '';
+    const typed = [...asText.map((c) => [c, 'VARCHAR']), ...(asNumber ?? []).filter((c) => !asText.includes(c)).map((c) => [c, 'DOUBLE'])];
+    const types = typed.length ? `, types={${typed.map(([c, t]) => `${sqlString(c)}: '${t}'`).join(', ')}}` : '';
     const source = `read_csv(${readArgs(file, s)}${types})`;
     let columns: SourceColumn[];
     try {
       columns = await describeSource(conn, source);
-      return { ...(await streamColumns(conn, source, columns, ctx, { expectedRows, what: file.split(/[\\/]/).pop()! })) };
+      if (asNumber === null) {
+        asNumber = infinityColumns(columns, body);
+        if (asNumber.length) {
+          attempt--;
+          continue;
+        }
+      }
+      const read = await streamColumns(conn, source, columns, ctx, { expectedRows, what: file.split(/[\\/]/).pop()! });
+      for (const c of asNumber.filter((n) => !asText.includes(n))) notes.push(`Column "${c}" starts with infinite values ("inf"), which looked like dates: read it as numbers.`);
+      return read;
     } catch (err) {
       if (err instanceof Cancelled) throw err;
       const bad = unconvertibleColumn(err);
@@ -78,11 +114,24 @@ async function readWithFallback(
   }
 }
 
+/**
+ * Refuses a file wider than MAX_COLUMNS from its first line, before DuckDB reads it (its reader
+ * would fail with an out-of-memory error that does not say why).
+ */
+function checkWidth(file: string, head: Buffer, given: GivenSettings): void {
+  const { fields, delimiter } = firstLineWidth(head, given.delimiter ? [given.delimiter] : COMMON_DELIMITERS, given.quote ?? '"');
+  if (fields > MAX_COLUMNS) {
+    throw fileFailure(file, 'too-many-columns', `has ${fields.toLocaleString('en-US')} columns (${describeDelimiter(delimiter)}-separated) in its first line; Latent Lab reads up to ${MAX_COLUMNS.toLocaleString('en-US')} columns from delimited text.`,
+      'Keep the columns you need (in a spreadsheet, or e.g. cut -d, -f1-1000), or save a wide numeric matrix as .npy (numpy.save), which may be wider. If rows and columns are swapped, transpose it.');
+  }
+}
+
 /** Reads a delimited text file into raw columns, sniffing every setting the request did not give. */
 export async function readDelimited(file: string, given: GivenSettings, ctx: LoadContext): Promise<RawTable> {
   const size = await checkFile(file);
   const sample = await readHead(file, SAMPLE_BYTES);
   const wholeFile = sample.byteLength === size;
+  checkWidth(file, sample.includes(10) || wholeFile ? sample : await readHead(file, MAX_LINE_BYTES + 1), given);
   const conn = await duckConnect();
   try {
     ctx.progress(0.02, 'Sniffing the delimiter, quotes and header');
@@ -110,7 +159,10 @@ export async function readDelimited(file: string, given: GivenSettings, ctx: Loa
     ];
     if (s.bom) notes.push('Skipped the UTF-8 byte-order mark at the start of the file.');
     const bytesPerRow = sample.byteLength / Math.max(1, records.length);
-    const read = await readWithFallback(conn, file, s, ctx, Math.round(size / bytesPerRow), notes);
+    const rowsGuess = Math.round(size / bytesPerRow);
+    checkMemory(file, datasetBytes(rowsGuess * expected, 4, expected),
+      `about ${rowsGuess.toLocaleString('en-US')} rows × ${expected.toLocaleString('en-US')} columns, estimated from the first ${formatBytes(sample.byteLength)} of ${formatBytes(size)}`);
+    const read = await readWithFallback(conn, file, s, ctx, rowsGuess, notes, records.slice(s.header ? 1 : 0));
     const table = emptyTable(file, 'csv');
     table.rows = read.rows;
     table.columns = read.columns;

@@ -60,7 +60,21 @@ export async function readHead(file: string, bytes: number): Promise<Buffer> {
   }
 }
 
-/** Reads a whole file, with the same messages as checkFile. */
+/** A read that failed half-way (the disk, a network share, a file shrinking): name the file. */
+function readFailure(file: string, err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  // our own failures and a cancel pass through; only system errors carry a code
+  if (err instanceof LabFailure || typeof e?.code !== 'string') return err;
+  if (e.code === 'ERR_FS_FILE_TOO_LARGE') {
+    return fileFailure(file, 'too-big', 'is larger than 2 GB and cannot be read in one piece.', 'Split it into smaller files, or save it in a format read in parts (CSV, Parquet, .npy).');
+  }
+  return fileFailure(file, 'unreadable', `could not be read to the end (${e.code ?? e.message}).`, 'Check that the file is complete and still there, then open it again.');
+}
+
+/**
+ * Reads a whole file, with the same messages as checkFile. Only for files whose size has been
+ * checked against what they should hold (see budget.ts); large data is read with readInto.
+ */
 export async function readWhole(file: string): Promise<Buffer> {
   await checkFile(file);
   const fh = await open(file, 'r').catch((err: unknown) => {
@@ -68,6 +82,38 @@ export async function readWhole(file: string): Promise<Buffer> {
   });
   try {
     return await fh.readFile();
+  } catch (err) {
+    throw readFailure(file, err);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Bytes read per call: large enough to be fast, small enough to report progress and cancel. */
+const READ_CHUNK = 1 << 24;
+
+/**
+ * Fills `target` with the file's bytes from `position` on, in chunks (so files over 2 GB can be
+ * read into one typed array). Fails, naming the file, when the file ends first.
+ */
+export async function readInto(file: string, target: Uint8Array, position: number, ctx?: LoadContext): Promise<void> {
+  const fh = await open(file, 'r').catch((err: unknown) => {
+    throw statFailure(file, err);
+  });
+  try {
+    let done = 0;
+    while (done < target.byteLength) {
+      const want = Math.min(READ_CHUNK, target.byteLength - done);
+      const { bytesRead } = await fh.read(target, done, want, position + done);
+      if (bytesRead === 0) {
+        throw fileFailure(file, 'truncated', `ended after ${(position + done).toLocaleString('en-US')} bytes, before the ${(position + target.byteLength).toLocaleString('en-US')} its header promises.`,
+          'The file may have been cut short or is still being written: get it again.');
+      }
+      done += bytesRead;
+      if (ctx && done < target.byteLength) ctx.checkCancelled();
+    }
+  } catch (err) {
+    throw readFailure(file, err);
   } finally {
     await fh.close();
   }

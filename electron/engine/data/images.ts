@@ -3,6 +3,7 @@
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import type { ImageMode } from '../../../shared/types';
+import { checkMemory, datasetBytes, formatBytes, memoryBudget, RAISE_BUDGET } from './budget';
 import { fileFailure, listDir, plural, type LoadContext } from './files';
 import { emptyTable, textColumn, type RawTable } from './table';
 
@@ -10,6 +11,13 @@ const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.t
 const BATCH = 16;
 /** Refuse sizes whose pixel matrix would not fit comfortably in memory. */
 const MAX_FEATURES = 256 * 256 * 3;
+/**
+ * The largest image we decode (its header is read first): a 100-megapixel photo takes ~400 MB
+ * while decoded. sharp's own limit is 268 megapixels; ours also caps each decode before it starts.
+ */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+/** Bytes per pixel while an image is decoded (up to 4 bands of 8 bits, plus libvips' buffers). */
+const DECODE_BYTES_PER_PIXEL = 8;
 
 interface ImageFile {
   path: string;
@@ -35,16 +43,52 @@ async function collect(dir: string): Promise<{ files: ImageFile[]; skipped: stri
   return { files, skipped };
 }
 
-async function meta(f: ImageFile, dir: string) {
+interface ImageMeta {
+  width: number;
+  height: number;
+  gray: boolean;
+  /** Memory its decode takes, from the header (all frames of an animation). */
+  decodeBytes: number;
+}
+
+/** The image's header only (sharp reads no pixels for metadata); refuses absurd sizes. */
+async function meta(f: ImageFile, dir: string): Promise<ImageMeta> {
+  let m: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
-    const m = await sharp(f.path).metadata();
+    // no pixel limit here: the header alone is read, and the size is judged below with a clear message
+    m = await sharp(f.path, { limitInputPixels: false }).metadata();
     if (!m.width || !m.height) throw new Error('no size');
-    const gray = m.space === 'b-w' || m.space === 'grey16' || (m.channels ?? 3) <= 2;
-    return { width: m.width, height: m.height, gray };
   } catch (err) {
     throw fileFailure(join(dir, f.relative), 'bad-image', `is not a readable image (${(err as Error).message.split('\n')[0].slice(0, 120)}).`,
       `Remove or replace it in ${basename(dir)}, then open the folder again.`);
   }
+  const pixels = m.width * m.height;
+  if (pixels > MAX_IMAGE_PIXELS) {
+    throw fileFailure(join(dir, f.relative), 'image-too-large', `is ${m.width.toLocaleString('en-US')}×${m.height.toLocaleString('en-US')} pixels (${Math.round(pixels / 1e6).toLocaleString('en-US')} megapixels); Latent Lab decodes images of up to ${MAX_IMAGE_PIXELS / 1e6} megapixels.`,
+      `Shrink it (the model sees it at a small size anyway) or remove it from ${basename(dir)}, then open the folder again.`);
+  }
+  const gray = m.space === 'b-w' || m.space === 'grey16' || (m.channels ?? 3) <= 2;
+  return { width: m.width, height: m.height, gray, decodeBytes: pixels * DECODE_BYTES_PER_PIXEL };
+}
+
+/**
+ * Groups files into batches decoded together: at most BATCH files, and no more decoding memory
+ * than `limit` at once (a batch holds at least one file).
+ */
+function decodeBatches(metas: ImageMeta[], limit: number): [number, number][] {
+  const batches: [number, number][] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < metas.length; i++) {
+    if (i > start && (i - start >= BATCH || bytes + metas[i].decodeBytes > limit)) {
+      batches.push([start, i]);
+      start = i;
+      bytes = 0;
+    }
+    bytes += metas[i].decodeBytes;
+  }
+  batches.push([start, metas.length]);
+  return batches;
 }
 
 export async function readImageFolder(
@@ -56,7 +100,7 @@ export async function readImageFolder(
     throw fileFailure(dir, 'no-images', 'holds no PNG or JPEG images (looked in the folder and its sub-folders).',
       'Pick a folder with one sub-folder of images per class, or a folder of images.');
   }
-  const metas: { width: number; height: number; gray: boolean }[] = [];
+  const metas: ImageMeta[] = [];
   for (let i = 0; i < files.length; i += BATCH) {
     ctx.checkCancelled();
     metas.push(...(await Promise.all(files.slice(i, i + BATCH).map((f) => meta(f, dir)))));
@@ -84,13 +128,19 @@ export async function readImageFolder(
   }
   if (skipped.length) notes.push(`Skipped ${plural(skipped.length, 'file')} that ${skipped.length === 1 ? 'is' : 'are'} not an image: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}.`);
   const size = width * height * channels;
+  // the pixel matrix and the features prepared from it, plus the largest image while it is decoded
+  const largest = metas.reduce((m, x) => Math.max(m, x.decodeBytes), 0);
+  checkMemory(dir, datasetBytes(files.length * size, 1) + largest,
+    `${plural(files.length, 'image')} of ${width}×${height}×${channels}${largest > 64 * 2 ** 20 ? `, decoding images of up to ${formatBytes(largest)}` : ''}`,
+    `Choose a smaller image size (e.g. --image-size 64x64), grayscale, or fewer images, or ${RAISE_BUDGET}.`);
+  const budget = memoryBudget().bytes;
   const pixels = new Uint8Array(files.length * size);
-  for (let i = 0; i < files.length; i += BATCH) {
+  for (const [i, end] of decodeBatches(metas, Math.max(largest, budget / 4))) {
     ctx.checkCancelled();
-    const batch = files.slice(i, i + BATCH);
+    const batch = files.slice(i, end);
     const decoded = await Promise.all(batch.map(async (f) => {
       try {
-        let img = sharp(f.path).resize(width, height, { fit: 'fill' }).removeAlpha();
+        let img = sharp(f.path, { limitInputPixels: MAX_IMAGE_PIXELS }).resize(width, height, { fit: 'fill' }).removeAlpha();
         img = mode === 'grayscale' ? img.toColourspace('b-w') : img.toColourspace('srgb');
         return await img.raw().toBuffer();
       } catch (err) {

@@ -3,7 +3,7 @@
 // decimal comma) and split the first 64 KB ourselves, to name the exact line of a ragged row.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DelimitedSettings, QuoteChar, TextEncoding } from '../../../shared/types';
-import { sqlString } from './duck';
+import { sqlPath, sqlString } from './duck';
 import { fileFailure } from './files';
 
 export const SAMPLE_BYTES = 1 << 16;
@@ -121,7 +121,7 @@ function looksDecimalComma(records: { fields: string[] }[], header: boolean): bo
 }
 
 function sniffArgs(file: string, s: GivenSettings & { encoding: TextEncoding }): string {
-  const args = [sqlString(file), `encoding=${sqlString(s.encoding)}`, `nullstr=[${NULL_TEXTS.map(sqlString).join(', ')}]`];
+  const args = [sqlPath(file), `encoding=${sqlString(s.encoding)}`, `nullstr=[${NULL_TEXTS.map(sqlString).join(', ')}]`];
   if (s.delimiter !== undefined) args.push(`delim=${sqlString(s.delimiter)}`);
   if (s.quote !== undefined) args.push(`quote=${sqlString(s.quote)}`);
   if (s.header !== undefined) args.push(`header=${s.header}`);
@@ -132,7 +132,7 @@ function sniffArgs(file: string, s: GivenSettings & { encoding: TextEncoding }):
 /** The read_csv(...) arguments that read the file with these settings. */
 export function readArgs(file: string, s: DelimitedSettings): string {
   return [
-    sqlString(file),
+    sqlPath(file),
     `delim=${sqlString(s.delimiter)}`,
     `quote=${sqlString(s.quote)}`,
     `escape=${sqlString(s.quote)}`,
@@ -141,12 +141,38 @@ export function readArgs(file: string, s: DelimitedSettings): string {
     `encoding=${sqlString(s.encoding)}`,
     `nullstr=[${NULL_TEXTS.map(sqlString).join(', ')}]`,
     'strict_mode=true',
-    'max_line_size=2097152',
+    `max_line_size=${MAX_LINE_BYTES}`,
     'sample_size=20480',
   ].join(', ');
 }
 
-const COMMON_DELIMITERS = [',', '\t', ';', '|'];
+export const COMMON_DELIMITERS = [',', '\t', ';', '|'];
+/** DuckDB's reader rejects longer lines (max_line_size in readArgs). */
+export const MAX_LINE_BYTES = 2097152;
+
+/**
+ * The widest reading of the first line: for each delimiter, the fields it splits the line into
+ * (outside quotes), and the delimiter giving the most. Bytes are scanned as they are (every
+ * delimiter and quote is ASCII), up to the first line break outside quotes or the end of `head`.
+ */
+export function firstLineWidth(head: Uint8Array, delimiters: string[], quote: string): { fields: number; delimiter: string } {
+  const codes = delimiters.map((d) => d.charCodeAt(0));
+  const counts = new Array<number>(codes.length).fill(0);
+  const q = quote ? quote.charCodeAt(0) : -1;
+  let quoted = false;
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i];
+    if (b === q) quoted = !quoted;
+    else if (!quoted) {
+      if (b === 10) break;
+      const k = codes.indexOf(b);
+      if (k >= 0) counts[k]++;
+    }
+  }
+  let best = 0;
+  for (let k = 1; k < counts.length; k++) if (counts[k] > counts[best]) best = k;
+  return { fields: counts[best] + 1, delimiter: delimiters[best] };
+}
 
 /**
  * The common delimiter that splits the header into the most fields while most sample lines agree

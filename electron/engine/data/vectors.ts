@@ -1,10 +1,10 @@
 // Precomputed vectors in the Embedding Projector's format: a TSV of numbers (one vector per line,
 // no header) and an optional metadata TSV (a header row when it has several columns).
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readDelimited } from './csv';
-import { checkFile, fileFailure, plural, type LoadContext } from './files';
+import { checkFile, fileFailure, plural, readHead, type LoadContext } from './files';
+import { MAX_LINE_BYTES } from './sniff';
 import type { RawTable } from './table';
 
 /** metadata.tsv beside vectors.tsv, or <name>_metadata.tsv / <name>-metadata.tsv. */
@@ -37,7 +37,10 @@ export async function readVectors(file: string, metadataPath: string | null | un
   const meta = metadataPath === undefined ? findMetadata(file) : metadataPath;
   if (meta) {
     await checkFile(meta);
-    const header = (await readFile(meta, 'utf8')).split(/\r?\n/, 1)[0].includes('\t');
+    // only the first line decides whether there is a header row: read no more than that
+    const head = await readHead(meta, MAX_LINE_BYTES);
+    const lineEnd = head.indexOf(10);
+    const header = head.subarray(0, lineEnd < 0 ? head.byteLength : lineEnd).includes(9);
     const m = await readDelimited(meta, { delimiter: '\t', header, quote: '' }, ctx);
     if (m.rows !== table.rows) {
       throw fileFailure(meta, 'label-count', `has ${plural(m.rows, 'row')} of metadata but ${basename(file)} has ${plural(table.rows, 'vector')}.`,

@@ -2,8 +2,9 @@
 // scaling, the training record, and a tfjs `weightsManifest`) beside one little-endian float32
 // weights file. Checkpoints use the same writer with a per-epoch weights file name, written before
 // model.json is switched to it, so a crash at any moment leaves a consistent pair on disk.
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { hostname } from 'node:os';
+import { lstat, mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { LabFailure } from '../../../shared/api';
@@ -11,13 +12,22 @@ import { MODEL_NAMES } from '../../../shared/models';
 import { trainConfigSchema } from '../../../shared/schemas';
 import { withDefaults } from '../../../shared/train-config';
 import type { EpochMetrics, LossValues, RunStatus, SavedModelInfo, TrainConfig } from '../../../shared/types';
+import { checkMemory, formatBytes, RAISE_BUDGET } from '../data/budget';
 import { writeFileAtomic } from '../export/csv';
 import type { DataSchema } from './model-input';
+import { pooledSize } from './conv';
 import { createModel, disposeModel, type Model, type ModelSpec } from './model';
 
 export const MODEL_FORMAT = 'latent-lab-model';
 export const FORMAT_VERSION = 1;
 const MODEL_JSON = 'model.json';
+/** Held in a model folder while a save writes into it (see withFolderLock). */
+const LOCK = '.saving.lock';
+/** Temp files writeFileAtomic leaves behind when the process dies mid-write: `<name>.<8 hex>.tmp`. */
+const TEMP_FILE = /\.[0-9a-f]{8}\.tmp$/;
+const WEIGHTS_FILE = /^weights[\w-]*\.bin$/;
+/** model.json holds a spec, a config and the data schema: far less than this. */
+const MAX_MODEL_JSON = 256 * 2 ** 20;
 
 /** How the model came to be; shown when it is loaded again. */
 export interface TrainingRecord {
@@ -92,9 +102,17 @@ export interface SaveContents {
   savedBy: string;
 }
 
-/** Writes model.json + `weightsFile` into `dir` (created if needed). */
+/**
+ * Writes model.json + `weightsFile` into `dir` (created if needed). The weights go first and
+ * model.json, the commit point, last, so a crash at any moment leaves a consistent pair; saves
+ * into one folder take turns (withFolderLock), so two at once leave the last one complete.
+ */
 export async function saveModelDir(dir: string, c: SaveContents, weightsFile = 'weights.bin'): Promise<SavedModelInfo> {
   await prepareFolder(dir);
+  return withFolderLock(dir, () => writeModel(dir, c, weightsFile));
+}
+
+async function writeModel(dir: string, c: SaveContents, weightsFile: string): Promise<SavedModelInfo> {
   const entries = [...c.model.params.entries()];
   const weights = new Float32Array(entries.reduce((s, [, v]) => s + v.size, 0));
   let at = 0;
@@ -120,7 +138,7 @@ export async function saveModelDir(dir: string, c: SaveContents, weightsFile = '
   await writeFileAtomic(join(dir, MODEL_JSON), [json]);
   // earlier checkpoints' weights are no longer referenced
   for (const name of await readdir(dir)) {
-    if (name !== weightsFile && /^weights[\w-]*\.bin$/.test(name)) await rm(join(dir, name), { force: true });
+    if (name !== weightsFile && WEIGHTS_FILE.test(name)) await rm(join(dir, name), { force: true });
   }
   return { path: dir, files: [MODEL_JSON, weightsFile], bytes: bytes.byteLength + Buffer.byteLength(json) };
 }
@@ -132,7 +150,7 @@ async function prepareFolder(dir: string): Promise<void> {
   }
   if (info) {
     const names = await readdir(dir);
-    const ours = names.includes(MODEL_JSON) || names.every((n) => /^weights[\w-]*\.bin$|\.tmp$/.test(n));
+    const ours = names.includes(MODEL_JSON) || names.every((n) => WEIGHTS_FILE.test(n) || /\.tmp$/.test(n) || n === LOCK);
     if (!ours) {
       throw new LabFailure('folder-not-empty', `Cannot save the model into ${dir}: the folder holds other files.`, 'Pick an empty folder, a new folder name, or a saved model to replace.');
     }
@@ -143,10 +161,222 @@ async function prepareFolder(dir: string): Promise<void> {
   });
 }
 
+// ---------- saves into one folder take turns ----------
+
+/** Saves of this process waiting for a folder, by absolute path. */
+const queues = new Map<string, Promise<void>>();
+const LOCK_WAIT_MS = 120_000;
+/** A lock this old is left over (a save writes for seconds, not minutes), even if its pid lives on. */
+const LOCK_STALE_MS = 10 * 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the lock at `path` was left by a process that is gone (or is very old). */
+async function lockIsStale(path: string): Promise<boolean> {
+  const [text, info] = await Promise.all([readFile(path, 'utf8').catch(() => null), stat(path).catch(() => null)]);
+  if (text === null || info === null) return false; // released meanwhile: try again
+  const [pid, host] = text.split('\n');
+  if (Date.now() - info.mtimeMs > LOCK_STALE_MS) return true;
+  if (host !== hostname()) return false; // another machine's process: cannot tell, wait
+  const n = Number(pid);
+  // a lock still being written is empty for an instant: only a whole, dead pid is stale
+  return Number.isInteger(n) && n > 0 && !processAlive(n);
+}
+
+/** Takes `dir`'s lock file, waiting while another process holds it; returns its release. */
+async function lockFolder(dir: string): Promise<() => Promise<void>> {
+  const path = join(dir, LOCK);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let wait = 10; ; wait = Math.min(250, wait * 2)) {
+    try {
+      const fh = await open(path, 'wx');
+      try {
+        await fh.writeFile(`${process.pid}\n${hostname()}\n`);
+      } finally {
+        await fh.close();
+      }
+      return () => unlink(path).catch(() => {});
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new LabFailure('not-writable', `Cannot write to ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, 'Pick a folder you can write to.');
+      }
+    }
+    if (await lockIsStale(path)) {
+      await unlink(path).catch(() => {});
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new LabFailure('folder-busy', `Cannot save into ${dir}: another save into that folder has not finished for ${LOCK_WAIT_MS / 1000} s.`,
+        `Wait for it to finish, or save to another folder. If no other Latent Lab is running, delete ${path}.`);
+    }
+    await sleep(wait + Math.random() * wait);
+  }
+}
+
+/**
+ * Runs `work` while holding `dir`: saves of this process queue in memory, and a lock file in the
+ * folder (pid and host inside; left-over locks of dead processes are taken over) keeps other
+ * processes (the CLI, a second window) out meanwhile.
+ */
+export async function withFolderLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  const key = resolve(dir);
+  const before = queues.get(key) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((r) => (done = r));
+  const tail = before.then(() => mine);
+  queues.set(key, tail);
+  await before;
+  try {
+    const release = await lockFolder(dir);
+    try {
+      return await work();
+    } finally {
+      await release();
+    }
+  } finally {
+    done();
+    if (queues.get(key) === tail) queues.delete(key);
+  }
+}
+
+// ---------- left-overs of killed writes ----------
+
+export interface OrphanOptions {
+  /** Temp files younger than this may still be written by a live process: keep them (default 60 s). */
+  minAgeMs?: number;
+  /** How many folder levels below `root` to look in (default 3: runs/<id>/checkpoint). */
+  depth?: number;
+}
+
+/**
+ * Removes what killed writes leave under `root` (a runs folder or a saved model): temp files of
+ * atomic writes (`*.<8 hex>.tmp`) older than `minAgeMs`, lock files of dead processes, and, in a
+ * model folder, weights files its model.json does not refer to (a checkpoint killed before it
+ * switched model.json). Does not follow links. Returns the paths removed.
+ */
+export async function removeOrphans(root: string, opts: OrphanOptions = {}): Promise<string[]> {
+  const minAge = opts.minAgeMs ?? 60_000;
+  const removed: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    const names = new Set(entries.map((e) => e.name));
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (depth > 0) await walk(path, depth - 1);
+      } else if (e.isFile() && TEMP_FILE.test(e.name)) {
+        const info = await lstat(path).catch(() => null);
+        if (info && Date.now() - info.mtimeMs >= minAge && (await rm(path, { force: true }).then(() => true, () => false))) removed.push(path);
+      } else if (e.isFile() && e.name === LOCK && (await lockIsStale(path))) {
+        if (await unlink(path).then(() => true, () => false)) removed.push(path);
+      }
+    }
+    if (names.has(MODEL_JSON) && [...names].some((n) => WEIGHTS_FILE.test(n))) {
+      removed.push(...(await withFolderLock(dir, () => removeUnreferencedWeights(dir))));
+    }
+  };
+  await walk(root, opts.depth ?? 3);
+  return removed;
+}
+
+/** Weights files of `dir` its model.json does not list (only when model.json is readable and ours). */
+async function removeUnreferencedWeights(dir: string): Promise<string[]> {
+  const text = await readFile(join(dir, MODEL_JSON), 'utf8').catch(() => null);
+  let used: unknown;
+  try {
+    used = text === null ? null : (JSON.parse(text) as ModelFile).weightsManifest?.[0]?.paths?.[0];
+  } catch {
+    return [];
+  }
+  if (typeof used !== 'string' || !(await stat(join(dir, used)).then((i) => i.isFile(), () => false))) return [];
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    if (name !== used && WEIGHTS_FILE.test(name) && (await rm(join(dir, name), { force: true }).then(() => true, () => false))) removed.push(join(dir, name));
+  }
+  return removed;
+}
+
 // weights files are little-endian (as tfjs writes them); every platform we ship on is too
 function littleEndian(bytes: Uint8Array): Uint8Array {
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('big-endian hosts are not supported');
   return bytes;
+}
+
+// ---------- what a spec will take, before it is built ----------
+
+/**
+ * The weight tensors createModel builds for `spec`, by name and shape, in its order, computed
+ * without allocating anything (a test keeps this in step with createModel).
+ */
+export function specWeights(spec: ModelSpec): { name: string; shape: number[] }[] {
+  const out: { name: string; shape: number[] }[] = [];
+  const dense = (name: string, fanIn: number, fanOut: number) => out.push({ name: `${name}/w`, shape: [fanIn, fanOut] }, { name: `${name}/b`, shape: [fanOut] });
+  const conv = (name: string, inC: number, outC: number) => out.push({ name: `${name}/w`, shape: [3, 3, inC, outC] }, { name: `${name}/b`, shape: [outC] });
+  const isConv = spec.architecture === 'conv';
+  const channels = isConv ? [spec.imageShape![2], ...spec.convChannels] : [];
+  let [sh, sw] = isConv ? [spec.imageShape![0], spec.imageShape![1]] : [0, 0];
+  if (isConv) {
+    spec.convChannels.forEach((c, i) => conv(`enc/conv${i}`, channels[i], c));
+    for (let i = 0; i < spec.convChannels.length; i++) [sh, sw] = [pooledSize(sh), pooledSize(sw)];
+  }
+  const flat = isConv ? sh * sw * channels[channels.length - 1] : spec.inputDim;
+  const widths = [flat + spec.classes, ...spec.hidden];
+  spec.hidden.forEach((h, i) => dense(`enc/dense${i}`, widths[i], h));
+  const top = widths[widths.length - 1];
+  dense('enc/mu', top, spec.latent);
+  if (spec.stochastic) dense('enc/logvar', top, spec.latent);
+  const decWidths = [spec.latent + spec.classes, ...[...spec.hidden].reverse()];
+  decWidths.slice(1).forEach((h, i) => dense(`dec/dense${i}`, decWidths[i], h));
+  const last = decWidths[decWidths.length - 1];
+  if (isConv) {
+    dense('dec/grid', last, flat);
+    const up = [...channels].reverse();
+    up.slice(1).forEach((c, i) => conv(`dec/conv${i}`, up[i], c));
+  } else dense('dec/out', last, spec.inputDim);
+  if (spec.likelihood === 'gaussian-learned') out.push({ name: 'dec/logvarX', shape: [spec.inputDim] });
+  return out;
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Memory a model of `spec` takes while it trains on batches of `batch` rows: per parameter the
+ * weights, their gradients, Adam's two moments and the temporaries of initialising or loading
+ * them (5 × 4 bytes); per row of a batch, the activations of every layer kept for the backward pass
+ * (forward, gradient and a working copy: 3 × 4 bytes per value).
+ */
+export function modelMemoryBytes(spec: ModelSpec, batch: number): number {
+  const params = specWeights(spec).reduce((n, w) => n + size(w.shape), 0);
+  let perRow = 3 * spec.inputDim + 2 * spec.hidden.reduce((a, b) => a + b, 0) + 4 * spec.latent + 2 * spec.classes;
+  if (spec.architecture === 'conv' && spec.imageShape) {
+    let [h, w] = spec.imageShape;
+    for (const c of spec.convChannels) {
+      perRow += 2 * h * w * c;
+      [h, w] = [pooledSize(h), pooledSize(w)];
+    }
+  }
+  return params * 4 * 5 + Math.max(1, batch) * perRow * 4 * 3;
+}
+
+/**
+ * Refuses a spec whose model would not fit the memory budget, before anything is built. The
+ * engine should call it before createModel for training too.
+ */
+export function checkModelMemory(subject: string, spec: ModelSpec, batch: number): void {
+  const params = specWeights(spec).reduce((n, w) => n + size(w.shape), 0);
+  checkMemory(subject, modelMemoryBytes(spec, batch),
+    `a ${spec.name} with ${params.toLocaleString('en-US')} parameters for ${spec.inputDim.toLocaleString('en-US')} inputs, training on batches of ${batch}`,
+    `Use a smaller model (fewer or narrower hidden layers, a smaller --batch) or fewer features (a smaller image size), or ${RAISE_BUDGET}.`);
 }
 
 function badModel(path: string, what: string): LabFailure {
@@ -158,8 +388,14 @@ function badModel(path: string, what: string): LabFailure {
 export async function loadModelDir(path: string): Promise<{ model: Model; file: ModelFile; dir: string }> {
   const dir = basename(path) === MODEL_JSON || path.endsWith('.json') ? dirname(path) : path;
   const jsonPath = path.endsWith('.json') ? path : join(dir, MODEL_JSON);
+  const unreadable = (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? badModel(path, `${MODEL_JSON} is missing`) : badModel(path, `${MODEL_JSON} cannot be read (${err.code})`));
+  const jsonInfo = await stat(jsonPath).catch((err: NodeJS.ErrnoException) => {
+    throw unreadable(err);
+  });
+  if (!jsonInfo.isFile()) throw badModel(path, `${MODEL_JSON} is not a file`);
+  if (jsonInfo.size > MAX_MODEL_JSON) throw badModel(path, `${MODEL_JSON} is ${formatBytes(jsonInfo.size)}, far more than a saved model's`);
   const text = await readFile(jsonPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'ENOENT' ? badModel(path, `${MODEL_JSON} is missing`) : badModel(path, `${MODEL_JSON} cannot be read (${err.code})`);
+    throw unreadable(err);
   });
   let raw: unknown;
   try {
@@ -177,11 +413,25 @@ export async function loadModelDir(path: string): Promise<{ model: Model; file: 
   const file = { ...(parsed.data as unknown as ModelFile), config: withDefaults(parsed.data.config) };
   if (file.formatVersion > FORMAT_VERSION) throw badModel(path, `it was saved by a newer Latent Lab (format ${file.formatVersion})`);
   const manifest = file.weightsManifest[0];
+  // everything is checked from model.json and the weights file's size before anything is built
+  if (file.spec.architecture === 'conv' && !file.spec.imageShape) throw badModel(path, 'its spec is convolutional but has no image shape');
+  const wanted = specWeights(file.spec);
+  if (manifest.weights.length !== wanted.length) throw badModel(path, `it lists ${manifest.weights.length} weight tensors where its spec has ${wanted.length}`);
+  for (const w of manifest.weights) {
+    const v = wanted.find((x) => x.name === w.name);
+    if (!v || v.shape.join() !== w.shape.join()) throw badModel(path, `weight "${w.name}" [${w.shape.join(', ')}] does not fit its spec`);
+  }
+  checkModelMemory(dir, file.spec, file.config.batchSize);
   const weightsPath = join(dir, manifest.paths[0]);
-  const bytes = await readFile(weightsPath).catch(() => {
-    throw badModel(path, `its weights file ${manifest.paths[0]} is missing`);
+  const expected = manifest.weights.reduce((s, w) => s + size(w.shape), 0);
+  const weightsInfo = await stat(weightsPath).catch(() => null);
+  if (!weightsInfo?.isFile()) throw badModel(path, `its weights file ${manifest.paths[0]} is missing`);
+  if (weightsInfo.size !== expected * 4) {
+    throw badModel(path, `${manifest.paths[0]} holds ${weightsInfo.size} bytes where the manifest lists ${expected * 4}`);
+  }
+  const bytes = await readFile(weightsPath).catch((err: NodeJS.ErrnoException) => {
+    throw badModel(path, `its weights file ${manifest.paths[0]} cannot be read (${err.code ?? err.message})`);
   });
-  const expected = manifest.weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
   if (bytes.byteLength !== expected * 4) {
     throw badModel(path, `${manifest.paths[0]} holds ${bytes.byteLength} bytes where the manifest lists ${expected * 4}`);
   }

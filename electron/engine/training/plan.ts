@@ -16,6 +16,7 @@ import { createModel, type Model } from '../models/model';
 import { modelInput, schemaOf } from '../models/model-input';
 import { modelSpecFor } from '../models/model-spec';
 import { splitRows } from '../models/rows';
+import { checkModelMemory } from '../models/serialize';
 import type { JobContext } from '../session/jobs';
 import { newId, type DatasetEntry, type Session } from '../session/session';
 import type { Run, RunPlan } from './runs';
@@ -49,6 +50,8 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
     throw new LabFailure('bad-config', `The training setting "${issue?.path.join('.') || 'config'}" is not valid: ${issue?.message ?? 'invalid'}.`);
   }
   const spec = modelSpecFor(config, ds.summary);
+  // refuse a model that cannot fit in memory now, not gigabytes into building it
+  checkModelMemory(ds.summary.name, spec, config.batchSize);
   const schema = from ? from.schema : schemaOf(ds);
   const classes = req.classes ? checkClasses(ds.summary, req.classes) : null;
   const trainSplit = classes ? rowsOfClasses(ds.train, ds.summary.features, classes, ds.summary) : ds.train;
