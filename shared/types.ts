@@ -324,7 +324,9 @@ export type RunStatus =
   | 'cancelled'
   | 'diverged'
   | 'failed'
-  | 'loaded';
+  | 'loaded'
+  /** The process training it stopped (a crash, a quit); its last checkpoint can be resumed. */
+  | 'interrupted';
 
 export interface RunSummary {
   id: RunId;
@@ -341,6 +343,8 @@ export interface RunSummary {
   status: RunStatus;
   /** Why it stopped, in plain words (divergence advice, early stopping epoch…). */
   message: string | null;
+  /** What went wrong without stopping it (e.g. checkpoints could not be written). */
+  warnings: string[];
   epochs: EpochMetrics[];
   /** Epoch whose weights the model holds when early stopping restored the best ones. */
   bestEpoch: number | null;

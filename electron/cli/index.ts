@@ -293,6 +293,7 @@ async function main(argv: string[]): Promise<void> {
     const run: RunSummary = trainFurther
       ? await runJob(engine, 'train', engine.train({ datasetId: ds.id as DatasetId, config, ...(loaded ? { initFrom: loaded.id } : {}) }))
       : loaded!;
+    for (const w of run.warnings) process.stderr.write(`lab: warning: ${w}\n`);
     const test: LossValues = trainFurther
       ? run.test!
       : (await runJob(engine, 'evaluate', engine.evaluate({ runId: run.id, datasetId: ds.id }))).values;
@@ -318,6 +319,7 @@ async function main(argv: string[]): Promise<void> {
       testRows: ds.testRows,
       status: run.status,
       message: run.message,
+      warnings: run.warnings,
       bestEpoch: run.bestEpoch,
       samplesPerSec: run.samplesPerSec,
       testLoss: test.loss,

@@ -23,6 +23,8 @@ export class Engine {
   /** One call by name, as a transport delivers it: validated, then handled. */
   async call(method: unknown, args: unknown): Promise<unknown> {
     const call = validateCall(method, args);
+    // the run list is rebuilt from disk once, before the first call is answered
+    await this.session.runs.restore();
     const handler = engineHandlers[call.method] as Method;
     return handler.run(this.session, ...call.args);
   }

@@ -47,6 +47,11 @@ function recordsFor(s: Session, entry: DatasetEntry, ids?: EmbeddingId[]): Embed
   return all.map((r) => r.rec);
 }
 
+/** Reads the models behind model embeddings that are not in memory yet (runs restored from disk). */
+async function modelsOf(s: Session, records: EmbeddingRecord[]): Promise<void> {
+  for (const r of records) if (r.data.runId && r.recon) await s.runs.ensureModel(r.data.runId);
+}
+
 async function metricsTable(s: Session, entry: DatasetEntry, records: EmbeddingRecord[], hooks: ReduceHooks): Promise<MetricsTable> {
   await initBackend();
   const missing = records.filter((r) => !entry.scores.has(r.data.id));
@@ -79,13 +84,17 @@ export const compareHandlers = {
   /** Runs a reducer as a 'reduce' job; resolves to the new embedding's summary. */
   reduce: method(z.tuple([reduceSchema]), async (s, req: ReduceRequest): Promise<JobId> => {
     const entry = s.entry(req.datasetId);
-    if (req.method === 'latent') modelHandle(s, req.params.runId, entry); // fail now, not in the job
+    if (req.method === 'latent') {
+      await s.runs.ensureModel(req.params.runId);
+      modelHandle(s, req.params.runId, entry); // fail now, not in the job
+    }
     return s.jobs.start('reduce', `${REDUCER_NAMES[req.method]} on ${entry.ds.summary.name}`, (ctx) => runReduce(s, entry, req, ctx));
   }),
 
   /** Test-split coordinates (default), or the training-split ones where the engine has them. */
   getEmbedding: method(z.tuple([embeddingId, split.optional()]), async (s, id: EmbeddingId, which: SplitName = 'test'): Promise<EmbeddingData> => {
     const { entry, rec } = s.embedding(id);
+    if (which === 'train' && rec.data.runId) await s.runs.ensureModel(rec.data.runId);
     if (which === 'train') await ensureTrainCoords(rec, compareSource(s, entry));
     return splitView(rec, entry.ds, which);
   }),
@@ -109,6 +118,7 @@ export const compareHandlers = {
   computeMetrics: method(z.tuple([z.strictObject(metricsRequest)]), async (s, req: MetricsRequest): Promise<JobId> => {
     const entry = s.entry(req.datasetId);
     const records = recordsFor(s, entry, req.embeddingIds);
+    await modelsOf(s, records);
     return s.jobs.start('metrics', `Compare ${records.length} embedding${records.length === 1 ? '' : 's'} of ${entry.ds.summary.name}`,
       (ctx) => metricsTable(s, entry, records, reduceHooks(ctx)));
   }),
@@ -117,6 +127,7 @@ export const compareHandlers = {
   exportMetrics: method(z.tuple([z.strictObject({ ...metricsRequest, path })]), async (s, req: MetricsExportRequest): Promise<JobId> => {
     const entry = s.entry(req.datasetId);
     const records = recordsFor(s, entry, req.embeddingIds);
+    await modelsOf(s, records);
     return s.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       const result = await writeMetricsCsv(req.path, await metricsTable(s, entry, records, reduceHooks(ctx)));
       ctx.progress(1, `Saved ${basename(req.path)}`);
@@ -141,6 +152,7 @@ export const compareHandlers = {
       const d = ds.summary.features;
       checkRows(req.rows, ds.test.n, 'test');
       await initBackend();
+      for (const m of req.methods) if (m.kind === 'model') await s.runs.ensureModel(m.runId);
       const original = gatherRows(ds.test, d, req.rows) as ReconstructionResult['original'];
       const labels = ds.test.labels ? Int32Array.from(req.rows, (r) => ds.test.labels![r]) : null;
       const source = compareSource(s, entry);

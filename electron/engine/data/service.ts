@@ -14,6 +14,7 @@ import { newId } from '../session/session';
 import { catalog } from './catalog';
 import { columnValues } from './column-values';
 import { openDataset } from './open';
+import { stableDatasetId } from './identity';
 import { getRows } from './rows';
 
 /**
@@ -37,6 +38,8 @@ export const dataHandlers = {
     return s.jobs.start('open', title, async (ctx) => {
       crashIfAsked(req);
       const ds = await openDataset(newId<DatasetId>('ds'), req, ctx);
+      // the same data with the same settings is the same dataset in every session
+      ds.summary.id = await stableDatasetId(req.source, ds.summary.options);
       s.addDataset(ds);
       ctx.progress(1, `Opened ${ds.summary.name}`);
       return ds.summary;

@@ -31,9 +31,9 @@ import { codeStats, type CodeStats } from './code-stats';
 import { interpolate, manifold, sampleFromPrior, traverse, type GenerationSource } from './generator';
 
 /** A run's model as generation sees it (its dataset, when open, supplies the pixel range). */
-function generationSource(s: Session, id: RunId): GenerationSource {
+async function generationSource(s: Session, id: RunId): Promise<GenerationSource> {
   const run = s.runs.get(id);
-  const model = s.runs.model(id);
+  const model = await s.runs.ensureModel(id);
   const ds = s.maybeDataset(run.summary.datasetId);
   return {
     runId: id,
@@ -73,7 +73,7 @@ function codeStatsOf(s: Session, run: Run): Promise<CodeStats> {
 /** Test rows of a dataset as a model sees them: their latent means and (CVAE) one-hot labels, plus the rows in the dataset's units. */
 async function testRowsUnder(s: Session, id: RunId, dsId: DatasetId, rows: number[]) {
   const run = s.runs.get(id);
-  const model = s.runs.model(id);
+  const model = await s.runs.ensureModel(id);
   const ds = s.dataset(dsId);
   checkRows(rows, ds.test.n, 'test');
   const input = inputFor(model, run.schema, ds, ds.test);
@@ -97,7 +97,7 @@ export const generateHandlers = {
   /** Decodes N points drawn from the model's prior (or a Gaussian fitted to its codes). */
   generateSamples: method(z.tuple([z.strictObject(sampleRequest)]), async (s, req: SampleRequest): Promise<GeneratedSamples> => {
     await initBackend();
-    return sampleFromPrior(generationSource(s, req.runId), req);
+    return sampleFromPrior((await generationSource(s, req.runId)), req);
   }),
 
   /** Decodes the base point with one latent dimension varied at a time, one row per dimension. */
@@ -112,7 +112,7 @@ export const generateHandlers = {
     ]).optional(),
   })]), async (s, req: TraversalRequest): Promise<LatentTraversal> => {
     await initBackend();
-    const g = generationSource(s, req.runId);
+    const g = (await generationSource(s, req.runId));
     const base = req.base?.kind === 'row' ? (await testRowsUnder(s, req.runId, req.base.datasetId, [req.base.row])).codes : null;
     return traverse(g, req, base);
   }),
@@ -124,7 +124,7 @@ export const generateHandlers = {
     extent: z.enum(['prior', 'data']).optional(),
   })]), async (s, req: LatentGridRequest): Promise<LatentGrid> => {
     await initBackend();
-    return manifold(generationSource(s, req.runId), req);
+    return manifold((await generationSource(s, req.runId)), req);
   }),
 
   /** Straight paths between two test rows: in latent space (decoded), in feature space and in PCA space. */
@@ -136,7 +136,7 @@ export const generateHandlers = {
     components: z.number().int().min(1).max(10000).optional(),
   })]), async (s, req: InterpolationRequest): Promise<Interpolation> => {
     await initBackend();
-    const g = generationSource(s, req.runId);
+    const g = (await generationSource(s, req.runId));
     const { ds, codes, y, x, rowIds } = await testRowsUnder(s, req.runId, req.datasetId, req.rows);
     const { model: pca } = await s.entry(req.datasetId).pca();
     const available = pca.variances.length;
@@ -159,7 +159,7 @@ export const generateHandlers = {
 
   /** Writes generated samples (the same seed gives the same rows) as CSV `z1…zk, features…`; an 'export' job. */
   exportSamples: method(z.tuple([z.strictObject({ ...sampleRequest, path })]), async (s, req: SampleExportRequest): Promise<JobId> => {
-    const g = generationSource(s, req.runId);
+    const g = (await generationSource(s, req.runId));
     return s.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       ctx.progress(0.1, `Generating ${req.count.toLocaleString('en-US')} samples`);
       const { path: file, ...sample } = req;

@@ -385,7 +385,8 @@ function badModel(path: string, what: string): LabFailure {
 }
 
 /** Reads a saved model folder (or its model.json) and rebuilds the model with its weights. */
-export async function loadModelDir(path: string): Promise<{ model: Model; file: ModelFile; dir: string }> {
+/** Reads and checks a saved model's model.json (no weights): its spec, config, data schema and record. */
+export async function readModelFile(path: string): Promise<{ file: ModelFile; dir: string }> {
   const dir = basename(path) === MODEL_JSON || path.endsWith('.json') ? dirname(path) : path;
   const jsonPath = path.endsWith('.json') ? path : join(dir, MODEL_JSON);
   const unreadable = (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? badModel(path, `${MODEL_JSON} is missing`) : badModel(path, `${MODEL_JSON} cannot be read (${err.code})`));
@@ -412,6 +413,11 @@ export async function loadModelDir(path: string): Promise<{ model: Model; file: 
   }
   const file = { ...(parsed.data as unknown as ModelFile), config: withDefaults(parsed.data.config) };
   if (file.formatVersion > FORMAT_VERSION) throw badModel(path, `it was saved by a newer Latent Lab (format ${file.formatVersion})`);
+  return { file, dir };
+}
+
+export async function loadModelDir(path: string): Promise<{ model: Model; file: ModelFile; dir: string }> {
+  const { file, dir } = await readModelFile(path);
   const manifest = file.weightsManifest[0];
   // everything is checked from model.json and the weights file's size before anything is built
   if (file.spec.architecture === 'conv' && !file.spec.imageShape) throw badModel(path, 'its spec is convolutional but has no image shape');

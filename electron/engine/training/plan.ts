@@ -74,6 +74,7 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
       backend: null,
       status: 'running',
       message: null,
+      warnings: [],
       epochs: [],
       bestEpoch: null,
       test: null,
@@ -157,9 +158,19 @@ function trainHooks(s: Session, ctx: JobContext, run: Run) {
   };
 }
 
-/** A failed checkpoint write is reported, not fatal: training goes on. */
+/**
+ * A failed checkpoint write is reported, not fatal: training goes on, and the run says (once)
+ * that its checkpoints are off and why, so a finished run is not mistaken for a kept one.
+ */
 async function checkpoint(s: Session, ctx: JobContext, run: Run, epoch: number): Promise<void> {
-  await s.runs.checkpoint(run, epoch).catch((err: Error) => ctx.log(`Could not write the checkpoint of epoch ${epoch}: ${err.message}`));
+  await s.runs.checkpoint(run, epoch).catch((err: Error) => {
+    const warning = `Checkpoints are off: the runs folder ${s.runs.folder(run.summary.id)} cannot be written (${err.message}). The model stays in memory for this session only; save it with Save model.`;
+    if (!run.summary.warnings.some((w) => w.startsWith('Checkpoints are off'))) {
+      run.summary.warnings.push(warning);
+      ctx.log(warning);
+      ctx.run(structuredClone(run.summary));
+    }
+  });
   run.checkpointed = epoch;
   run.checkpointedAt = Date.now();
 }

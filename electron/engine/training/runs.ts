@@ -1,8 +1,11 @@
-// The run list: every training run of the session (and every model loaded from disk) with its
-// config, curves and final metrics, its model while it has one, and its folder on disk holding
-// run.json and the end-of-epoch checkpoint.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+// The run list: every training run (and every model loaded from disk) with its config, curves and
+// final metrics, its model while it has one, and its folder on disk holding run.json and the
+// checkpoint (the final model once it finishes). The list is rebuilt from the runs folder when an
+// engine starts: a run left 'running' by a process that is gone becomes 'interrupted', and models
+// are read from their checkpoints when first needed.
+import { hostname } from 'node:os';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { LabFailure } from '../../../shared/api';
 import type { RunId, RunSummary, SavedModelInfo } from '../../../shared/types';
 import { appVersion } from '../../version';
@@ -10,12 +13,12 @@ import { writeFileAtomic } from '../export/csv';
 import type { JobContext } from '../session/jobs';
 import type { DataSchema } from '../models/model-input';
 import { disposeModel, type Model } from '../models/model';
-import { saveModelDir, type SaveContents } from '../models/serialize';
+import { loadModelDir, readModelFile, removeOrphans, saveModelDir, type SaveContents } from '../models/serialize';
 import { runsDir } from '../core/paths';
 
 export interface Run {
   summary: RunSummary;
-  /** Null before training starts and after a failure. */
+  /** Null before training starts, after a failure, and until a restored run's checkpoint is read. */
   model: Model | null;
   schema: DataSchema;
   /** The epoch of the last checkpoint written, and when. */
@@ -30,11 +33,128 @@ export interface RunPlan {
   work(ctx: JobContext): Promise<RunSummary>;
 }
 
+/** run.json on disk: the summary, what the model reads, and which process is training it. */
+interface RunRecord {
+  format: 'latent-lab-run';
+  version: 1;
+  summary: RunSummary;
+  schema: DataSchema;
+  owner: { pid: number; host: string } | null;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 export class RunStore {
   private readonly runs = new Map<RunId, Run>();
+  private restored: Promise<string[]> | null = null;
 
   add(run: Run): void {
+    run.summary.title = this.uniqueTitle(run.summary.title, run.summary.id);
     this.runs.set(run.summary.id, run);
+  }
+
+  /** The title, or the title with " #2", " #3"… when another run already has it. */
+  uniqueTitle(title: string, self?: RunId): string {
+    const taken = new Set([...this.runs.values()].filter((r) => r.summary.id !== self).map((r) => r.summary.title));
+    if (!taken.has(title)) return title;
+    let n = 2;
+    while (taken.has(`${title} #${n}`)) n++;
+    return `${title} #${n}`;
+  }
+
+  /**
+   * Rebuilds the run list from the runs folder (once per engine): every readable run.json is
+   * listed; a 'running' one whose process is gone becomes 'interrupted'; temp files of killed
+   * writes are removed. Resolves with notes on what could not be read.
+   */
+  restore(): Promise<string[]> {
+    this.restored ??= this.readFolder();
+    return this.restored;
+  }
+
+  private async readFolder(): Promise<string[]> {
+    const root = runsDir();
+    const notes: string[] = [];
+    await removeOrphans(root).catch(() => []);
+    const names = await readdir(root, { withFileTypes: true }).catch(() => []);
+    for (const d of names) {
+      if (!d.isDirectory() || this.runs.has(d.name as RunId)) continue;
+      const run = await this.readRecord(join(root, d.name)).catch((err: Error) => {
+        notes.push(`Run ${d.name} could not be read: ${err.message}`);
+        return null;
+      });
+      if (run && !this.runs.has(run.summary.id)) this.runs.set(run.summary.id, run);
+    }
+    return notes;
+  }
+
+  private async readRecord(dir: string): Promise<Run | null> {
+    const text = await readFile(join(dir, 'run.json'), 'utf8').catch(() => null);
+    if (text === null) return null;
+    const raw = JSON.parse(text) as Partial<RunRecord> & Partial<RunSummary>;
+    // records of earlier versions hold the summary alone; their schema is in the checkpoint
+    const record: RunRecord = raw.format === 'latent-lab-run'
+      ? (raw as RunRecord)
+      : { format: 'latent-lab-run', version: 1, summary: raw as RunSummary, schema: null as unknown as DataSchema, owner: null };
+    const summary = record.summary;
+    summary.warnings ??= [];
+    if (!summary?.id || !summary.config || !Array.isArray(summary.epochs)) throw new Error('run.json is not a run record');
+    let schema = record.schema;
+    if (!schema) {
+      if (!summary.checkpointDir) return null;
+      schema = (await readModelFile(summary.checkpointDir)).file.data;
+    }
+    if (summary.status === 'running') {
+      const mine = record.owner && record.owner.host === hostname() && record.owner.pid !== process.pid && alive(record.owner.pid);
+      if (!mine) {
+        summary.status = 'interrupted';
+        const done = summary.epochs.length;
+        summary.message = `Interrupted: the app stopped during training (epoch ${done + 1} of ${summary.config.epochs}).` +
+          (summary.checkpointDir ? ` Its last checkpoint holds ${done} epoch${done === 1 ? '' : 's'}; resume it to train the rest.` : ' No checkpoint was written.');
+        const run: Run = { summary, schema, model: null };
+        await this.writeRecord(run).catch(() => {});
+        return run;
+      }
+    }
+    return { summary, schema, model: null };
+  }
+
+  /** The run's model, reading a restored run's checkpoint when first needed. */
+  async ensureModel(id: RunId): Promise<Model> {
+    const run = this.get(id);
+    if (run.model) return run.model;
+    const usable = run.summary.status !== 'running' && run.summary.status !== 'failed' && run.summary.status !== 'diverged';
+    if (usable && run.summary.checkpointDir) {
+      const { model } = await loadModelDir(run.summary.checkpointDir);
+      if (run.model) disposeModel(model); // read twice at once: keep the first
+      else run.model = model;
+      return run.model!;
+    }
+    return this.model(id);
+  }
+
+  rename(id: RunId, title: string): Promise<void> {
+    const run = this.get(id);
+    run.summary.title = this.uniqueTitle(title, id);
+    return this.writeRecord(run);
+  }
+
+  /** Forgets a run and removes its folder (checkpoint, record); refused while it trains. */
+  async remove(id: RunId): Promise<void> {
+    const run = this.get(id);
+    if (run.summary.status === 'running') throw new LabFailure('run-busy', 'That run is still training.', 'Cancel it first, then delete it.');
+    this.dropModel(run);
+    this.runs.delete(id);
+    const dir = resolve(this.folder(id));
+    // only ever a folder inside the runs folder
+    if (dir.startsWith(resolve(runsDir()) + sep)) await rm(dir, { recursive: true, force: true });
   }
 
   get(id: RunId): Run {
@@ -43,7 +163,7 @@ export class RunStore {
     return run;
   }
 
-  /** The run's model, or a message saying why there is none. */
+  /** The run's model when it is in memory (see ensureModel), or a message saying why there is none. */
   model(id: RunId): Model {
     const run = this.get(id);
     if (!run.model) {
@@ -86,11 +206,18 @@ export class RunStore {
     await this.writeRecord(run);
   }
 
-  /** run.json: the summary as the run list shows it, kept beside the checkpoint. */
+  /** run.json: the summary as the run list shows it and the data schema, kept beside the checkpoint. */
   async writeRecord(run: Run): Promise<void> {
     const dir = this.folder(run.summary.id);
     await mkdir(dir, { recursive: true });
-    await writeFileAtomic(join(dir, 'run.json'), [JSON.stringify(run.summary, null, 1)]);
+    const record: RunRecord = {
+      format: 'latent-lab-run',
+      version: 1,
+      summary: run.summary,
+      schema: run.schema,
+      owner: run.summary.status === 'running' ? { pid: process.pid, host: hostname() } : null,
+    };
+    await writeFileAtomic(join(dir, 'run.json'), [JSON.stringify(record, null, 1)]);
   }
 
   async save(id: RunId, path: string): Promise<SavedModelInfo> {
