@@ -1,5 +1,38 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../shared/wire';
+import { decodeMessage, encodeMessage, WireError } from '../../shared/wire';
+
+/** Binary frame with this header text and these bytes after it (as encodeMessage lays it out). */
+function binaryFrame(header: string | Uint8Array, tail: Uint8Array = new Uint8Array(), headLen?: number): Uint8Array {
+  const head = typeof header === 'string' ? new TextEncoder().encode(header) : header;
+  const start = Math.ceil((4 + head.length) / 8) * 8;
+  const out = new Uint8Array(start + tail.length);
+  new DataView(out.buffer).setUint32(0, headLen ?? head.length, true);
+  out.set(head, 4);
+  out.set(tail, start);
+  return out;
+}
+
+/** Bytes held by the typed arrays in a decoded value. */
+function typedBytes(v: unknown, seen = new Set<unknown>()): number {
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  if (!v || typeof v !== 'object' || seen.has(v)) return 0;
+  seen.add(v);
+  return Object.values(v).reduce((n: number, x) => n + typedBytes(x, seen), 0);
+}
+
+/** decodeMessage either returns, holding no more bytes than it was given, or throws a WireError. */
+function decodesCleanly(input: string | Uint8Array): void {
+  let value: unknown;
+  try {
+    value = decodeMessage(input);
+  } catch (err) {
+    expect(err).toBeInstanceOf(WireError);
+    expect((err as Error).message).toMatch(/frame/);
+    return;
+  }
+  expect(typedBytes(value)).toBeLessThanOrEqual(typeof input === 'string' ? 0 : input.byteLength);
+}
 
 describe('WebSocket wire format', () => {
   it('keeps plain messages as JSON text', () => {
@@ -31,5 +64,64 @@ describe('WebSocket wire format', () => {
     const frame = encodeMessage({ a: Float32Array.from([1, 2, 3]) }) as Uint8Array;
     expect(() => decodeMessage(frame.subarray(0, frame.length - 9))).toThrow(/truncated/);
     expect(() => decodeMessage(new Uint8Array([255, 255, 255, 127, 0, 0]))).toThrow(/truncated/);
+  });
+
+  it('refuses a header nested 100,000 deep with a WireError (not a stack overflow)', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    expect(() => decodeMessage(binaryFrame(deep))).toThrow(WireError);
+  });
+
+  it('refuses a header that is not UTF-8 with a WireError', () => {
+    expect(() => decodeMessage(binaryFrame(Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d])))).toThrow(WireError);
+  });
+
+  it('refuses sizes a header names but the frame does not hold, before allocating them', () => {
+    for (const size of [2 ** 31, 2 ** 40, 2 ** 53 - 8, Number.MAX_VALUE]) {
+      expect(() => decodeMessage(binaryFrame(`{"a":{"$bin":${size},"$type":"Uint8Array"}}`, new Uint8Array(16)))).toThrow(/truncated|corrupt/);
+    }
+    expect(() => decodeMessage(binaryFrame('{}', new Uint8Array(), 2 ** 32 - 1))).toThrow(/truncated/);
+    for (const bad of ['{"$bin":-8,"$type":"Uint8Array"}', '{"$bin":3,"$type":"Float32Array"}', '{"$bin":"8","$type":"Uint8Array"}', '{"$bin":8,"$type":"constructor"}', '{"$bin":8,"$type":"__proto__"}', '{"$bin":8,"$type":"DataView"}']) {
+      expect(() => decodeMessage(binaryFrame(bad, new Uint8Array(64)))).toThrow(WireError);
+    }
+  });
+
+  it('fuzz: random bytes never throw anything but a WireError', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => decodesCleanly(bytes)), { numRuns: 2000 });
+  });
+
+  it('fuzz: random text frames never throw anything but a WireError', () => {
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => decodesCleanly(text)), { numRuns: 2000 });
+  });
+
+  it('fuzz: headers naming random typed arrays, sizes and header lengths decode or fail cleanly', () => {
+    const entry = fc.record({
+      $bin: fc.oneof(fc.nat(4096), fc.integer(), fc.double(), fc.constant(2 ** 53), fc.string()),
+      $type: fc.oneof(fc.constantFrom('Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'DataView', 'Array', 'toString', '__proto__'), fc.string()),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(entry, fc.jsonValue()), { maxLength: 6 }),
+        fc.uint8Array({ maxLength: 4096 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        (items, tail, headLen) => decodesCleanly(binaryFrame(JSON.stringify({ kind: 'call', id: 1, method: 'uploadFile', args: items }), tail, headLen)),
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('fuzz: anything encoded decodes back to the same value', () => {
+    const typed = fc.oneof(
+      fc.float32Array({ maxLength: 20 }),
+      fc.float64Array({ maxLength: 20 }),
+      fc.int32Array({ maxLength: 20 }),
+      fc.uint8Array({ maxLength: 20 }),
+      fc.int16Array({ maxLength: 20 }),
+    );
+    const key = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
+    const leaf = fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant(null), typed);
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 4 })),
+    })).node;
+    fc.assert(fc.property(value, (v) => void expect(decodeMessage(encodeMessage(v))).toEqual(v)), { numRuns: 300 });
   });
 });
