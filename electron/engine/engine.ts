@@ -1,9 +1,7 @@
 // The engine: everything the UI can ask, with no Electron and no DOM. Runs in a worker thread
 // behind EngineHost, or in-process for the CLI, the benchmark and the tests.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join, dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   LabFailure,
@@ -72,6 +70,7 @@ import { checkClasses, classList, rowsOfClasses } from './class-subset';
 import { catalog } from './data/catalog';
 import { headRows, type Dataset, type Split } from './data/dataset';
 import { openDataset } from './data/open';
+import { saveUpload } from './data/uploads';
 import { getRows } from './data/rows';
 import { columnValues } from './data/column-values';
 import { modelShortName, splitView, summaryOf, type EmbeddingRecord } from './embeddings';
@@ -817,14 +816,7 @@ export class Engine implements EngineApi {
   }
 
   async uploadFile(name: string, bytes: Uint8Array, group?: string): Promise<string> {
-    // every path segment is cleaned, so nothing can climb out of the upload folder
-    const segments = name.split(/[\\/]+/).map((s) => s.replace(/[^\w.\- ]+/g, '_').replace(/^\.+/, '_').slice(0, 120)).filter(Boolean);
-    if (segments.length === 0) segments.push('upload.csv');
-    const dir = join(tmpdir(), 'latent-lab-uploads', group ?? randomBytes(6).toString('hex'));
-    const path = join(dir, ...segments);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, bytes);
-    return path;
+    return saveUpload(name, bytes, group);
   }
 
   async cancel(jobId: JobId): Promise<void> {
