@@ -88,8 +88,11 @@ export function openAppWindow(server: RunningServer, chromium: string | null, en
   const cleanUp = () => {
     page?.remove();
     rmSync(profile, { recursive: true, force: true });
+    process.off('exit', cleanUp);
   };
   child.on('exit', cleanUp);
   child.on('error', cleanUp);
+  // when we exit first (Ctrl-C), Chromium's exit event never reaches us: clean up now
+  process.on('exit', cleanUp);
   return child;
 }

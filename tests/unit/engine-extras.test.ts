@@ -2,7 +2,8 @@
 // a dropped folder's structure without letting a name climb out of the upload folder.
 import { readFile } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeUploads } from '../../electron/engine/data/uploads';
 import { awaitJob } from '../../electron/engine/await-job';
 import { Engine } from '../../electron/engine/engine';
 
@@ -36,6 +37,7 @@ describe('getColumn', () => {
 
 describe('uploadFile', () => {
   const engine = new Engine();
+  afterAll(() => removeUploads());
 
   it('keeps sub-folders of one upload group together', async () => {
     const a = await engine.uploadFile('pets/cats/a.png', new Uint8Array([1, 2]), 'grp1');
