@@ -1,17 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, WireError } from '../../shared/wire';
-
-/** Binary frame with this header text and these bytes after it (as encodeMessage lays it out). */
-function binaryFrame(header: string | Uint8Array, tail: Uint8Array = new Uint8Array(), headLen?: number): Uint8Array {
-  const head = typeof header === 'string' ? new TextEncoder().encode(header) : header;
-  const start = Math.ceil((4 + head.length) / 8) * 8;
-  const out = new Uint8Array(start + tail.length);
-  new DataView(out.buffer).setUint32(0, headLen ?? head.length, true);
-  out.set(head, 4);
-  out.set(tail, start);
-  return out;
-}
+import { binaryFrame, malformedMessages } from '../fixtures/bad/wire/messages';
 
 /** Bytes held by the typed arrays in a decoded value. */
 function typedBytes(v: unknown, seen = new Set<unknown>()): number {
@@ -66,23 +56,30 @@ describe('WebSocket wire format', () => {
     expect(() => decodeMessage(new Uint8Array([255, 255, 255, 127, 0, 0]))).toThrow(/truncated/);
   });
 
-  it('refuses a header nested 100,000 deep with a WireError (not a stack overflow)', () => {
-    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-    expect(() => decodeMessage(binaryFrame(deep))).toThrow(WireError);
-  });
+  const refusedCleanly = (group: string) => {
+    for (const m of malformedMessages[group]) {
+      let thrown: unknown = null;
+      try {
+        decodeMessage(m.data);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, m.name).toBeInstanceOf(WireError);
+    }
+  };
 
-  it('refuses a header that is not UTF-8 with a WireError', () => {
-    expect(() => decodeMessage(binaryFrame(Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d])))).toThrow(WireError);
-  });
+  it('refuses a header nested 100,000 deep with a WireError (not a stack overflow)', () => refusedCleanly('nesting'));
+
+  it('refuses a header that is not UTF-8 with a WireError', () => refusedCleanly('encoding'));
 
   it('refuses sizes a header names but the frame does not hold, before allocating them', () => {
-    for (const size of [2 ** 31, 2 ** 40, 2 ** 53 - 8, Number.MAX_VALUE]) {
-      expect(() => decodeMessage(binaryFrame(`{"a":{"$bin":${size},"$type":"Uint8Array"}}`, new Uint8Array(16)))).toThrow(/truncated|corrupt/);
-    }
-    expect(() => decodeMessage(binaryFrame('{}', new Uint8Array(), 2 ** 32 - 1))).toThrow(/truncated/);
-    for (const bad of ['{"$bin":-8,"$type":"Uint8Array"}', '{"$bin":3,"$type":"Float32Array"}', '{"$bin":"8","$type":"Uint8Array"}', '{"$bin":8,"$type":"constructor"}', '{"$bin":8,"$type":"__proto__"}', '{"$bin":8,"$type":"DataView"}']) {
-      expect(() => decodeMessage(binaryFrame(bad, new Uint8Array(64)))).toThrow(WireError);
-    }
+    refusedCleanly('sizes');
+    for (const m of malformedMessages.sizes) expect(() => decodeMessage(m.data)).toThrow(/truncated|corrupt/);
+  });
+
+  it('refuses impossible typed-array entries and broken JSON with a WireError', () => {
+    refusedCleanly('types');
+    refusedCleanly('json');
   });
 
   it('fuzz: random bytes never throw anything but a WireError', () => {
