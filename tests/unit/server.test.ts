@@ -101,6 +101,16 @@ describe('loopback server: launch codes and the session cookie', () => {
     expect(server.launchUrl(code)).toBe(`http://127.0.0.1:${server.port}/#code=${code}`);
   });
 
+  it.runIf(process.platform === 'linux')('listens on 127.0.0.1 only: another address of this machine is refused', async () => {
+    // Linux routes all of 127/8 to the loopback device: a server on 0.0.0.0 would answer 127.0.0.2
+    const code = await new Promise<string>((resolve) => {
+      const sock = tcp(server.port, '127.0.0.2');
+      sock.once('connect', () => (sock.destroy(), resolve('connected')));
+      sock.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    expect(code).toBe('ECONNREFUSED');
+  });
+
   it('trades a launch code once for an HttpOnly SameSite=Strict session cookie with no lifetime', async () => {
     let used = 0;
     const code = server.issueLaunchCode(() => used++);
