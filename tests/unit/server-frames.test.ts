@@ -173,4 +173,22 @@ describe('loopback server: fuzzed frames', () => {
       { numRuns: 80 },
     );
   });
+
+  it('garbage instead of an HTTP request (or inside its headers) never stops the server', async () => {
+    const sendHttp = (bytes: Uint8Array) =>
+      new Promise<void>((ok) => {
+        const sock = tcp(port, '127.0.0.1');
+        sock.on('error', () => {});
+        sock.once('close', () => ok());
+        sock.on('data', () => {});
+        sock.end(bytes);
+      });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('', 'GET / HTTP/1.1\r\n', 'GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n'), fc.uint8Array({ minLength: 1, maxLength: 512 }), async (prefix, bytes) => {
+        await sendHttp(Buffer.concat([Buffer.from(prefix), bytes]));
+        await answersValidCall();
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
