@@ -34,6 +34,7 @@ const bytes = (...b: number[]) => Uint8Array.from(b);
 
 /** The process folder a stored path lies in. */
 function folderOf(path: string): string {
+  if (!path.startsWith(root + sep)) throw new Error(`${path} is not inside the private root ${root}`);
   return join(root, relative(root, path).split(sep)[0]);
 }
 

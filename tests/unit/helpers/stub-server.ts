@@ -2,7 +2,7 @@
 // server die (a malformed frame) or look at it from outside (another user's view of /proc).
 // Run: node --import tsx tests/unit/helpers/stub-server.ts [--chromium=/path/to/program]
 // Prints one line `READY <json>` with the port and, without --chromium, a launch address.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineClient } from '../../../electron/engine/host';
@@ -18,6 +18,7 @@ const engine = {
 
 const rendererDir = mkdtempSync(join(tmpdir(), 'lab-stub-renderer-'));
 writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>stub</title>');
+process.on('exit', () => rmSync(rendererDir, { recursive: true, force: true }));
 
 const server = await startServer({ engine, rendererDir, version: 'stub', log: (line) => process.stderr.write(`[stub] ${line}\n`) });
 const chromium = process.argv.find((a) => a.startsWith('--chromium='))?.slice('--chromium='.length);
