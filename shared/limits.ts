@@ -21,3 +21,16 @@ export function checkLimit(key: LimitedKey, label: string, value: number): strin
   if (value > l.max) return `${label} must be at most ${l.max.toLocaleString('en-US')}.`;
   return null;
 }
+
+/**
+ * The largest file the page may copy to the engine (browser window mode uploads, drag and drop).
+ * Bigger files are opened in place by path instead (typed path, or Open file… in the desktop window).
+ */
+export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The largest message the loopback server accepts from a page: one upload plus its envelope
+ * (method name, file name, group: well under 64 KiB). Anything bigger is refused at the frame
+ * header, before it is buffered.
+ */
+export const MAX_MESSAGE_BYTES = MAX_UPLOAD_BYTES + 64 * 1024;

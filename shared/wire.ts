@@ -19,7 +19,8 @@ function typedName(v: unknown): CtorName | null {
   return Object.hasOwn(ctors, name) ? name : null;
 }
 
-const align8 = (n: number) => (n + 7) & ~7;
+// arithmetic, not bitwise: offsets past 2 GiB must not wrap
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 export function encodeMessage(value: unknown): string | Uint8Array<ArrayBuffer> {
   const buffers: TypedArray[] = [];
@@ -44,22 +45,43 @@ export function encodeMessage(value: unknown): string | Uint8Array<ArrayBuffer> 
   return out;
 }
 
+/** A frame that cannot be decoded; the message says why (never a stack-overflow or a DOMException). */
+export class WireError extends Error {
+  override name = 'WireError';
+}
+
+/**
+ * Decodes one frame. Anything malformed throws a WireError. Sizes named in a header are checked
+ * against the bytes actually received before anything is allocated.
+ */
 export function decodeMessage(data: string | ArrayBuffer | Uint8Array): unknown {
+  try {
+    return decodeUnchecked(data);
+  } catch (err) {
+    if (err instanceof WireError) throw err;
+    // JSON syntax errors, a reviver overflowing the stack on absurd nesting, a bad TextDecoder input
+    const why = err instanceof Error ? err.message : String(err);
+    throw new WireError(`malformed frame: ${why.slice(0, 200)}`);
+  }
+}
+
+function decodeUnchecked(data: string | ArrayBuffer | Uint8Array): unknown {
   if (typeof data === 'string') return JSON.parse(data);
+  if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer)) throw new WireError('malformed frame: not text or bytes');
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  if (bytes.byteLength < 4) throw new Error('truncated frame');
+  if (bytes.byteLength < 4) throw new WireError('truncated frame');
   const headLen = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
-  if (4 + headLen > bytes.byteLength) throw new Error('truncated frame');
-  const header = new TextDecoder().decode(bytes.subarray(4, 4 + headLen));
+  if (4 + headLen > bytes.byteLength) throw new WireError('truncated frame');
+  const header = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(4, 4 + headLen));
   let offset = align8(4 + headLen);
   return JSON.parse(header, (_key, v: unknown) => {
     if (!v || typeof v !== 'object' || !('$bin' in v) || !('$type' in v)) return v;
-    const { $bin: length, $type } = v as { $bin: number; $type: CtorName };
-    const Ctor = Object.hasOwn(ctors, $type) ? ctors[$type] : null;
-    if (!Ctor || !Number.isInteger(length) || length < 0 || length % Ctor.BYTES_PER_ELEMENT !== 0) {
-      throw new Error('corrupt frame');
+    const { $bin: length, $type } = v as { $bin: unknown; $type: unknown };
+    const Ctor = typeof $type === 'string' && Object.hasOwn(ctors, $type) ? ctors[$type as CtorName] : null;
+    if (!Ctor || typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || length % Ctor.BYTES_PER_ELEMENT !== 0) {
+      throw new WireError('corrupt frame');
     }
-    if (offset + length > bytes.byteLength) throw new Error('truncated frame');
+    if (offset + length > bytes.byteLength) throw new WireError('truncated frame');
     // copy into a fresh, aligned buffer owned by the receiver
     const copy = bytes.slice(offset, offset + length);
     offset = align8(offset + length);

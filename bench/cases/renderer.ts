@@ -15,7 +15,8 @@ async function startApp(): Promise<{ url: string; origin: string; stop: () => vo
   const url = await new Promise<string>((ok, fail) => {
     child.stdout!.on('data', (d: Buffer) => {
       log += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+)\/#token=[\w-]+/.exec(log);
+      // the printed address carries a single-use launch code: only the training page below opens it
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\/#code=[\w-]+/.exec(log);
       if (m) ok(m[0]);
     });
     child.on('exit', () => fail(new Error(`server exited: ${log}`)));

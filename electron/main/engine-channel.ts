@@ -6,7 +6,12 @@ import type { EngineChannel, EngineExit } from '../engine/host/channel';
 import type { EngineToHost } from '../engine/host/protocol';
 
 export function utilityChannel(entry: string): EngineChannel {
-  const child = utilityProcess.fork(entry, [], { serviceName: 'Latent Lab engine', stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = utilityProcess.fork(entry, [], {
+    serviceName: 'Latent Lab engine',
+    stdio: ['ignore', 'inherit', 'pipe'],
+    // uploads belong to this shell: they outlive an engine that crashed (see data/uploads.ts)
+    env: { ...process.env, LAB_SHELL_PID: String(process.pid) },
+  });
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     process.stderr.write(chunk);

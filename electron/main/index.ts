@@ -1,14 +1,22 @@
-// Electron shell: one secure window, the engine in its own utility process, LabApi over IPC.
-import { app, BrowserWindow, session, shell } from 'electron';
+// Electron shell: one secure window, the engine in its own utility process, LabApi over IPC. The
+// UI comes from app://latent-lab/ (app-protocol.ts), links leave only for allow-listed hosts
+// (external.ts), and the dev server address is honoured only in an unpackaged (development) app.
+import { app, BrowserWindow, protocol, session, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeUploads } from '../engine/data/uploads';
 import { EngineHost } from '../engine/host/host';
-import { CONTENT_SECURITY_POLICY } from '../server/server';
+import { CONTENT_SECURITY_POLICY } from '../static-files';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, registerAppProtocol, windowEntry } from './app-protocol';
 import { utilityChannel } from './engine-channel';
+import { isAllowedExternal } from './external';
 import { bindIpc } from './ipc';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const host = new EngineHost({ spawn: () => utilityChannel(join(here, 'engine.js')) });
+
+// must happen before the app is ready
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 function createWindow(): void {
   const window = new BrowserWindow({
@@ -32,15 +40,14 @@ function createWindow(): void {
   // No navigation away from the app and no new windows; links open in the system browser.
   window.webContents.on('will-navigate', (e) => e.preventDefault());
   window.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    if (isAllowedExternal(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  if (devUrl) void window.loadURL(devUrl);
-  else void window.loadFile(join(here, '../renderer/index.html'));
+  void window.loadURL(windowEntry(app.isPackaged));
 }
 
 app.whenReady().then(() => {
+  registerAppProtocol(protocol, join(here, '../renderer'));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
@@ -52,5 +59,5 @@ app.whenReady().then(() => {
 });
 
 app.on('window-all-closed', () => {
-  void host.close().finally(() => app.quit());
+  void host.close().then(removeUploads).finally(() => app.quit());
 });

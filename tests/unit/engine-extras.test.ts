@@ -1,9 +1,9 @@
 // Small engine services the UI relies on: one column's values for colouring, and uploads that keep
 // a dropped folder's structure without letting a name climb out of the upload folder.
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { basename, join, sep } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeUploads } from '../../electron/engine/data/uploads';
 import { awaitJob } from '../../electron/engine/session/await-job';
 import { Engine } from '../../electron/engine/engine';
 
@@ -37,6 +37,7 @@ describe('getColumn', () => {
 
 describe('uploadFile', () => {
   const engine = new Engine();
+  afterAll(() => removeUploads());
 
   it('keeps sub-folders of one upload group together', async () => {
     const a = await engine.uploadFile('pets/cats/a.png', new Uint8Array([1, 2]), 'grp1');
@@ -46,9 +47,12 @@ describe('uploadFile', () => {
     expect(Array.from(await readFile(b))).toEqual([3]);
   });
 
-  it('never writes outside the upload folder', async () => {
+  it('never writes outside the upload folder (this process\'s private one)', async () => {
+    const a = await engine.uploadFile('a.csv', new Uint8Array([0]), 'grp1');
+    const folder = a.slice(0, a.indexOf(`${sep}grp1${sep}`));
+    expect(basename(folder)).toMatch(new RegExp(`^latent-lab-uploads-${process.getuid?.() ?? 0}-${process.pid}-`));
     const p = await engine.uploadFile('../../../etc/passwd', new Uint8Array([0]), 'grp2');
-    expect(p.startsWith(join(tmpdir(), 'latent-lab-uploads', 'grp2'))).toBe(true);
+    expect(p.startsWith(join(folder, 'grp2') + sep)).toBe(true);
     expect(p.split(sep)).not.toContain('..');
   });
 });

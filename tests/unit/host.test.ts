@@ -20,14 +20,28 @@ function newHost(): EngineHost {
   return host;
 }
 
-/** Resolves with the job's last event (done, error or cancelled). */
-function runToEnd(host: EngineHost, jobId: string): Promise<JobEvent> {
+/**
+ * Resolves with the job's last event (done, error or cancelled). Listens before the call: several
+ * messages can arrive in one read, so a job's events may come before its id has been handed back.
+ */
+function runToEnd(host: EngineHost, start: Promise<string> | string): Promise<JobEvent> {
+  const seen: JobEvent[] = [];
   return new Promise((resolve) => {
-    const off = host.api.onEvent((e) => {
-      if (e.type !== 'engine-restarted' && e.jobId === jobId && (e.type === 'done' || e.type === 'error' || e.type === 'cancelled')) {
+    let id: string | null = null;
+    const check = (e: JobEvent) => {
+      if (e.jobId === id && (e.type === 'done' || e.type === 'error' || e.type === 'cancelled')) {
         off();
         resolve(e);
       }
+    };
+    const off = host.api.onEvent((e) => {
+      if (e.type === 'engine-restarted') return;
+      if (id === null) seen.push(e);
+      else check(e);
+    });
+    void Promise.resolve(start).then((jobId) => {
+      id = jobId;
+      seen.splice(0).forEach(check);
     });
   });
 }
@@ -44,11 +58,11 @@ describe.skipIf(!existsSync(entry))('EngineHost with the engine process', () => 
     expect(host.pid).not.toBe(process.pid);
     const list = await host.api.listDatasets();
     expect(list.map((d) => d.name)).toContain('mnist');
-    const end = await runToEnd(host, await host.api.openDataset({ source: { kind: 'file', path: '/no/such/file.csv' } }));
+    const end = await runToEnd(host, host.api.openDataset({ source: { kind: 'file', path: '/no/such/file.csv' } }));
     expect(end.type).toBe('error');
     if (end.type === 'error') expect(end.error.message).toContain('file.csv: not found at /no/such/file.csv');
     // typed arrays cross the boundary as typed arrays
-    const opened = await runToEnd(host, await host.api.openDataset({ source: { kind: 'file', path: blobs } }));
+    const opened = await runToEnd(host, host.api.openDataset({ source: { kind: 'file', path: blobs } }));
     if (opened.type !== 'done' || opened.kind !== 'open') throw new Error('blobs.csv did not open');
     const rows = await host.api.getRows({ datasetId: opened.result.id, split: 'train', rowIds: [opened.result.sampleRowIds[0]] });
     expect(rows.features).toBeInstanceOf(Float32Array);
@@ -56,7 +70,7 @@ describe.skipIf(!existsSync(entry))('EngineHost with the engine process', () => 
 
   it('turns a native crash during training into an error naming the job, a notice, and a fresh engine', async () => {
     const host = newHost();
-    const opened = await runToEnd(host, await host.api.openDataset({ source: { kind: 'file', path: blobs } }));
+    const opened = await runToEnd(host, host.api.openDataset({ source: { kind: 'file', path: blobs } }));
     const datasetId = opened.type === 'done' && opened.kind === 'open' ? opened.result.id : '';
     const firstPid = host.pid;
     const config = { latent: 2, hidden: [32], epochs: 10000, batchSize: 8, learningRate: 0.001, seed: 1, limit: 0 };
@@ -82,7 +96,7 @@ describe.skipIf(!existsSync(entry))('EngineHost with the engine process', () => 
     process.env.LAB_TEST_CRASH_ON_OPEN = 'blobs.csv';
     try {
       const host = newHost();
-      const end = await runToEnd(host, await host.api.openDataset({ source: { kind: 'file', path: blobs } }));
+      const end = await runToEnd(host, host.api.openDataset({ source: { kind: 'file', path: blobs } }));
       expect(end.type).toBe('error');
       if (end.type === 'error') {
         expect(end.error.message).toMatch(/The engine stopped: it crashed in native code \(SIGSEGV\) while “Open blobs\.csv” was running\./);

@@ -1,9 +1,6 @@
 // The data service: the backend in use, the built-in catalogue, opening and closing datasets,
 // rows and columns for the Data panel, and files uploaded from the browser window.
-import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import { z } from 'zod';
 import type { ColumnRequest, OpenDatasetRequest, RowsRequest } from '../../../shared/api';
 import { datasetId, datasetSource, none, openOptionsShape, split } from '../../../shared/schemas';
@@ -16,6 +13,7 @@ import { columnValues } from './column-values';
 import { openDataset } from './open';
 import { stableDatasetId } from './identity';
 import { getRows } from './rows';
+import { saveUpload } from './uploads';
 
 /**
  * Fault injection for the crash-containment tests: LAB_TEST_CRASH_ON_OPEN=<file name> makes the
@@ -70,14 +68,5 @@ export const dataHandlers = {
   uploadFile: method(z.union([
     z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array)]),
     z.tuple([z.string().min(1).max(1024), z.instanceof(Uint8Array), z.string().regex(/^[\w-]{1,64}$/)]),
-  ]), async (_s, name: string, bytes: Uint8Array, group?: string): Promise<string> => {
-    // every path segment is cleaned, so nothing can climb out of the upload folder
-    const segments = name.split(/[\\/]+/).map((p) => p.replace(/[^\w.\- ]+/g, '_').replace(/^\.+/, '_').slice(0, 120)).filter(Boolean);
-    if (segments.length === 0) segments.push('upload.csv');
-    const dir = join(tmpdir(), 'latent-lab-uploads', group ?? randomBytes(6).toString('hex'));
-    const path = join(dir, ...segments);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, bytes);
-    return path;
-  }),
+  ]), async (_s, name: string, bytes: Uint8Array, group?: string): Promise<string> => saveUpload(name, bytes, group)),
 };

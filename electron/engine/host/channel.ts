@@ -34,6 +34,8 @@ export function forkChannel(entry: string, execArgv: string[] = []): EngineChann
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     // no inspector or other flags of the parent: only what the entry needs (tsx for a .ts entry)
     execArgv,
+    // uploads belong to this shell: they outlive an engine that crashed (see data/uploads.ts)
+    env: { ...process.env, LAB_SHELL_PID: String(process.pid) },
   });
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {

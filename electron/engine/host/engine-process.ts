@@ -63,6 +63,7 @@ port.onMessage(async (msg) => {
   }
 });
 
-// the shell went away (quit, crash): nothing is left to serve
+// the shell went away (quit, crash) or ends us: exit cleanly (exit hooks run)
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
 port.send({ kind: 'ready', pid: process.pid });

@@ -1,5 +1,5 @@
 // Picks how the UI reaches the engine: window.lab (Electron preload) or the loopback WebSocket
-// (browser window mode). Both give the same LabApi.
+// (browser window mode, authenticated by a session cookie). Both give the same LabApi.
 import { apiOverBridge, type JobListener, type LabApi, type LabBridge } from '../../../shared/api';
 import type { LabError } from '../../../shared/types';
 import { decodeMessage, encodeMessage } from '../../../shared/wire';
@@ -19,14 +19,40 @@ export interface Connection {
   onClose(listener: (reason: string) => void): void;
 }
 
-function tokenFromLocation(): string {
+type Launch = 'none' | 'redeemed' | 'refused' | 'unreachable';
+
+/**
+ * The address Latent Lab opened (or printed) carries a single-use launch code in its fragment.
+ * Trade it for the session cookie (HttpOnly: this script never sees the credential itself) and
+ * drop it from the address bar, so a reload or a copied address does not carry a spent code.
+ */
+async function redeemLaunchCode(): Promise<Launch> {
   const params = new URLSearchParams(location.hash.replace(/^#/, ''));
-  return params.get('token') ?? new URLSearchParams(location.search).get('token') ?? '';
+  const code = params.get('code');
+  if (!code) return 'none';
+  history.replaceState(null, '', location.pathname + location.search);
+  try {
+    const res = await fetch('/session', { method: 'POST', body: code, credentials: 'same-origin', cache: 'no-store' });
+    return res.ok ? 'redeemed' : 'refused';
+  } catch {
+    return 'unreachable';
+  }
+}
+
+function connectFailure(launch: Launch): string {
+  if (launch === 'refused') {
+    return 'This address was already used: each address Latent Lab prints opens the app once. Stop Latent Lab (Ctrl-C) and run `npm start` again for a new one.';
+  }
+  if (launch === 'none') {
+    return 'Could not connect to the Latent Lab engine. If `npm start` is still running, open the address it printed (each address works once).';
+  }
+  return 'Could not connect to the Latent Lab engine. Is `npm start` still running?';
 }
 
 export async function connectWebSocket(): Promise<Connection> {
-  const token = tokenFromLocation();
-  const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+  const launch = await redeemLaunchCode();
+  // the session cookie travels with the upgrade request (same origin); no credential in the URL
+  const ws = new WebSocket(`ws://${location.host}/ws`);
   ws.binaryType = 'arraybuffer';
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: LabError) => void }>();
   const listeners = new Set<JobListener>();
@@ -36,9 +62,7 @@ export async function connectWebSocket(): Promise<Connection> {
 
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve(), { once: true });
-    ws.addEventListener('error', () => reject(new Error(token
-      ? 'Could not connect to the Latent Lab engine. Is `npm start` still running?'
-      : 'This page was opened without its access token. Use the address `npm start` printed.')), { once: true });
+    ws.addEventListener('error', () => reject(new Error(connectFailure(launch))), { once: true });
   });
   ws.addEventListener('message', (e) => {
     const msg = decodeMessage(e.data as string | ArrayBuffer) as Incoming;
