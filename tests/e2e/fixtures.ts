@@ -1,7 +1,7 @@
-// Starts Latent Lab in browser window mode (the built app, its own engine worker) once per test
-// worker, and gives each test a page on it plus a scratch folder. The address the server prints
-// works once: the first page opens it as a user would (trading its code for the session cookie);
-// every test's page then gets that cookie, as a reload of the app window would.
+// Starts Latent Lab in browser window mode (the built app, its engine process) for each test, with
+// an empty data folder, and gives the test a page on it plus a scratch folder. The address the
+// server prints works once: the page opens it as a user would, trading its code for the session
+// cookie (a reload keeps it; launch.spec.ts checks that a second use is refused).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,10 @@ import { test as base, expect, type Cookie, type Page } from '@playwright/test';
 export interface App {
   /** The app's address (no credential in it). */
   url: string;
+  /** The single-use address the server printed. */
+  launchUrl: string;
+  /** The app's own data folder (runs, workspaces). */
+  dataDir: string;
   scratch: string;
   /** The session cookie the printed address was traded for. */
   cookies: Cookie[];
@@ -18,52 +22,52 @@ export interface App {
 
 const BACKEND = /wasm|cpu|native|tensorflow/;
 
-export const test = base.extend<{ app: App; lab: Page }, { server: App }>({
-  server: [
-    async ({ browser }, use) => {
-      const child: ChildProcess = spawn(process.execPath, ['out/main/serve.js', '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let log = '';
-      const launchUrl = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 60_000);
-        child.stdout!.on('data', (d: Buffer) => {
-          log += d.toString();
-          const m = /(http:\/\/127\.0\.0\.1:\d+\/#code=[\w-]+)/.exec(log);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        });
-        child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-        child.on('exit', (code) => reject(new Error(`server exited (${code}):\n${log}`)));
-      });
-      const url = launchUrl.slice(0, launchUrl.indexOf('#'));
-      const first = await browser.newContext();
-      const page = await first.newPage();
-      await page.goto(launchUrl);
-      await expect(page.getByTestId('backend')).toContainText(BACKEND);
-      expect(page.url(), 'the spent code is dropped from the address').toBe(url);
-      const cookies = (await first.cookies()).filter((c) => c.name.startsWith('lab_session_'));
-      expect(cookies).toHaveLength(1);
-      expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', expires: -1 });
-      await first.close();
-      // the printed address was single-use: a second page opening it gets no session
-      const second = await browser.newContext();
-      const again = await second.newPage();
-      await again.goto(launchUrl);
-      await expect(again.getByRole('alert')).toContainText('This address was already used');
-      await second.close();
-      await use({ url, scratch: mkdtempSync(join(tmpdir(), 'lab-e2e-')), cookies });
-      child.kill('SIGTERM');
-    },
-    { scope: 'worker' },
-  ],
-  app: async ({ server }, use) => use(server),
-  lab: async ({ page, server }, use) => {
+/** Starts `serve.js --no-open` with its own empty data folder; resolves with the address it prints. */
+async function startApp(dataDir: string): Promise<{ child: ChildProcess; launchUrl: string }> {
+  const child: ChildProcess = spawn(process.execPath, ['out/main/serve.js', '--no-open'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LAB_DATA_DIR: dataDir, LAB_RUNS_DIR: '' },
+  });
+  let log = '';
+  const launchUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      log += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/#code=[\w-]+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    child.on('exit', (code) => reject(new Error(`server exited (${code}):\n${log}`)));
+  });
+  return { child, launchUrl };
+}
+
+/**
+ * Every test gets a fresh app (its own server, engine and data folder: no runs, workspaces or
+ * datasets of another test) and a page that opened the printed address as a user would.
+ */
+export const test = base.extend<{ app: App; lab: Page }>({
+  app: async ({}, use) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lab-e2e-data-'));
+    const { child, launchUrl } = await startApp(dataDir);
+    const url = launchUrl.slice(0, launchUrl.indexOf('#'));
+    await use({ url, launchUrl, dataDir, scratch: mkdtempSync(join(tmpdir(), 'lab-e2e-')), cookies: [] });
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+  },
+  lab: async ({ page, app }, use) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.context().addCookies(server.cookies);
-    await page.goto(server.url);
+    await page.goto(app.launchUrl);
     await expect(page.getByTestId('backend')).toContainText(BACKEND);
+    expect(page.url(), 'the spent code is dropped from the address').toBe(app.url);
+    const cookies = (await page.context().cookies()).filter((c) => c.name.startsWith('lab_session_'));
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', expires: -1 });
+    app.cookies = cookies;
     await use(page);
     expect(errors, 'uncaught errors in the page').toEqual([]);
   },

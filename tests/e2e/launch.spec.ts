@@ -33,3 +33,24 @@ test('the launch page opens the app once, leaves no code behind, and a reload ke
     await host.close();
   }
 });
+
+test('the address the server prints works once: a second browser opening it gets no session', async ({ browser }) => {
+  const host = new EngineHost({ entry: resolve('out/main/engine.js') });
+  const server = await startServer({ engine: host.api, rendererDir: resolve('out/renderer'), version: 'e2e' });
+  try {
+    const printed = server.launchUrl(server.issueLaunchCode());
+    const first = await browser.newContext();
+    const page = await first.newPage();
+    await page.goto(printed);
+    await expect(page.getByTestId('backend')).toContainText(/wasm|cpu|native|tensorflow/);
+    await first.close();
+    const second = await browser.newContext();
+    const again = await second.newPage();
+    await again.goto(printed);
+    await expect(again.getByRole('alert')).toContainText('This address was already used');
+    await second.close();
+  } finally {
+    await server.close();
+    await host.close();
+  }
+});

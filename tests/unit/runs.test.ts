@@ -83,7 +83,7 @@ describe('training through the engine', () => {
     const scored = await runJob(engine, 'evaluate', engine.evaluate({ runId: loaded.id, datasetId: binary.id }));
     expect(Number.isFinite(scored.values.negElbo)).toBe(true);
     const record = JSON.parse(readFileSync(join(runsRoot, run.id, 'run.json'), 'utf8'));
-    expect(record).toMatchObject({ id: run.id, status: 'cancelled', checkpointDir: run.checkpointDir });
+    expect(record).toMatchObject({ format: 'latent-lab-run', summary: { id: run.id, status: 'cancelled', checkpointDir: run.checkpointDir }, owner: null });
   });
 
   it('with fast epochs writes checkpoints every few seconds, and always the last epoch', async () => {

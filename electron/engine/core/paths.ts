@@ -18,5 +18,5 @@ export function userDataDir(): string {
 
 /** One folder per training run: run.json and its end-of-epoch checkpoint. LAB_RUNS_DIR overrides. */
 export function runsDir(): string {
-  return process.env.LAB_RUNS_DIR ?? join(userDataDir(), 'runs');
+  return process.env.LAB_RUNS_DIR || join(userDataDir(), 'runs');
 }
