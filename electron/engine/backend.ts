@@ -83,6 +83,18 @@ export async function initBackend(): Promise<BackendInfo> {
   throw new Error(`No tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
 }
 
+/**
+ * Starts the named backend (whether or not the chain would pick it) and makes it the active one;
+ * tests use it to run the same checks on native, wasm and cpu in one process.
+ */
+export async function useBackend(name: BackendName): Promise<BackendInfo> {
+  tf.env().set('PROD', true);
+  const detail = await loaders[name]();
+  await tf.ready();
+  active = { name, detail, skipped: [] };
+  return active;
+}
+
 export function activeBackend(): BackendInfo | null {
   return active;
 }
