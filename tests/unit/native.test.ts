@@ -344,7 +344,7 @@ describe.each(testBackends().filter((b) => b !== 'cpu'))('%s kernels against the
         const f = (xi: tf.Tensor, wi: tf.Tensor) => tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, stride, pad as 'same');
         const y = f(xt, wt);
         if (backend === 'wasm') return y; // no Conv2DBackpropFilter there: models/conv.ts writes its gradients as forward convolutions
-        const [dx, dw] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(f(xi, wi), tf.onesLike(y).cumsum(3))))([xt, wt]);
+        const [dx, dw] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(f(xi, wi), tf.cumsum(tf.onesLike(y), 3))))([xt, wt]);
         return [y, dx, dw];
       }, 1e-4, `conv ${k}x${k} stride ${stride} pad ${JSON.stringify(pad)}`);
     }
