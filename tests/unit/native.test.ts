@@ -24,7 +24,7 @@ import { badNativeCalls } from '../fixtures/bad/native-shapes';
 import { assertNative, skipNative, testBackends } from './helpers/native';
 
 const { addon } = nativeAddon();
-const addonPath = fileURLToPath(new URL('../../native/build/Release/lab_native.node', import.meta.url));
+const addonPath = process.env.LAB_NATIVE_PATH ?? fileURLToPath(new URL('../../native/build/Release/lab_native.node', import.meta.url));
 
 const rand = mulberry32(11);
 const randn = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
