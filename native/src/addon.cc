@@ -1,35 +1,71 @@
 // N-API bindings. Every function works in place on caller-owned typed arrays (zero copy) and
-// checks each array's length against the shapes it is given before touching memory.
+// checks each array's length against the shapes it is given before touching memory; every product
+// of dimensions is computed with an overflow check, so a wrong shape from JavaScript throws a JS
+// error instead of wrapping around to a small size. The kernels come from the instruction-set
+// build dispatch.cc chose when the addon loaded.
 // NAPI_MODULE_INIT makes the addon context-aware: it loads in any number of worker threads.
 #include <node_api.h>
 
 #include <cmath>
 #include <cstdint>
+#include <exception>
+#include <limits>
+#include <new>
 #include <string>
 
-#include "conv.h"
-#include "elementwise.h"
-#include "gemm.h"
-#include "kernels.h"
-#include "linalg.h"
+#include "dispatch.h"
 #include "pool.h"
-#include "simd.h"
+#include "types.h"
+
+// Raised when the JavaScript side of this addon expects a different interface (engine/native/addon.ts).
+#define LAB_NATIVE_VERSION 2
 
 namespace {
 
 using namespace lab;
 
+const Kernels& isa() { return *kernelChoice().kernels; }  // set whenever a function can be called
+
 struct Call {
   napi_env env;
+  const char* fn;  // the function's name, first word of every error
   size_t argc = 16;
   napi_value argv[16];
   bool failed = false;
 
-  Call(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr); }
+  Call(napi_env e, napi_callback_info info, const char* name) : env(e), fn(name) {
+    napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr);
+  }
 
   void fail(const std::string& msg) {
-    if (!failed) napi_throw_type_error(env, nullptr, msg.c_str());
+    if (!failed) napi_throw_type_error(env, nullptr, (std::string(fn) + ": " + msg).c_str());
     failed = true;
+  }
+
+  void failRange(const std::string& msg) {
+    if (!failed) napi_throw_range_error(env, nullptr, (std::string(fn) + ": " + msg).c_str());
+    failed = true;
+  }
+
+  // a·b, or 0 with a RangeError naming `what` when the product does not fit in size_t.
+  size_t mul(size_t a, size_t b, const char* what) {
+    size_t r;
+    if (__builtin_mul_overflow(a, b, &r)) {
+      failRange(std::string(what) + " is too large: the product of its dimensions overflows");
+      return 0;
+    }
+    return r;
+  }
+
+  size_t mul(size_t a, size_t b, size_t c, size_t d, const char* what) { return mul(mul(a, b, what), mul(c, d, what), what); }
+
+  size_t add(size_t a, size_t b, const char* what) {
+    size_t r;
+    if (__builtin_add_overflow(a, b, &r)) {
+      failRange(std::string(what) + " is too large: its size overflows");
+      return 0;
+    }
+    return r;
   }
 
   bool isNull(size_t i) {
@@ -92,14 +128,27 @@ struct Call {
   double* f64(size_t i, size_t need, const char* name) { return array<double>(i, napi_float64_array, need, name); }
 };
 
-size_t mul(size_t a, size_t b) { return a * b; }
-
 // Elements a row-major stored matrix needs when viewed as rows×cols (op applied) with stride ld.
-size_t span(int rows, int cols, int ld, bool trans) {
+size_t span(Call& c, int rows, int cols, int ld, bool trans, const char* what) {
   int storedRows = trans ? cols : rows;
   int storedCols = trans ? rows : cols;
   if (storedRows == 0 || storedCols == 0) return 0;
-  return mul(storedRows - 1, ld) + storedCols;
+  return c.add(c.mul(static_cast<size_t>(storedRows - 1), static_cast<size_t>(ld), what), static_cast<size_t>(storedCols), what);
+}
+
+// Runs a kernel, turning a C++ exception (out of memory for scratch space, in any pool thread)
+// into a JavaScript error: nothing may unwind through N-API.
+template <typename F>
+bool guarded(Call& c, F&& kernel) {
+  try {
+    kernel();
+    return true;
+  } catch (const std::bad_alloc&) {
+    c.failRange("out of memory for the kernel's scratch space (the shapes are too large)");
+  } catch (const std::exception& e) {
+    c.fail(std::string("kernel failed: ") + e.what());
+  }
+  return false;
 }
 
 size_t lengthOf(Call& c, size_t i) {
@@ -118,87 +167,85 @@ napi_value Undefined(napi_env env) {
 
 // gemm(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate)
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "gemm");
   int M = c.dim(0, "M"), N = c.dim(1, "N"), K = c.dim(2, "K");
   int lda = c.dim(4, "lda"), ldb = c.dim(7, "ldb"), ldc = c.dim(10, "ldc");
   bool ta = c.flag(5), tb = c.flag(8), acc = c.flag(11);
   if (!c.failed && ((ta ? lda < M : lda < K) || (tb ? ldb < K : ldb < N) || ldc < N)) c.fail("a leading dimension is too small");
-  const float* A = c.f32(3, span(M, K, lda, ta), "A");
-  const float* B = c.f32(6, span(K, N, ldb, tb), "B");
-  float* C = c.f32(9, span(M, N, ldc, false), "C");
-  if (c.failed) return nullptr;
-  sgemm(M, N, K, {A, lda, ta}, {B, ldb, tb}, C, ldc, acc);
+  const float* A = c.f32(3, span(c, M, K, lda, ta, "A"), "A");
+  const float* B = c.f32(6, span(c, K, N, ldb, tb, "B"), "B");
+  float* C = c.f32(9, span(c, M, N, ldc, false, "C"), "C");
+  if (c.failed || !guarded(c, [&] { isa().sgemm(M, N, K, {A, lda, ta}, {B, ldb, tb}, C, ldc, acc, 0); })) return nullptr;
   return Undefined(env);
 }
 
 Activation activation(Call& c, size_t i) {
   int a = c.dim(i, "activation");
-  if (a != 0 && a != 1) c.fail("activation must be 0 (linear) or 1 (relu)");
+  if (!c.failed && a != 0 && a != 1) c.fail("activation must be 0 (linear) or 1 (relu)");
   return static_cast<Activation>(a);
 }
 
 // denseForward(M, K, N, x, w, b|null, activation, y)
 napi_value DenseForward(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "denseForward");
   int M = c.dim(0, "M"), K = c.dim(1, "K"), N = c.dim(2, "N");
-  const float* x = c.f32(3, mul(M, K), "x");
-  const float* w = c.f32(4, mul(K, N), "w");
+  const float* x = c.f32(3, c.mul(M, K, "x (M×K)"), "x");
+  const float* w = c.f32(4, c.mul(K, N, "w (K×N)"), "w");
   const float* b = c.f32(5, N, "b", true);
   Activation act = activation(c, 6);
-  float* y = c.f32(7, mul(M, N), "y");
-  if (c.failed) return nullptr;
-  denseForward(M, K, N, x, w, b, act, y);
+  float* y = c.f32(7, c.mul(M, N, "y (M×N)"), "y");
+  if (c.failed || !guarded(c, [&] { isa().denseForward(M, K, N, x, w, b, act, y); })) return nullptr;
   return Undefined(env);
 }
 
 // denseBackward(M, K, N, dy, x|null, w|null, y|null, activation, gScratch|null, dx|null, dw|null, db|null):
 // computes the gradients whose outputs are given (dw needs x, dx needs w, relu needs y and gScratch).
 napi_value DenseBackward(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "denseBackward");
   int M = c.dim(0, "M"), K = c.dim(1, "K"), N = c.dim(2, "N");
   Activation act = activation(c, 7);
   const bool relu = act == Activation::Relu;
-  float* dx = c.f32(9, mul(M, K), "dx", true);
-  float* dw = c.f32(10, mul(K, N), "dw", true);
+  const size_t mk = c.mul(M, K, "x (M×K)"), kn = c.mul(K, N, "w (K×N)"), mn = c.mul(M, N, "dy (M×N)");
+  float* dx = c.f32(9, mk, "dx", true);
+  float* dw = c.f32(10, kn, "dw", true);
   float* db = c.f32(11, N, "db", true);
-  const float* dy = c.f32(3, mul(M, N), "dy");
-  const float* x = c.f32(4, mul(M, K), "x", !dw);
-  const float* w = c.f32(5, mul(K, N), "w", !dx);
-  const float* y = c.f32(6, mul(M, N), "y", !relu);
-  float* g = c.f32(8, mul(M, N), "gScratch", !relu);
-  if (c.failed) return nullptr;
-  denseBackward(M, K, N, dy, x, w, y, act, g, dx, dw, db);
+  const float* dy = c.f32(3, mn, "dy");
+  const float* x = c.f32(4, mk, "x", !dw);
+  const float* w = c.f32(5, kn, "w", !dx);
+  const float* y = c.f32(6, mn, "y", !relu);
+  float* g = c.f32(8, mn, "gScratch", !relu);
+  if (c.failed || !guarded(c, [&] { isa().denseBackward(M, K, N, dy, x, w, y, act, g, dx, dw, db); })) return nullptr;
   return Undefined(env);
 }
 
 // sigmoidBce(M, N, logits, x, rowLoss)
 napi_value SigmoidBce(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "sigmoidBce");
   int M = c.dim(0, "M"), N = c.dim(1, "N");
-  const float* l = c.f32(2, mul(M, N), "logits");
-  const float* x = c.f32(3, mul(M, N), "x");
+  const size_t mn = c.mul(M, N, "logits (M×N)");
+  const float* l = c.f32(2, mn, "logits");
+  const float* x = c.f32(3, mn, "x");
   float* loss = c.f32(4, M, "rowLoss");
-  if (c.failed) return nullptr;
-  sigmoidBce(M, N, l, x, loss);
+  if (c.failed || !guarded(c, [&] { isa().sigmoidBce(M, N, l, x, loss); })) return nullptr;
   return Undefined(env);
 }
 
 // sigmoidBceGrad(M, N, logits, x, dyRow, dLogits)
 napi_value SigmoidBceGrad(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "sigmoidBceGrad");
   int M = c.dim(0, "M"), N = c.dim(1, "N");
-  const float* l = c.f32(2, mul(M, N), "logits");
-  const float* x = c.f32(3, mul(M, N), "x");
+  const size_t mn = c.mul(M, N, "logits (M×N)");
+  const float* l = c.f32(2, mn, "logits");
+  const float* x = c.f32(3, mn, "x");
   const float* dy = c.f32(4, M, "dyRow");
-  float* dl = c.f32(5, mul(M, N), "dLogits");
-  if (c.failed) return nullptr;
-  sigmoidBceGrad(M, N, l, x, dy, dl);
+  float* dl = c.f32(5, mn, "dLogits");
+  if (c.failed || !guarded(c, [&] { isa().sigmoidBceGrad(M, N, l, x, dy, dl); })) return nullptr;
   return Undefined(env);
 }
 
 // adam(p, pOut, g, m, v, lr, beta1, beta2, eps, biasCorr1, biasCorr2): m, v updated in place.
 napi_value Adam(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "adam");
   const size_t n = lengthOf(c, 0);
   const float* p = c.f32(0, n, "p");
   float* pOut = c.f32(1, n, "pOut");
@@ -209,22 +256,23 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   float b2 = static_cast<float>(c.num(7, "beta2")), eps = static_cast<float>(c.num(8, "epsilon"));
   float bc1 = static_cast<float>(c.num(9, "biasCorr1")), bc2 = static_cast<float>(c.num(10, "biasCorr2"));
   if (!c.failed && (bc1 <= 0 || bc2 <= 0)) c.fail("bias corrections must be positive");
-  if (c.failed) return nullptr;
-  adamStep(n, p, pOut, g, m, v, lr, b1, b2, eps, bc1, bc2);
+  if (c.failed || !guarded(c, [&] { isa().adamStep(n, p, pOut, g, m, v, lr, b1, b2, eps, bc1, bc2); })) return nullptr;
   return Undefined(env);
 }
 
 // gatherRows(x, rows, cols, idx, out)
 napi_value GatherRows(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "gatherRows");
   int rows = c.dim(1, "rows"), cols = c.dim(2, "cols");
-  const float* x = c.f32(0, mul(rows, cols), "x");
+  const float* x = c.f32(0, c.mul(rows, cols, "x (rows×cols)"), "x");
   const size_t count = lengthOf(c, 3);
   const int32_t* idx = c.array<int32_t>(3, napi_int32_array, count, "idx");
-  float* out = c.f32(4, mul(count, cols), "out");
+  float* out = c.f32(4, c.mul(count, cols, "out (indices×cols)"), "out");
   if (c.failed) return nullptr;
-  if (!gatherRows(x, rows, cols, idx, static_cast<int64_t>(count), out)) {
-    napi_throw_range_error(env, nullptr, "gatherRows: an index is out of range");
+  bool inRange = true;
+  if (!guarded(c, [&] { inRange = isa().gatherRows(x, rows, cols, idx, static_cast<int64_t>(count), out); })) return nullptr;
+  if (!inRange) {
+    c.failRange("an index is out of range");
     return nullptr;
   }
   return Undefined(env);
@@ -232,7 +280,7 @@ napi_value GatherRows(napi_env env, napi_callback_info info) {
 
 // binary(op, a, aInner, aLen, b, bInner, bLen, out): out[i] = a[(i/aInner)%aLen] op b[(i/bInner)%bLen]
 napi_value Binary(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "binary");
   int op = c.dim(0, "op");
   if (!c.failed && op > static_cast<int>(BinaryOp::SquaredDiff)) c.fail("unknown binary op");
   size_t aInner = c.dim(2, "aInner"), aLen = c.dim(3, "aLen");
@@ -242,66 +290,76 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   const float* a = c.f32(1, aLen, "a");
   const float* b = c.f32(4, bLen, "b");
   float* out = c.f32(7, n, "out");
-  if (c.failed) return nullptr;
-  binary(static_cast<BinaryOp>(op), n, a, aInner, aLen, b, bInner, bLen, out);
+  if (c.failed || !guarded(c, [&] { isa().binary(static_cast<BinaryOp>(op), n, a, aInner, aLen, b, bInner, bLen, out); }))
+    return nullptr;
   return Undefined(env);
 }
 
 // unary(op, x, out, alpha?)
 napi_value Unary(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "unary");
   int op = c.dim(0, "op");
   if (!c.failed && op > static_cast<int>(UnaryOp::LeakyRelu)) c.fail("unknown unary op");
   const size_t n = lengthOf(c, 2);
   const float* x = c.f32(1, n, "x");
   float* out = c.f32(2, n, "out");
   const float alpha = c.isNull(3) ? 0.f : static_cast<float>(c.num(3, "alpha"));
-  if (c.failed) return nullptr;
-  unary(static_cast<UnaryOp>(op), n, x, out, alpha);
+  if (c.failed || !guarded(c, [&] { isa().unary(static_cast<UnaryOp>(op), n, x, out, alpha); })) return nullptr;
   return Undefined(env);
 }
 
 // covariance(x, n, d, mean, scatter): float64 column means and Σ(x−μ)(x−μ)ᵀ of an n×d matrix.
 napi_value Covariance(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "covariance");
   const double n = c.num(1, "n");
   const int d = c.dim(2, "d");
-  if (!c.failed && (n < 0 || n != std::floor(n))) c.fail("n must be a whole number ≥ 0");
-  const float* x = c.f32(0, static_cast<size_t>(n) * d, "x");
+  // n may pass 2^31 (a long table); above 2^53 a double no longer counts rows exactly
+  if (!c.failed && !(n >= 0 && n <= 9007199254740992.0 && n == std::floor(n))) c.fail("n must be a whole number from 0 to 2^53");
+  const size_t rows = c.failed ? 0 : static_cast<size_t>(n);
+  const float* x = c.f32(0, c.mul(rows, d, "x (n×d)"), "x");
   double* mean = c.f64(3, d, "mean");
-  double* scatter = c.f64(4, mul(d, d), "scatter");
-  if (c.failed) return nullptr;
-  covariance(x, static_cast<int64_t>(n), d, mean, scatter);
+  double* scatter = c.f64(4, c.mul(d, d, "scatter (d×d)"), "scatter");
+  if (c.failed || !guarded(c, [&] { isa().covariance(x, static_cast<int64_t>(rows), d, mean, scatter); })) return nullptr;
   return Undefined(env);
 }
 
 // symmetricEigen(a, n, values, vectors) → converged; a (n×n, symmetric) is overwritten.
 napi_value SymmetricEigen(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "symmetricEigen");
   const int n = c.dim(1, "n");
-  double* a = c.f64(0, mul(n, n), "a");
+  const size_t nn = c.mul(n, n, "a (n×n)");
+  double* a = c.f64(0, nn, "a");
   double* values = c.f64(2, n, "values");
-  double* vectors = c.f64(3, mul(n, n), "vectors");
-  if (c.failed) return nullptr;
+  double* vectors = c.f64(3, nn, "vectors");
+  bool converged = false;
+  if (c.failed || !guarded(c, [&] { converged = isa().symmetricEigen(a, n, values, vectors); })) return nullptr;
   napi_value ok;
-  napi_get_boolean(env, symmetricEigen(a, n, values, vectors), &ok);
+  napi_get_boolean(env, converged, &ok);
   return ok;
 }
 
 // orthonormalizeRows(q, rows, cols) → rank
 napi_value OrthonormalizeRows(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "orthonormalizeRows");
   const int rows = c.dim(1, "rows"), cols = c.dim(2, "cols");
-  float* q = c.f32(0, mul(rows, cols), "q");
-  if (c.failed) return nullptr;
+  float* q = c.f32(0, c.mul(rows, cols, "q (rows×cols)"), "q");
+  int r = 0;
+  if (c.failed || !guarded(c, [&] { r = isa().orthonormalizeRows(q, rows, cols); })) return nullptr;
   napi_value rank;
-  napi_create_int32(env, orthonormalizeRows(q, rows, cols), &rank);
+  napi_create_int32(env, r, &rank);
   return rank;
 }
 
+// Sizes of a convolution's three tensors, each checked for overflow.
+struct ConvSizes {
+  size_t in, out, filter;
+};
+
 // Shape of a convolution from an Int32Array [batch, inH, inW, inC, outH, outW, outC, kH, kW,
-// strideH, strideW, padTop, padLeft]; false (with a thrown error) when it is not one.
-bool convShape(Call& c, size_t i, ConvShape& s) {
+// strideH, strideW, padTop, padLeft]; false (with a thrown error) when it is not one. Besides the
+// tensors' sizes, the kernels index with int arithmetic: the last window's row and column
+// ((out−1)·stride + k), a patch (kH·kW·inC) and an image's output positions (outH·outW) must fit.
+bool convShape(Call& c, size_t i, ConvShape& s, ConvSizes& sizes) {
   const int32_t* v = c.array<int32_t>(i, napi_int32_array, 13, "shape");
   if (!v) return false;
   s = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
@@ -310,83 +368,113 @@ bool convShape(Call& c, size_t i, ConvShape& s) {
       c.fail("convolution sizes must be positive");
       return false;
     }
-  if (s.padTop < 0 || s.padLeft < 0 || s.padTop >= s.kH + s.inH || s.padLeft >= s.kW + s.inW) {
+  if (s.padTop < 0 || s.padLeft < 0 || int64_t(s.padTop) >= int64_t(s.kH) + s.inH || int64_t(s.padLeft) >= int64_t(s.kW) + s.inW) {
     c.fail("convolution padding out of range");
     return false;
   }
-  return true;
+  constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+  if (int64_t(s.outH - 1) * s.strideH + s.kH > kIntMax || int64_t(s.outW - 1) * s.strideW + s.kW > kIntMax ||
+      int64_t(s.kH) * s.kW * s.inC > kIntMax || int64_t(s.outH) * s.outW > kIntMax) {
+    c.failRange("convolution too large: its windows or patches overflow the kernels' indices");
+    return false;
+  }
+  sizes.in = c.mul(s.batch, s.inH, s.inW, s.inC, "the input (batch×inH×inW×inC)");
+  sizes.out = c.mul(s.batch, s.outH, s.outW, s.outC, "the output (batch×outH×outW×outC)");
+  sizes.filter = c.mul(s.kH, s.kW, s.inC, s.outC, "the filter (kH×kW×inC×outC)");
+  return !c.failed;
 }
-
-size_t convIn(const ConvShape& s) { return mul(mul(s.batch, s.inH), mul(s.inW, s.inC)); }
-size_t convOut(const ConvShape& s) { return mul(mul(s.batch, s.outH), mul(s.outW, s.outC)); }
-size_t convFilter(const ConvShape& s) { return mul(mul(s.kH, s.kW), mul(s.inC, s.outC)); }
 
 // conv2d(shape, x, w, y) | conv2dBackpropInput(shape, dy, w, dx) | conv2dBackpropFilter(shape, x, dy, dw)
 napi_value Conv2d(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "conv2d");
   ConvShape s;
-  if (!convShape(c, 0, s)) return nullptr;
-  const float* x = c.f32(1, convIn(s), "x");
-  const float* w = c.f32(2, convFilter(s), "w");
-  float* y = c.f32(3, convOut(s), "y");
-  if (c.failed) return nullptr;
-  conv2d(s, x, w, y);
+  ConvSizes n;
+  if (!convShape(c, 0, s, n)) return nullptr;
+  const float* x = c.f32(1, n.in, "x");
+  const float* w = c.f32(2, n.filter, "w");
+  float* y = c.f32(3, n.out, "y");
+  if (c.failed || !guarded(c, [&] { isa().conv2d(s, x, w, y); })) return nullptr;
   return Undefined(env);
 }
 
 napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "conv2dBackpropInput");
   ConvShape s;
-  if (!convShape(c, 0, s)) return nullptr;
-  const float* dy = c.f32(1, convOut(s), "dy");
-  const float* w = c.f32(2, convFilter(s), "w");
-  float* dx = c.f32(3, convIn(s), "dx");
-  if (c.failed) return nullptr;
-  conv2dBackpropInput(s, dy, w, dx);
+  ConvSizes n;
+  if (!convShape(c, 0, s, n)) return nullptr;
+  const float* dy = c.f32(1, n.out, "dy");
+  const float* w = c.f32(2, n.filter, "w");
+  float* dx = c.f32(3, n.in, "dx");
+  if (c.failed || !guarded(c, [&] { isa().conv2dBackpropInput(s, dy, w, dx); })) return nullptr;
   return Undefined(env);
 }
 
 napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "conv2dBackpropFilter");
   ConvShape s;
-  if (!convShape(c, 0, s)) return nullptr;
-  const float* x = c.f32(1, convIn(s), "x");
-  const float* dy = c.f32(2, convOut(s), "dy");
-  float* dw = c.f32(3, convFilter(s), "dw");
-  if (c.failed) return nullptr;
-  conv2dBackpropFilter(s, x, dy, dw);
+  ConvSizes n;
+  if (!convShape(c, 0, s, n)) return nullptr;
+  const float* x = c.f32(1, n.in, "x");
+  const float* dy = c.f32(2, n.out, "dy");
+  float* dw = c.f32(3, n.filter, "dw");
+  if (c.failed || !guarded(c, [&] { isa().conv2dBackpropFilter(s, x, dy, dw); })) return nullptr;
   return Undefined(env);
 }
 
 // sum(x, rows, inner, outer, out): out = Σ over the inner axis (outer false: out[rows]) or over
 // the rows (outer true: out[inner]) of x viewed as rows×inner.
 napi_value Sum(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  Call c(env, info, "sum");
   const size_t rows = c.dim(1, "rows"), inner = c.dim(2, "inner");
   const bool outer = c.flag(3);
-  const float* x = c.f32(0, rows * inner, "x");
+  const float* x = c.f32(0, c.mul(rows, inner, "x (rows×inner)"), "x");
   float* out = c.f32(4, outer ? inner : rows, "out");
-  if (c.failed) return nullptr;
-  if (outer) sumOuter(x, rows, inner, out);
-  else sumInner(x, rows, inner, out);
+  if (c.failed || !guarded(c, [&] {
+        if (outer) isa().sumOuter(x, rows, inner, out);
+        else isa().sumInner(x, rows, inner, out);
+      }))
+    return nullptr;
   return Undefined(env);
 }
 
+napi_value String(napi_env env, const char* s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+napi_value Int(napi_env env, int i) {
+  napi_value v;
+  napi_create_int32(env, i, &v);
+  return v;
+}
+
+// info() → { version, isa, isaId, forced, available, threads, vectorWidth }
 napi_value Info(napi_env env, napi_callback_info) {
-  napi_value obj, isa, threads, width;
+  const KernelChoice& choice = kernelChoice();
+  napi_value obj, available, forced;
   napi_create_object(env, &obj);
-  napi_create_string_utf8(env, kIsa, NAPI_AUTO_LENGTH, &isa);
-  napi_create_int32(env, poolThreads(), &threads);
-  napi_create_int32(env, VW, &width);
-  napi_set_named_property(env, obj, "isa", isa);
-  napi_set_named_property(env, obj, "threads", threads);
-  napi_set_named_property(env, obj, "vectorWidth", width);
+  napi_create_array_with_length(env, choice.available.size(), &available);
+  for (size_t i = 0; i < choice.available.size(); i++) napi_set_element(env, available, static_cast<uint32_t>(i), String(env, choice.available[i]->id));
+  napi_get_boolean(env, choice.forced, &forced);
+  napi_set_named_property(env, obj, "version", Int(env, LAB_NATIVE_VERSION));
+  napi_set_named_property(env, obj, "isa", String(env, isa().name));
+  napi_set_named_property(env, obj, "isaId", String(env, isa().id));
+  napi_set_named_property(env, obj, "forced", forced);
+  napi_set_named_property(env, obj, "available", available);
+  napi_set_named_property(env, obj, "threads", Int(env, poolThreads()));
+  napi_set_named_property(env, obj, "vectorWidth", Int(env, isa().vectorWidth));
   return obj;
 }
 
 }  // namespace
 
 NAPI_MODULE_INIT() {
+  const KernelChoice& choice = kernelChoice();
+  if (!choice.kernels) {  // LAB_NATIVE_ISA asked for a build this CPU cannot run: loading fails
+    napi_throw_error(env, "LAB_NATIVE_ISA", choice.error.c_str());
+    return nullptr;
+  }
   const napi_property_descriptor props[] = {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

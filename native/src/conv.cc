@@ -1,3 +1,4 @@
+// 2-D convolution by im2col + GEMM (see conv.h). Compiled once per instruction set through isa_*.cc.
 #include "conv.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "pool.h"
 
 namespace lab {
+namespace LAB_ISA {
 namespace {
 
 thread_local std::vector<float> colsScratch;
@@ -160,4 +162,5 @@ void conv2dBackpropFilter(const ConvShape& s, const float* x, const float* dy, f
   }
 }
 
+}  // namespace LAB_ISA
 }  // namespace lab

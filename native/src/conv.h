@@ -1,13 +1,9 @@
 // 2-D convolution (NHWC, filters HWIO, no dilation) by im2col + GEMM, and its two gradients.
 #pragma once
+#include "types.h"
 
 namespace lab {
-
-struct ConvShape {
-  int batch, inH, inW, inC;
-  int outH, outW, outC;
-  int kH, kW, strideH, strideW, padTop, padLeft;
-};
+namespace LAB_ISA {
 
 /** y [batch, outH, outW, outC] = x [batch, inH, inW, inC] ⊛ w [kH, kW, inC, outC]. */
 void conv2d(const ConvShape& s, const float* x, const float* w, float* y);
@@ -18,4 +14,5 @@ void conv2dBackpropInput(const ConvShape& s, const float* dy, const float* w, fl
 /** dw [kH, kW, inC, outC] from x and dy. */
 void conv2dBackpropFilter(const ConvShape& s, const float* x, const float* dy, float* dw);
 
+}  // namespace LAB_ISA
 }  // namespace lab

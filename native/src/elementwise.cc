@@ -1,3 +1,4 @@
+// Element-wise and sum kernels (see elementwise.h). Compiled once per instruction set through isa_*.cc.
 #include "elementwise.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "vmath.h"
 
 namespace lab {
+namespace LAB_ISA {
 namespace {
 
 constexpr size_t kParallelMin = size_t(1) << 16;  // below this one thread is faster
@@ -71,8 +73,10 @@ void binaryOp(size_t n, const float* a, size_t aInner, size_t aLen, const float*
   // Row-wise: one operand full, the other repeats every `len` (a row) or holds one value per row.
   const bool bRow = aFull && bInner == 1 && n % bLen == 0;
   const bool aRow = bFull && aInner == 1 && n % aLen == 0;
-  const bool bCol = aFull && bLen * bInner == n;
-  const bool aCol = bFull && aLen * aInner == n;
+  // one value per row of `inner` (checked product: a wrapped one would let rows run past the operand)
+  size_t bSpan, aSpan;
+  const bool bCol = aFull && !__builtin_mul_overflow(bLen, bInner, &bSpan) && bSpan == n;
+  const bool aCol = bFull && !__builtin_mul_overflow(aLen, aInner, &aSpan) && aSpan == n;
   if (bRow || aRow) {
     const size_t w = bRow ? bLen : aLen;
     for (size_t r = 0; r < n / w; r++)
@@ -210,4 +214,5 @@ void sumOuter(const float* x, size_t rows, size_t cols, float* out) {
   for (size_t j = 0; j < cols; j++) out[j] = static_cast<float>(acc[j]);
 }
 
+}  // namespace LAB_ISA
 }  // namespace lab

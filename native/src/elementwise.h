@@ -4,10 +4,10 @@
 #pragma once
 #include <cstddef>
 
-namespace lab {
+#include "types.h"
 
-enum class BinaryOp { Add = 0, Sub, Mul, Div, Max, Min, SquaredDiff };
-enum class UnaryOp { Neg = 0, Abs, Square, Sqrt, Exp, Log, Log1p, Relu, Sigmoid, Softplus, Reciprocal, Tanh, Rsqrt, Step, LeakyRelu };
+namespace lab {
+namespace LAB_ISA {
 
 void binary(BinaryOp op, size_t n, const float* a, size_t aInner, size_t aLen, const float* b, size_t bInner,
             size_t bLen, float* out);
@@ -21,4 +21,5 @@ void sumInner(const float* x, size_t rows, size_t inner, float* out);
 /** out[j] = Σ_r x[r·cols + j] for j < cols (float64 accumulation). */
 void sumOuter(const float* x, size_t rows, size_t cols, float* out);
 
+}  // namespace LAB_ISA
 }  // namespace lab

@@ -1,6 +1,7 @@
 // BLIS-style GEMM: op(B) is packed into NR-wide panels and op(A) into MR-tall panels (so any
 // transposition costs only the packing), and an MR×NR register-blocked micro-kernel does the
 // arithmetic. Threads split C into column (or row) strips, each with its own packing buffers.
+// Compiled once per instruction set through isa_*.cc (MR, NR and the vector type come from simd.h).
 #include "gemm.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "simd.h"
 
 namespace lab {
+namespace LAB_ISA {
 namespace {
 
 constexpr int KC = 256;        // depth of one packed block (B panel KC×NR stays in L1)
@@ -210,4 +212,5 @@ void sgemm(int M, int N, int K, MatView A, MatView B, float* C, int ldc, bool ac
       [&] { gemmBlock(0, M, 0, N, K, A, B, C, ldc, accumulate); });
 }
 
+}  // namespace LAB_ISA
 }  // namespace lab

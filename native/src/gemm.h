@@ -1,13 +1,9 @@
 // Single-precision matrix product on row-major data, any transposition, multi-threaded.
 #pragma once
+#include "types.h"
 
 namespace lab {
-
-struct MatView {
-  const float* data;
-  int ld;      // row stride of the stored matrix
-  bool trans;  // use the stored matrix transposed
-};
+namespace LAB_ISA {
 
 /**
  * C (M×N, row stride ldc) = op(A)·op(B) [+ C when accumulate], op(A) M×K, op(B) K×N.
@@ -16,4 +12,5 @@ struct MatView {
  */
 void sgemm(int M, int N, int K, MatView A, MatView B, float* C, int ldc, bool accumulate, int threads = 0);
 
+}  // namespace LAB_ISA
 }  // namespace lab

@@ -1,3 +1,4 @@
+// Fused training kernels (see kernels.h). Compiled once per instruction set through isa_*.cc.
 #include "kernels.h"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "vmath.h"
 
 namespace lab {
+namespace LAB_ISA {
 namespace {
 
 // Splits [0, n) into chunks of at least `grain` over the pool (when measured to pay off).
@@ -76,7 +78,8 @@ void denseBackward(int M, int K, int N, const float* dy, const float* x, const f
 void sigmoidBce(int M, int N, const float* logits, const float* x, float* rowLoss) {
   const int chunks = M >= 64 ? 2 * poolThreads() : 1;
   parallelForMeasured(2 * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(M) * N, chunks, [&](int c) {
-    for (int i = M * c / chunks; i < M * (c + 1) / chunks; i++) {
+    const int i0 = static_cast<int>(int64_t(M) * c / chunks), i1 = static_cast<int>(int64_t(M) * (c + 1) / chunks);
+    for (int i = i0; i < i1; i++) {
       const size_t o = static_cast<size_t>(i) * N;
       vf acc{};
       int j = 0;
@@ -141,4 +144,5 @@ bool gatherRows(const float* x, int64_t rows, int64_t cols, const int32_t* idx, 
   return true;
 }
 
+}  // namespace LAB_ISA
 }  // namespace lab

@@ -3,9 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace lab {
+#include "types.h"
 
-enum class Activation { Linear = 0, Relu = 1 };
+namespace lab {
+namespace LAB_ISA {
 
 /** y (M×N) = act(x (M×K) · w (K×N) + b). b may be null. */
 void denseForward(int M, int K, int N, const float* x, const float* w, const float* b, Activation act, float* y);
@@ -30,4 +31,5 @@ void adamStep(size_t n, const float* p, float* pOut, const float* g, float* m, f
 /** out[i, :] = x[idx[i], :]; returns false if an index is out of range. */
 bool gatherRows(const float* x, int64_t rows, int64_t cols, const int32_t* idx, int64_t count, float* out);
 
+}  // namespace LAB_ISA
 }  // namespace lab

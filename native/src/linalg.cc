@@ -1,3 +1,4 @@
+// PCA's covariance and eigensolver (see linalg.h). Compiled once per instruction set through isa_*.cc.
 #include "linalg.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "pool.h"
 
 namespace lab {
+namespace LAB_ISA {
 namespace {
 
 constexpr int kRowBlock = 512;      // rows centred and multiplied at a time
@@ -264,4 +266,5 @@ int orthonormalizeRows(float* q, int rows, int cols) {
   return rank;
 }
 
+}  // namespace LAB_ISA
 }  // namespace lab

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 namespace lab {
+namespace LAB_ISA {
 
 /**
  * Column means of x (n×d, row-major) and the scatter matrix Σ (xᵢ−μ)(xᵢ−μ)ᵀ (d×d), both in float64.
@@ -24,4 +25,5 @@ bool symmetricEigen(double* a, int n, double* values, double* vectors);
  */
 int orthonormalizeRows(float* q, int rows, int cols);
 
+}  // namespace LAB_ISA
 }  // namespace lab

@@ -1,3 +1,5 @@
+// The thread pool and the measured serial/parallel choice declared in pool.h (baseline code: it
+// holds no kernels, so it is compiled once, outside the instruction-set units).
 #include "pool.h"
 
 #include <atomic>
@@ -5,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <unordered_map>
 #include <thread>
@@ -63,6 +66,13 @@ class Pool {
       if (++spins < 4096) LAB_PAUSE();
       else std::this_thread::yield();
     }
+    // A task that threw (out of memory for scratch space) fails the whole job, in the caller.
+    std::exception_ptr error;
+    {
+      std::lock_guard<std::mutex> lk(errorMutex_);
+      error.swap(error_);
+    }
+    if (error) std::rethrow_exception(error);
   }
 
  private:
@@ -74,7 +84,12 @@ class Pool {
       uint32_t idx = static_cast<uint32_t>(s);
       if (static_cast<int>(idx) >= tasks_) return;
       if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) continue;
-      (*fn_)(static_cast<int>(idx));
+      try {
+        (*fn_)(static_cast<int>(idx));
+      } catch (...) {  // an exception must not leave a worker thread (that would abort the process)
+        std::lock_guard<std::mutex> lk(errorMutex_);
+        if (!error_) error_ = std::current_exception();
+      }
       done_.fetch_add(1, std::memory_order_release);
     }
   }
@@ -105,6 +120,8 @@ class Pool {
   int spinUs_ = 200;
   std::mutex jobMutex_;
   std::mutex sleepMutex_;
+  std::mutex errorMutex_;
+  std::exception_ptr error_;             // the first exception of the current job's tasks
   std::condition_variable wake_;
   uint64_t generation_ = 0;              // guarded by sleepMutex_ (writes)
   std::atomic<uint64_t> state_{0};       // generation << 32 | next task index

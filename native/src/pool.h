@@ -10,7 +10,10 @@ namespace lab {
 /** Threads available to parallelFor, the caller included (≥ 1). */
 int poolThreads();
 
-/** Runs fn(0) … fn(tasks-1) across the pool and the caller; returns when all have finished. */
+/**
+ * Runs fn(0) … fn(tasks-1) across the pool and the caller; returns when all have finished. If a task
+ * throws, the others still run and the first exception is rethrown here, in the caller's thread.
+ */
 void parallelFor(int tasks, const std::function<void(int)>& fn);
 
 /**

@@ -3,6 +3,7 @@
 #include "simd.h"
 
 namespace lab {
+namespace LAB_ISA {
 
 typedef int vi __attribute__((vector_size(VW * 4)));
 
@@ -84,4 +85,5 @@ inline float hsum(vf v) {
   return s;
 }
 
+}  // namespace LAB_ISA
 }  // namespace lab

@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+// PCA (covariance and randomized) against known structure, and the native linear algebra against
+// the JavaScript reference (required under CI, see helpers/native.ts).
+import { beforeAll, describe, expect, it } from 'vitest';
 import { pcaFit, pcaReconstruct, pcaTransform } from '../../electron/engine/reduce/pca';
 import { symmetricEigen } from '../../electron/engine/reduce/eigen';
 import { eigenSymmetric } from '../../electron/engine/reduce/linalg';
 import { nativeAddon } from '../../electron/engine/native/addon';
 import { mulberry32 } from '../../electron/engine/core/random';
+import { assertNative, skipNative } from './helpers/native';
 
 describe('symmetricEigen', () => {
   it('finds the eigenpairs of a known 3×3 matrix', () => {
@@ -138,7 +141,8 @@ describe('pcaFit: algorithms by shape and by the number of axes', () => {
   });
 });
 
-describe.skipIf(!nativeAddon().addon)('linear algebra: native addon against the JavaScript reference', () => {
+describe.skipIf(skipNative)('linear algebra: native addon against the JavaScript reference', () => {
+  beforeAll(assertNative);
   const rnd = mulberry32(21);
   it('scatter matrix and column means', () => {
     const n = 1100; // more than one row block, odd sizes

@@ -2,9 +2,10 @@
 // the first that loads wins.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-// The umbrella package registers every op's gradient (tfjs-core's Node bundle ships none) into
-// the registry all tfjs copies share; it also brings the cpu backend.
-import '@tensorflow/tfjs';
+// tfjs-core's Node bundle registers no gradients; tfjs-layers' registers all of tfjs-core's (the
+// same 101 as the umbrella @tensorflow/tfjs, without its converter, data and webgl packages) into
+// the registry every tfjs copy shares. Nothing else of tfjs-layers is used.
+import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo, BackendName } from '../../../shared/types';
@@ -81,6 +82,18 @@ export async function initBackend(): Promise<BackendInfo> {
     }
   }
   throw new Error(`No tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/**
+ * Starts the named backend (whether or not the chain would pick it) and makes it the active one;
+ * tests use it to run the same checks on native, wasm and cpu in one process.
+ */
+export async function useBackend(name: BackendName): Promise<BackendInfo> {
+  tf.env().set('PROD', true);
+  const detail = await loaders[name]();
+  await tf.ready();
+  active = { name, detail, skipped: [] };
+  return active;
 }
 
 export function activeBackend(): BackendInfo | null {

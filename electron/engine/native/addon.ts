@@ -1,12 +1,31 @@
 // Loads the optional N-API addon (native/, built by `npm install` when a C++ compiler is present).
-// Absent or broken addon → null with the reason, and the engine falls back to wasm.
-import { existsSync, readFileSync } from 'node:fs';
+// Absent, broken or out-of-date addon → null with the reason, and the engine falls back to wasm.
+// The addon is built for the architecture's baseline and picks its AVX2/AVX-512 kernels itself
+// when it loads (LAB_NATIVE_ISA=baseline|avx2|avx512 forces one), so any CPU can load it.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The interface version this file expects (LAB_NATIVE_VERSION in native/src/addon.cc). */
+export const NATIVE_VERSION = 2;
+
+export interface NativeInfo {
+  version: number;
+  /** The kernels in use, as the backend detail shows them: SSE2, NEON, generic, AVX2, AVX-512. */
+  isa: string;
+  /** Their LAB_NATIVE_ISA name: baseline, avx2, avx512. */
+  isaId: string;
+  /** Chosen by LAB_NATIVE_ISA rather than by the CPU check. */
+  forced: boolean;
+  /** The kernel builds this CPU can run (LAB_NATIVE_ISA names), narrowest first. */
+  available: string[];
+  threads: number;
+  vectorWidth: number;
+}
+
 export interface NativeAddon {
-  info(): { isa: string; threads: number; vectorWidth: number };
+  info(): NativeInfo;
   /** C (M×N, stride ldc) = op(A)·op(B) [+ C]; row-major, zero copy. */
   gemm(M: number, N: number, K: number, A: Float32Array, lda: number, transA: boolean,
     B: Float32Array, ldb: number, transB: boolean, C: Float32Array, ldc: number, accumulate: boolean): void;
@@ -63,39 +82,26 @@ function findAddon(): string | null {
   return null;
 }
 
-/**
- * Instruction-set flags the addon was built for (-march=native) that this CPU lacks: native/build.mjs
- * records them, and a node_modules copied to an older CPU must not run code that would crash.
- */
-export function missingCpuFlags(addonPath: string): string[] {
-  try {
-    const built = JSON.parse(readFileSync(join(dirname(addonPath), 'cpu.json'), 'utf8')) as { arch: string; isaFlags: string[] | null };
-    if (built.arch !== process.arch) return [`arch ${built.arch}`];
-    if (!built.isaFlags || process.platform !== 'linux') return [];
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
-    const here = new Set((line?.split(':')[1] ?? '').trim().split(/\s+/));
-    return built.isaFlags.filter((f) => !here.has(f));
-  } catch {
-    return []; // no record (built by hand) or no /proc: trust the build
-  }
-}
-
 /** The addon, or null with why not (LAB_NATIVE=0 disables it). Loaded once per thread. */
 export function nativeAddon(): { addon: NativeAddon | null; reason: string } {
   if (loaded) return loaded;
   if (process.env.LAB_NATIVE === '0') return (loaded = { addon: null, reason: 'disabled by LAB_NATIVE=0' });
   const path = findAddon();
   if (!path) return (loaded = { addon: null, reason: 'addon not built (run npm run build:native; needs a C++ compiler)' });
-  const lacking = missingCpuFlags(path);
-  if (lacking.length) {
-    return (loaded = { addon: null, reason: `addon was built for another CPU (this one lacks ${lacking.slice(0, 3).join(', ')}); run npm run build:native` });
-  }
+  return (loaded = loadAddonAt(path));
+}
+
+/** Loads the addon file at path (no caching): the addon, or null with why not. */
+export function loadAddonAt(path: string): { addon: NativeAddon | null; reason: string } {
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    addon.info();
-    return (loaded = { addon, reason: '' });
+    const version = addon.info().version;
+    if (version !== NATIVE_VERSION) {
+      return { addon: null, reason: `addon is out of date (interface ${version ?? 1}, this engine needs ${NATIVE_VERSION}); run npm run build:native` };
+    }
+    return { addon, reason: '' };
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return (loaded = { addon: null, reason: `addon failed to load: ${msg.slice(0, 160)}` });
+    return { addon: null, reason: `addon failed to load: ${msg.slice(0, 200)}` };
   }
 }

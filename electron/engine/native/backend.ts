@@ -144,7 +144,8 @@ export function registerNativeBackend(): string {
   registerNativeKernels(addon);
   if (!tf.findBackendFactory(BACKEND)) tf.registerBackend(BACKEND, () => new NativeBackend(addon), 0);
   const info = addon.info();
-  return `native (${info.isa}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+  const forced = info.forced ? ' by LAB_NATIVE_ISA' : '';
+  return `native (${info.isa}${forced}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
 }
 
 /** True when the active tfjs backend is ours (models then use the fused kernels). */
