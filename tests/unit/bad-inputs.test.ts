@@ -62,6 +62,13 @@ const cases: Case[] = [
   { name: 'a column of NaN', path: 'nan-column.csv', says: /only one feature column/ },
   { name: 'label column with one class', path: 'one-class.csv', opts: { labelColumn: 'label' }, says: /only one class \("same"\)/ },
   { name: 'text among numbers', path: 'non-numeric.csv', says: /"abc"/ },
+  { name: 'text among numbers after the sniffed sample', path: () => {
+    // DuckDB types the column from its first 20,480 rows; its error names the column in words
+    const p = join(scratch, 'late-text.csv');
+    const rows = Array.from({ length: 20_600 }, (_, r) => `${((r * 0.37) % 11).toFixed(2)},${(r % 13) / 4},${((r * 7) % 17) / 3},${r === 20_550 ? 'n/a' : r % 5}`);
+    writeFileSync(p, `a,b,d,c\n${rows.join('\n')}\n`);
+    return p;
+  }, says: /Column "c" looked numeric at first, but line 20552 holds "n\/a": read it as text/, note: true },
   { name: 'one column', path: 'one-column.csv', says: /only one feature column/ },
   { name: 'wrong delimiter given', path: 'semicolon-as-one-column.csv', opts: { delimiter: ',' }, says: /feature|delimiter/ },
   { name: 'binary junk', path: 'binary-junk.csv', says: /not a text file/ },

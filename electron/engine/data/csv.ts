@@ -7,6 +7,7 @@ import { Cancelled } from '../session/jobs';
 import { checkMemory, datasetBytes, formatBytes } from './budget';
 import { duckConnect, duckMemoryLimit, sqlString } from './duck';
 import { columnType, describeSource, streamColumns, type SourceColumn } from './duckread';
+import { duckFirstRows, plainNumericColumns, readPlainNumeric, type PlainRead } from './numeric-csv';
 import { checkFile, fileFailure, readHead, type LoadContext } from './files';
 import {
   COMMON_DELIMITERS, decodeSample, describeDelimiter, firstLineWidth, MAX_LINE_BYTES, NULL_TEXTS, readArgs, SAMPLE_BYTES,
@@ -64,6 +65,7 @@ function unconvertibleColumn(err: unknown): { column: string; value: string; lin
   const msg = duckMessage(err);
   if (!/Could not convert|Conversion Error|CSV Error/i.test(msg)) return null;
   const column = /Column at position:\s*\d+\s*Name:\s*(.+)/i.exec(msg)?.[1]?.trim()
+    ?? /converting column "([^"\n]+)"/i.exec(msg)?.[1]
     ?? /column "?([^"\n]+)"? /i.exec(msg)?.[1];
   const value = /Could not convert string "?'?([^'"\n]*)/i.exec(msg)?.[1] ?? '?';
   if (!column) return null;
@@ -81,12 +83,28 @@ function infinityColumns(columns: SourceColumn[], body: { fields: string[] }[]):
   }) && body.some((r) => INFINITY_TEXT.test((r.fields[j] ?? '').trim()))).map((c) => c.name);
 }
 
+/**
+ * A file of plain numbers read by our own loop (numeric-csv.ts) when DuckDB's reading of its start
+ * agrees; null sends it to DuckDB's reader. LAB_CSV_READER=duckdb turns the loop off (to compare).
+ */
+async function readPlain(
+  conn: DuckDBConnection, file: string, s: DelimitedSettings, args: string, columns: SourceColumn[], ctx: LoadContext,
+  opts: { expectedRows: number; what: string },
+): Promise<PlainRead | null> {
+  if (process.env.LAB_CSV_READER === 'duckdb' || !plainNumericColumns(columns)) return null;
+  const check = await duckFirstRows(conn, args, columns);
+  if (!check || check.length === 0) return null;
+  const read = await readPlainNumeric(file, { ...s, columns }, ctx, { ...opts, check });
+  return typeof read === 'string' ? null : read;
+}
+
 async function readWithFallback(
   conn: DuckDBConnection, file: string, s: DelimitedSettings, ctx: LoadContext, expectedRows: number, notes: string[],
   body: { fields: string[] }[],
 ) {
   const asText: string[] = [];
   let asNumber: string[] | null = null;
+  let tryPlain = true;
   for (let attempt = 0; ; attempt++) {
     const typed = [...asText.map((c) => [c, 'VARCHAR']), ...(asNumber ?? []).filter((c) => !asText.includes(c)).map((c) => [c, 'DOUBLE'])];
     const types = typed.length ? `, types={${typed.map(([c, t]) => `${sqlString(c)}: '${t}'`).join(', ')}}` : '';
@@ -101,7 +119,11 @@ async function readWithFallback(
           continue;
         }
       }
-      const read = await streamColumns(conn, source, columns, ctx, { expectedRows, what: file.split(/[\\/]/).pop()! });
+      const what = file.split(/[\\/]/).pop()!;
+      // our own loop for plain numbers, once; DuckDB's reader for everything else and every retry
+      const plain = tryPlain ? await readPlain(conn, file, s, `${readArgs(file, s)}${types}`, columns, ctx, { expectedRows, what }) : null;
+      tryPlain = false;
+      const read = plain ?? await streamColumns(conn, source, columns, ctx, { expectedRows, what });
       for (const c of asNumber.filter((n) => !asText.includes(n))) notes.push(`Column "${c}" starts with infinite values ("inf"), which looked like dates: read it as numbers.`);
       return read;
     } catch (err) {

@@ -91,7 +91,12 @@ class FloatBuilder {
     dst.set(src, at);
     const validity = duckdb.vector_get_validity(vector, Math.ceil(count / 64) * 8);
     if (validity) {
-      for (let r = 0; r < count; r++) if ((validity[r >> 3] & (1 << (r & 7))) === 0) dst[at + r] = NaN;
+      // a byte of eight valid rows (the usual case) is skipped whole
+      for (let byte = 0, bytes = (count + 7) >> 3; byte < bytes; byte++) {
+        const bits = validity[byte];
+        if (bits === 0xff) continue;
+        for (let r = byte << 3, end = Math.min(count, r + 8); r < end; r++) if ((bits & (1 << (r & 7))) === 0) dst[at + r] = NaN;
+      }
     }
     this.out.length += count;
   }

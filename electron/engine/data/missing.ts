@@ -1,8 +1,12 @@
 // Missing values: which rows miss a feature value, and what to fill in when the user keeps them.
 import type { MissingPolicy } from '../../../shared/types';
-import type { RawColumn } from './table';
+import { numberAt, type RawColumn } from './table';
 
-const isMissing = (col: RawColumn, row: number) => (col.kind === 'number' ? col.values[row] !== col.values[row] : col.codes[row] < 0);
+const isMissing = (col: RawColumn, row: number) => {
+  if (col.kind === 'text') return col.codes[row] < 0;
+  const v = numberAt(col, row);
+  return v !== v;
+};
 
 /** Rows that miss a value in any of `cols`, with per-column counts. */
 export function findMissingRows(rows: number, cols: RawColumn[]) {
@@ -43,7 +47,7 @@ export function fillValue(col: RawColumn, trainRows: Int32Array, policy: Exclude
     for (let k = 1; k < counts.length; k++) if (counts[k] > counts[best]) best = k;
     return best;
   }
-  const present = Float64Array.from(Array.from(trainRows, (r) => col.values[r]).filter((v) => v === v));
+  const present = Float64Array.from(Array.from(trainRows, (r) => numberAt(col, r)).filter((v) => v === v));
   if (present.length === 0) return 0;
   if (policy === 'mean') return present.reduce((a, b) => a + b, 0) / present.length;
   if (policy === 'median') {

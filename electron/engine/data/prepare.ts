@@ -10,8 +10,8 @@ import { fillValue, findMissingRows } from './missing';
 import { proposeLabel, proposeRole, splitColumn } from './roles';
 import { fitScaling } from './scale';
 import { DEFAULT_TEST_FRACTION, splitRows } from './split';
-import { blockStats, columnStats } from './stats';
-import type { NumberColumn, RawColumn, RawTable, TextColumn } from './table';
+import { blockColumnStats, blockStats, columnStats } from './stats';
+import { materialize, type NumberColumn, type RawColumn, type RawTable, type TextColumn } from './table';
 
 export const MIN_ROWS = 5;
 /** Drop rows with missing values by default when that loses at most this share of the rows. */
@@ -165,6 +165,81 @@ function fillNumeric(
   }
 }
 
+/**
+ * The split matrices made from a row-major block (rows × stride) in place, with no second copy of
+ * the data: first the kept rows move to the front, d features each, in file order (row k comes from
+ * source row ≥ k and is read before it is written, so nothing unread is overwritten); then the rows
+ * are permuted, cycle by cycle with one row in hand, so that the training rows come first and the
+ * test rows after them, each in file order. Train and test are two views of the block.
+ */
+function splitBlockInPlace(
+  data: Float32Array, parts: { train: Int32Array; test: Int32Array }, d: number,
+  numeric: { col: NumberColumn; at: number; fill: number }[],
+): { train: Float32Array; test: Float32Array } {
+  const { train, test } = parts;
+  const stride = numeric[0].col.block!.stride;
+  const off = Int32Array.from(numeric, (n) => n.col.block!.offset);
+  const at = Int32Array.from(numeric, (n) => n.at);
+  const fill = Float32Array.from(numeric, (n) => n.fill);
+  const m = numeric.length;
+  const identity = d === stride && numeric.every((n, k) => n.fill !== n.fill && n.at === k && off[k] === k);
+  const kept = train.length + test.length;
+  // 1. kept rows to the front in file order; dest[k]: where kept row k belongs in [train | test]
+  const dest = new Int32Array(kept);
+  const row = new Float32Array(Math.max(stride, d));
+  for (let k = 0, i = 0, j = 0; k < kept; k++) {
+    const isTrain = j >= test.length || (i < train.length && train[i] < test[j]);
+    const source = isTrain ? train[i] : test[j];
+    dest[k] = isTrain ? i++ : train.length + j++;
+    const src = source * stride;
+    const to = k * d;
+    if (identity) {
+      if (src !== to) data.copyWithin(to, src, src + stride);
+      continue;
+    }
+    for (let t = 0; t < stride; t++) row[t] = data[src + t];
+    for (let t = 0; t < m; t++) {
+      const v = row[off[t]];
+      data[to + at[t]] = v === v ? v : fill[t];
+    }
+  }
+  // 2. the permutation, one cycle at a time: carry a row to where it belongs, pick up the one there
+  let carry = new Float32Array(d);
+  let spare = new Float32Array(d);
+  for (let k = 0; k < kept; k++) {
+    if (dest[k] === k || dest[k] < 0) continue;
+    carry.set(data.subarray(k * d, k * d + d));
+    let p = dest[k];
+    dest[k] = -1;
+    while (p !== k) {
+      const base = p * d;
+      spare.set(data.subarray(base, base + d));
+      data.set(carry, base);
+      [carry, spare] = [spare, carry];
+      const next = dest[p];
+      dest[p] = -1;
+      p = next;
+    }
+    data.set(carry, k * d);
+  }
+  const cut = train.length * d;
+  return { train: data.subarray(0, cut), test: data.subarray(cut, kept * d) };
+}
+
+/** columnStats() of every column; the columns of a row-major block in a few passes over it. */
+function tableStats(table: RawTable): ColumnStats[] {
+  const byBlock = new Map<Float32Array, NumberColumn[]>();
+  for (const c of table.columns) {
+    if (c.kind !== 'number' || !c.block) continue;
+    const list = byBlock.get(c.block.data) ?? [];
+    list.push(c);
+    byBlock.set(c.block.data, list);
+  }
+  const known = new Map<RawColumn, ColumnStats>();
+  for (const cols of byBlock.values()) blockColumnStats(cols, table.rows).forEach((s, j) => known.set(cols[j], s));
+  return table.columns.map((c) => known.get(c) ?? columnStats(c));
+}
+
 export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions = {}, builtin: string | null = null, title?: string): Dataset {
   const name = title ?? basename(table.file);
   const notes = [...table.notes];
@@ -172,7 +247,7 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
     throw fileFailure(table.file, 'too-few-rows', `has only ${plural(table.rows, 'data row')}; Latent Lab needs at least ${MIN_ROWS}.`,
       'Add more rows (a model learns from many examples), or check that the header setting is right.');
   }
-  const stats = table.columns.map(columnStats);
+  const stats = tableStats(table);
   let fileSplit = table.fileSplit;
   const splitCol = fileSplit ? null : splitColumn(table);
   if (splitCol && splitCol.kind === 'text') {
@@ -181,6 +256,11 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
   }
   const useFileSplit = fileSplit !== null && opts.fileSplit !== false;
   const r = resolveRoles(table, stats, opts, useFileSplit ? splitCol : null, notes);
+  // columns that stay in the raw table (label, ignored) get their own arrays before a block is
+  // overwritten by the split matrices
+  table.columns.forEach((c, i) => {
+    if (c.kind === 'number' && r.roles[i] !== 'feature') materialize(c, table.rows);
+  });
 
   // features: numeric columns, one-hot text columns, then the pixel block
   const numeric: { col: NumberColumn; index: number; at: number; fill: number }[] = [];
@@ -262,14 +342,26 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
     }
   }
 
-  // one-hot and pixel features by split; the numeric ones in one walk that frees the raw columns
-  const gather = (rows: Int32Array) => gatherRows(rows, d, onehot, table.pixels, pixelAt);
-  const trainX = gather(parts.train);
-  const testX = gather(parts.test);
-  fillNumeric(table.rows, parts, { train: trainX, test: testX }, d, numeric);
+  let trainX: Float32Array;
+  let testX: Float32Array;
+  const block = numeric[0]?.col.block?.data;
+  if (block && !table.pixels && onehot.length === 0 && numeric.every((n) => n.col.block?.data === block)) {
+    // every feature is in one row-major block (plain numeric text): it becomes the splits in place
+    ({ train: trainX, test: testX } = splitBlockInPlace(block, parts, d, numeric));
+  } else {
+    for (const n of numeric) materialize(n.col, table.rows);
+    // one-hot and pixel features by split; the numeric ones in one walk that frees the raw columns
+    const gather = (rows: Int32Array) => gatherRows(rows, d, onehot, table.pixels, pixelAt);
+    trainX = gather(parts.train);
+    testX = gather(parts.test);
+    fillNumeric(table.rows, parts, { train: trainX, test: testX }, d, numeric);
+  }
   // the feature values now live in the splits: release the raw copies at once, before scaling and
   // labels allocate more (keeps the peak near one copy of the data; getRows reads them back)
-  for (const n of numeric) n.col.values = new Float32Array(0);
+  for (const n of numeric) {
+    n.col.values = new Float32Array(0);
+    delete n.col.block;
+  }
 
   // scaling: fitted on the training rows; one-hot columns stay 0/1
   const scaled = new Uint8Array(d);

@@ -1,6 +1,9 @@
 // Feature scaling, fitted on the training rows: none, min-max to [0, 1], or standardize.
 import type { Scaling } from '../../../shared/types';
 
+/** Rows per block of the column-by-column passes (a few hundred KB: they stay in cache). */
+const BLOCK_ROWS = 512;
+
 export interface ScalingFit {
   scaling: Scaling;
   /** Per feature: x' = (x − center) / spread. */
@@ -20,13 +23,22 @@ export function fitScaling(x: Float32Array, n: number, d: number, scaled: Uint8A
   const min = new Float64Array(d).fill(Infinity);
   const max = new Float64Array(d).fill(-Infinity);
   const sum = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const row = i * d;
+  // column by column within blocks of rows that stay in cache: the sums keep row order
+  for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
+    const end = Math.min(n, r0 + BLOCK_ROWS) * d;
     for (let j = 0; j < d; j++) {
-      const v = x[row + j];
-      if (v < min[j]) min[j] = v;
-      if (v > max[j]) max[j] = v;
-      sum[j] += v;
+      let lo = min[j];
+      let hi = max[j];
+      let s = sum[j];
+      for (let i = r0 * d + j; i < end; i += d) {
+        const v = x[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        s += v;
+      }
+      min[j] = lo;
+      max[j] = hi;
+      sum[j] = s;
     }
   }
   let inUnit = true;
@@ -44,9 +56,14 @@ export function fitScaling(x: Float32Array, n: number, d: number, scaled: Uint8A
   } else if (scaling === 'standardize') {
     const sq = new Float64Array(d);
     for (let j = 0; j < d; j++) center[j] = scaled[j] ? sum[j] / n : 0;
-    for (let i = 0; i < n; i++) {
-      const row = i * d;
-      for (let j = 0; j < d; j++) sq[j] += (x[row + j] - center[j]) ** 2;
+    for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
+      const end = Math.min(n, r0 + BLOCK_ROWS) * d;
+      for (let j = 0; j < d; j++) {
+        const c = center[j];
+        let q = sq[j];
+        for (let i = r0 * d + j; i < end; i += d) q += (x[i] - c) ** 2;
+        sq[j] = q;
+      }
     }
     for (let j = 0; j < d; j++) if (scaled[j]) spread[j] = Math.sqrt(sq[j] / Math.max(1, n - 1)) || 1;
   }
@@ -62,9 +79,13 @@ export function fitScaling(x: Float32Array, n: number, d: number, scaled: Uint8A
     apply(m: Float32Array, rows: number) {
       if (scaling === 'none') return;
       const inv = spread.map((s) => 1 / s);
-      for (let i = 0; i < rows; i++) {
-        const row = i * d;
-        for (let j = 0; j < d; j++) m[row + j] = (m[row + j] - center[j]) * inv[j];
+      for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
+        const end = Math.min(rows, r0 + BLOCK_ROWS) * d;
+        for (let j = 0; j < d; j++) {
+          const c = center[j];
+          const f = inv[j];
+          for (let i = r0 * d + j; i < end; i += d) m[i] = (m[i] - c) * f;
+        }
       }
     },
   };

@@ -12,6 +12,45 @@ export interface NumberColumn {
   /** Cells that hold ±Infinity, and the first row that does (-1 when none). */
   infinite: number;
   firstInfiniteRow: number;
+  /**
+   * Set while the values live in a row-major block shared by several columns (plain numeric text is
+   * read that way, so the block can become the split matrices in place); `values` is empty then.
+   * Read cells through numberAt(); prepareTable() ends every block before the dataset is used.
+   */
+  block?: NumericBlock;
+}
+
+/** One column of a row-major matrix: cell (row, column) is data[row * stride + offset]. */
+export interface NumericBlock {
+  data: Float32Array;
+  stride: number;
+  offset: number;
+  /** Per block column, over the finite cells in row order, when the reader summed them already. */
+  moments?: BlockMoments;
+}
+
+export interface BlockMoments {
+  min: Float64Array;
+  max: Float64Array;
+  sum: Float64Array;
+  sumSq: Float64Array;
+  count: Float64Array;
+}
+
+/** The value of a number column at a source row, wherever it is stored. */
+export function numberAt(col: NumberColumn, row: number): number {
+  const b = col.block;
+  return b ? b.data[row * b.stride + b.offset] : col.values[row];
+}
+
+/** Copies a block column into its own array (for columns that stay in the raw table). */
+export function materialize(col: NumberColumn, rows: number): void {
+  const b = col.block;
+  if (!b) return;
+  const values = new Float32Array(rows);
+  for (let r = 0, s = b.offset; r < rows; r++, s += b.stride) values[r] = b.data[s];
+  col.values = values;
+  delete col.block;
 }
 
 /** Text as dictionary codes: small per row and ready for labels and one-hot encoding. */
@@ -112,6 +151,6 @@ export function cellValue(col: RawColumn, row: number): string | number | null {
     const c = col.codes[row];
     return c < 0 ? null : col.dictionary[c];
   }
-  const v = col.values[row];
+  const v = numberAt(col, row);
   return v !== v ? null : v;
 }
