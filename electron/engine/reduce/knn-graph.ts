@@ -1,9 +1,12 @@
-// The k-nearest-neighbour graph UMAP and t-SNE start from. Small inputs get the exact answer;
-// large ones an approximate one the way PyNNDescent builds it: a forest of random-projection trees
+// The k-nearest-neighbour graph UMAP and t-SNE start from. Small inputs get the exact answer, and
+// so do inputs up to a few times MNIST's size when the native addon's GEMM is there (exact-knn.ts);
+// larger ones an approximate one the way PyNNDescent builds it: a forest of random-projection trees
 // gives every row candidates from its leaves, then NN-descent ("a neighbour of my neighbour is
 // probably my neighbour") refines the lists until few of them change. Everything lives in flat
 // typed arrays: per row a max-heap of the k best found so far.
 import { exactKnn } from '../compare/neighbours';
+import { nativeAddon } from '../native/addon';
+import { exactKnnGraph } from './exact-knn';
 import type { ReduceHooks } from './hooks';
 
 export interface KnnGraph {
@@ -27,6 +30,11 @@ export interface KnnGraphOptions {
 }
 
 const EXACT_MAX_ROWS = 8000;
+/**
+ * With the native addon's GEMM, the exact graph up to n²·(d + 1) = 7.5·10¹¹ multiply-adds (three
+ * times all of MNIST on 50 principal components: a few seconds); NN-descent beyond.
+ */
+const EXACT_GEMM_MAX_WORK = 7.5e11;
 
 function sqDist(x: Float32Array, a: number, b: number, d: number): number {
   let s = 0;
@@ -191,8 +199,12 @@ export async function knnGraph(
   x: Float32Array, n: number, d: number, k: number, rand: () => number, hooks: ReduceHooks, opts: KnnGraphOptions = {},
 ): Promise<KnnGraph> {
   if (k >= n) throw new Error(`a ${k}-neighbour graph needs more than ${k} rows (got ${n})`);
-  if (n <= (opts.exactMaxRows ?? EXACT_MAX_ROWS)) {
-    const r = await exactKnn(x, n, x, n, d, k, { excludeSelf: true, onBlock: (f) => hooks.step(f, 'Exact nearest neighbours') });
+  const gemm = nativeAddon().addon !== null;
+  const exact = opts.exactMaxRows !== undefined ? n <= opts.exactMaxRows
+    : n <= EXACT_MAX_ROWS || (gemm && n * n * (d + 1) <= EXACT_GEMM_MAX_WORK);
+  if (exact) {
+    const onBlock = (f: number) => hooks.step(f, 'Exact nearest neighbours');
+    const r = gemm ? await exactKnnGraph(x, n, d, k, onBlock) : await exactKnn(x, n, x, n, d, k, { excludeSelf: true, onBlock });
     return { n, k, indices: r.indices, distances: r.distances, exact: true };
   }
   const trees = opts.trees ?? Math.max(4, Math.min(16, 5 + Math.round(n ** 0.25 / 2)));

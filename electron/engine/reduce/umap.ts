@@ -7,7 +7,9 @@ import type { UmapParams } from '../../../shared/types';
 import { mulberry32 } from '../core/random';
 import type { ReduceHooks } from './hooks';
 import { stageHooks } from './hooks';
+import { umapCoefficientTable, umapEpochPart } from './kernels';
 import { knnGraph, type KnnGraph, type KnnGraphOptions } from './knn-graph';
+import { KernelPool, layoutThreads, sharedF32, sharedF64, sharedI32 } from './threads';
 
 export const umapDefaults: UmapParams = {
   nNeighbors: 15,
@@ -84,38 +86,64 @@ export interface FuzzyGraph {
   weight: Float32Array;
 }
 
-/** Memberships exp(−(d − ρ)/σ), then the fuzzy union w + wᵀ − w∘wᵀ, both directions listed. */
+/**
+ * Memberships exp(−(d − ρ)/σ), then the fuzzy union w + wᵀ − w∘wᵀ, both directions listed and
+ * sorted by head (row by row, as a sparse matrix's rows).
+ */
 export function fuzzySimplicialSet(g: KnnGraph, nNeighbors: number): FuzzyGraph {
   const { n, k } = g;
   const { rho, sigma } = smoothKnnDistances(g, nNeighbors);
-  const w = new Float32Array(n * k);
+  // every kNN edge i → j goes into row i and, reversed, into row j
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < n * k; e++) {
+    start[Math.floor(e / k) + 1]++;
+    start[g.indices[e] + 1]++;
+  }
+  for (let i = 0; i < n; i++) start[i + 1] += start[i];
+  const fill = start.slice(0, n);
+  const cols = new Int32Array(start[n]);
+  const vals = new Float64Array(start[n]);
   for (let i = 0; i < n; i++) {
     for (let t = 0; t < k; t++) {
-      const dd = g.distances[i * k + t] - rho[i];
-      w[i * k + t] = dd <= 0 || sigma[i] === 0 ? 1 : Math.exp(-dd / sigma[i]);
+      const e = i * k + t;
+      const j = g.indices[e];
+      const dd = g.distances[e] - rho[i];
+      const w = dd <= 0 || sigma[i] === 0 ? 1 : Math.exp(-dd / sigma[i]);
+      cols[fill[i]] = j;
+      vals[fill[i]++] = w;
+      cols[fill[j]] = i;
+      vals[fill[j]++] = w;
     }
   }
-  const reverse = (i: number, j: number) => {
-    for (let t = 0; t < k; t++) if (g.indices[j * k + t] === i) return w[j * k + t];
-    return 0;
-  };
-  const head: number[] = [];
-  const tail: number[] = [];
-  const weight: number[] = [];
+  // merge the two directions of a pair: a + b − ab
+  const slotOf = new Int32Array(n).fill(-1);
+  const head = new Int32Array(cols.length);
+  const tail = new Int32Array(cols.length);
+  const weight = new Float32Array(cols.length);
+  const value = new Float64Array(cols.length);
+  let m = 0;
   for (let i = 0; i < n; i++) {
-    for (let t = 0; t < k; t++) {
-      const j = g.indices[i * k + t];
-      const a = w[i * k + t];
-      const b = reverse(i, j);
-      if (b > 0 && j < i) continue; // the pair was emitted from row j
-      const v = a + b - a * b;
-      if (v <= 0) continue;
-      head.push(i, j);
-      tail.push(j, i);
-      weight.push(v, v);
+    const rowStart = m;
+    for (let e = start[i]; e < start[i + 1]; e++) {
+      const j = cols[e];
+      const slot = slotOf[j];
+      if (slot >= rowStart) value[slot] = value[slot] + vals[e] - value[slot] * vals[e];
+      else {
+        slotOf[j] = m;
+        head[m] = i;
+        tail[m] = j;
+        value[m++] = vals[e];
+      }
     }
   }
-  return { head: Int32Array.from(head), tail: Int32Array.from(tail), weight: Float32Array.from(weight) };
+  let kept = 0;
+  for (let e = 0; e < m; e++) {
+    if (!(value[e] > 0)) continue;
+    head[kept] = head[e];
+    tail[kept] = tail[e];
+    weight[kept++] = value[e];
+  }
+  return { head: head.slice(0, kept), tail: tail.slice(0, kept), weight: weight.slice(0, kept) };
 }
 
 /**
@@ -182,7 +210,11 @@ function rescaleInit(y: Float32Array, n: number, dims: number): void {
   }
 }
 
-const clip4 = (v: number) => (v > 4 ? 4 : v < -4 ? -4 : v);
+/**
+ * Parts the rows are split into for the layout's epochs (threads.ts): up to this many threads can
+ * work at once, and the layout does not depend on how many do.
+ */
+const PARTS = 4;
 
 export interface UmapResult {
   /** n×2 layout. */
@@ -224,8 +256,6 @@ export async function umap(
   const tail = Int32Array.from(keep, (e) => fuzzy.tail[e]);
   const epochsPerSample = Float64Array.from(keep, (e) => maxW / fuzzy.weight[e]);
   const epochsPerNegative = epochsPerSample.map((v) => v / params.negativeSampleRate);
-  const nextSample = Float64Array.from(epochsPerSample);
-  const nextNegative = Float64Array.from(epochsPerNegative);
   const { a, b } = findAbParams(params.spread, params.minDist);
 
   const y = new Float32Array(n * dims);
@@ -244,51 +274,54 @@ export async function umap(
 
   t0 = performance.now();
   const layoutHooks = stageHooks(hooks, 0.4, 1);
-  const twoAb = 2 * a * b;
-  const twoB = 2 * b;
-  for (let epoch = 0; epoch < nEpochs; epoch++) {
-    const alpha = 1 - epoch / nEpochs;
-    for (let e = 0; e < m; e++) {
-      if (nextSample[e] > epoch) continue;
-      const j = head[e];
-      const k = tail[e];
-      const jx = 2 * j;
-      const kx = 2 * k;
-      let dx = y[jx] - y[kx];
-      let dy = y[jx + 1] - y[kx + 1];
-      let d2 = dx * dx + dy * dy;
-      if (d2 > 0) {
-        const pb = Math.exp(b * Math.log(d2)); // d²ᵇ; twice as fast as Math.pow in V8
-        const coeff = (-twoAb * (pb / d2)) / (a * pb + 1);
-        const gx = clip4(coeff * dx) * alpha;
-        const gy = clip4(coeff * dy) * alpha;
-        y[jx] += gx;
-        y[jx + 1] += gy;
-        y[kx] -= gx;
-        y[kx + 1] -= gy;
-      }
-      nextSample[e] += epochsPerSample[e];
-      const negatives = Math.floor((epoch - nextNegative[e]) / epochsPerNegative[e]);
-      for (let p = 0; p < negatives; p++) {
-        const o = Math.floor(rand() * n);
-        if (o === j) continue;
-        const ox = 2 * o;
-        dx = y[jx] - y[ox];
-        dy = y[jx + 1] - y[ox + 1];
-        d2 = dx * dx + dy * dy;
-        if (d2 > 0) {
-          const coeff = twoB / ((0.001 + d2) * (a * Math.exp(b * Math.log(d2)) + 1));
-          y[jx] += clip4(coeff * dx) * alpha;
-          y[jx + 1] += clip4(coeff * dy) * alpha;
-        } else {
-          y[jx] += 4 * alpha;
-          y[jx + 1] += 4 * alpha;
-        }
-      }
-      nextNegative[e] += Math.max(0, negatives) * epochsPerNegative[e];
+  // the rows in PARTS parts, each moved by one task per epoch that reads the other parts as they
+  // were at the epoch's start: the same layout on one thread or several
+  const ys = sharedF32(n * dims, y);
+  const snap = sharedF32(n * dims);
+  const heads = sharedI32(m, head);
+  const tails = sharedI32(m, tail);
+  const eps = sharedF64(m, epochsPerSample);
+  const nextS = sharedF64(m, epochsPerSample);
+  const nextN = sharedF64(m, epochsPerNegative);
+  const rng = sharedI32(PARTS);
+  const delta = sharedF32(PARTS * n * dims);
+  const table = sharedF64(2 * 15361, umapCoefficientTable(a, b));
+  for (let p = 0; p < PARTS; p++) rng[p] = (Math.floor(rand() * 0x7fffffff) | 1) ^ (p << 16);
+  const bounds = Array.from({ length: PARTS + 1 }, (_, p) => Math.round((p * n) / PARTS));
+  // the edges are sorted by head: each part's edges are one range
+  const edgeAt = (row: number) => {
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (head[mid] < row) lo = mid + 1;
+      else hi = mid;
     }
-    await layoutHooks.step((epoch + 1) / nEpochs, `UMAP layout: epoch ${epoch + 1}/${nEpochs}`);
+    return lo;
+  };
+  const edgeBounds = bounds.map(edgeAt);
+  const pool = KernelPool.create([umapEpochPart], Math.min(PARTS, layoutThreads()));
+  try {
+    for (let epoch = 0; epoch < nEpochs; epoch++) {
+      const alpha = 1 - epoch / nEpochs;
+      snap.set(ys);
+      await pool.run(Array.from({ length: PARTS }, (_, p) => ({
+        kernel: 'umapEpochPart',
+        args: [ys, snap, heads, tails, eps, nextS, nextN, edgeBounds[p], edgeBounds[p + 1], bounds[p], bounds[p + 1], n, a, b,
+          params.negativeSampleRate, epoch, alpha, rng, p, delta, table],
+      })));
+      // the pulls on rows of other parts, in part order
+      for (let p = 0; p < PARTS; p++) {
+        const base = p * n * dims;
+        for (let i = 0; i < n * dims; i++) ys[i] += delta[base + i];
+      }
+      delta.fill(0);
+      await layoutHooks.step((epoch + 1) / nEpochs, `UMAP layout: epoch ${epoch + 1}/${nEpochs}`);
+    }
+  } finally {
+    await pool.close();
   }
+  y.set(ys);
   stages.push({ name: 'layout', seconds: (performance.now() - t0) / 1000 });
   return { coords: y, graph: { exact: graph.exact, k: nNeighbors, edges: m }, a, b, epochs: nEpochs, stages };
 }
