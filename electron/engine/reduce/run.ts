@@ -193,7 +193,10 @@ async function runTsne(params: Partial<TsneParams> | undefined, ctx: ReduceConte
   notes.unshift(jointFitNote(input.n));
   const r = await tsne(input.x, input.n, input.dims, p, stageHooks(ctx.hooks, 0.05, 1), input.init);
   if (r.perplexity < p.perplexity) notes.push(`Perplexity lowered from ${p.perplexity} to ${r.perplexity.toFixed(1)}: it needs 3× as many other rows.`);
-  notes.push(`P from ${r.graph.exact ? 'the exact' : 'approximate (random-projection forest + NN-descent)'} ${r.graph.k} nearest neighbours; Barnes–Hut angle ${p.theta}; learning rate ${r.learningRate.toFixed(1)}.`);
+  const repulsion = r.repulsion === 'fft'
+    ? 'repulsion interpolated on a grid (3 nodes per interval) and convolved by FFT'
+    : `Barnes–Hut angle ${p.theta}`;
+  notes.push(`P from ${r.graph.exact ? 'the exact' : 'approximate (random-projection forest + NN-descent)'} ${r.graph.k} nearest neighbours; ${repulsion}; learning rate ${r.learningRate.toFixed(1)}.`);
   return {
     method: 'tsne',
     title: `t-SNE (perplexity ${+r.perplexity.toFixed(1)})`,

@@ -55,7 +55,8 @@ for (const [name, source] of workerData.kernels) kernels[name] = (0, eval)('(' +
 for (const [name, source] of workerData.kernels) globalThis[name] = kernels[name];
 parentPort.on('message', (m) => {
   try {
-    parentPort.postMessage({ id: m.id, ok: true, value: kernels[m.kernel](...m.args) });
+    const value = m.parts ? m.parts.map((t) => kernels[t.kernel](...t.args)) : kernels[m.kernel](...m.args);
+    parentPort.postMessage({ id: m.id, ok: true, value });
   } catch (err) {
     parentPort.postMessage({ id: m.id, ok: false, error: String(err && err.stack || err) });
   }
@@ -146,6 +147,31 @@ export class KernelPool {
       await Promise.all(remote);
     }
     return results;
+  }
+
+  /**
+   * Runs every task once, the tasks dealt in contiguous runs to the threads (the caller takes the
+   * first run), one message per thread: the tasks are parts of one phase of work, and only the
+   * phase waits for all of them. Results come back in task order.
+   */
+  async runParts(tasks: Task[]): Promise<unknown[]> {
+    const threads = Math.min(this.threads, tasks.length);
+    const cut = (t: number) => Math.round((t * tasks.length) / threads);
+    const remote = Array.from({ length: threads - 1 }, (_, w) => {
+      const mine = tasks.slice(cut(w + 1), cut(w + 2));
+      const id = this.next++;
+      return new Promise<unknown[]>((resolve, reject) => {
+        this.pending.set(id, { resolve: (v) => resolve(v as unknown[]), reject });
+        this.workers[w].postMessage({ id, parts: mine.map((t) => ({ kernel: t.kernel, args: t.args })) });
+      });
+    });
+    let local: unknown[];
+    try {
+      local = tasks.slice(0, cut(1)).map((t) => this.kernel(t.kernel)(...t.args));
+    } finally {
+      await Promise.allSettled(remote);
+    }
+    return [...local, ...(await Promise.all(remote)).flat()];
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,8 @@ import type { ReduceHooks } from './hooks';
 import { stageHooks } from './hooks';
 import { knnGraph, type KnnGraph, type KnnGraphOptions } from './knn-graph';
 import { QuadTree } from './quadtree';
+import { FftRepulsion, tsneKernels } from './tsne-fft';
+import { KernelPool, layoutThreads, sharedF32, sharedF64, sharedI32 } from './threads';
 
 export const tsneDefaults: TsneParams = {
   perplexity: 30,
@@ -32,8 +34,6 @@ export function autoLearningRate(n: number, exaggeration: number): number {
   return Math.max(n / exaggeration / 4, 50);
 }
 
-const PERPLEXITY_TOLERANCE = 1e-5;
-
 /** Sparse symmetric P in CSR form (rows sum, over the whole matrix, to 1). */
 export interface SparseP {
   n: number;
@@ -47,10 +47,18 @@ export interface SparseP {
  * bisection so that the entropy is log(perplexity) (sklearn's _binary_search_perplexity).
  */
 export function conditionalP(g: KnnGraph, perplexity: number): Float64Array {
-  const { n, k } = g;
-  const p = new Float64Array(n * k);
+  const p = new Float64Array(g.n * g.k);
+  conditionalRows(g.distances, g.k, perplexity, 0, g.n, p);
+  return p;
+}
+
+/**
+ * conditionalP for rows [r0, r1) of n×k neighbour distances, into p (a kernel: threads.ts; the
+ * tolerance 1e-5 on the entropy and the 100 steps are sklearn's).
+ */
+export function conditionalRows(distances: Float32Array, k: number, perplexity: number, r0: number, r1: number, p: Float64Array): number {
   const target = Math.log(perplexity);
-  for (let i = 0; i < n; i++) {
+  for (let i = r0; i < r1; i++) {
     const base = i * k;
     let beta = 1;
     let lo = -Infinity;
@@ -58,7 +66,7 @@ export function conditionalP(g: KnnGraph, perplexity: number): Float64Array {
     for (let step = 0; step < 100; step++) {
       let sum = 0;
       for (let t = 0; t < k; t++) {
-        const d = g.distances[base + t];
+        const d = distances[base + t];
         const v = Math.exp(-d * d * beta);
         p[base + t] = v;
         sum += v;
@@ -66,13 +74,13 @@ export function conditionalP(g: KnnGraph, perplexity: number): Float64Array {
       if (sum === 0) sum = 1e-8;
       let dSum = 0;
       for (let t = 0; t < k; t++) {
-        const d = g.distances[base + t];
+        const d = distances[base + t];
         p[base + t] /= sum;
         dSum += d * d * p[base + t];
       }
       const entropy = Math.log(sum) + beta * dSum;
       const diff = entropy - target;
-      if (Math.abs(diff) <= PERPLEXITY_TOLERANCE) break;
+      if (Math.abs(diff) <= 1e-5) break;
       if (diff > 0) {
         lo = beta;
         beta = hi === Infinity ? beta * 2 : (beta + hi) / 2;
@@ -82,7 +90,7 @@ export function conditionalP(g: KnnGraph, perplexity: number): Float64Array {
       }
     }
   }
-  return p;
+  return r1 - r0;
 }
 
 /** P = (P_cond + P_condᵀ) / sum, as CSR with duplicate entries merged (columns unsorted). */
@@ -284,9 +292,19 @@ export interface TsneResult {
   /** KL divergence every 50 iterations (sklearn's check interval). */
   trace: { step: number; value: number; label: string }[];
   stages: { name: string; seconds: number }[];
+  /** How the repulsion was summed: a Barnes–Hut quadtree, or interpolation on a grid with FFTs. */
+  repulsion: 'barnes-hut' | 'fft';
 }
 
 const CHECK_EVERY = 50;
+/**
+ * From this many rows the repulsion is interpolated on a grid with FFTs (tsne-fft.ts), on worker
+ * threads, as openTSNE's "auto" does; below, Barnes–Hut is faster (the grid has a fixed cost).
+ * LAB_TSNE_REPULSION=barnes-hut keeps Barnes–Hut at any size, =fft takes the grid at any size.
+ */
+export const FFT_MIN_ROWS = 10_000;
+/** Parts the rows are cut into for the kernels: the result does not depend on the thread count. */
+const PARTS = 4;
 
 /**
  * Embeds the n rows of x (n×d) in 2-D. `init` (n×2) is the start (e.g. PCA, scaled here to
@@ -308,9 +326,33 @@ export async function tsne(
   stages.push({ name: graph.exact ? 'exact neighbour graph' : 'approximate neighbour graph', seconds: (performance.now() - t0) / 1000 });
 
   t0 = performance.now();
-  const P = jointP(graph, conditionalP(graph, perplexity));
-  stages.push({ name: 'affinities', seconds: (performance.now() - t0) / 1000 });
+  const mode = process.env.LAB_TSNE_REPULSION;
+  const useFft = mode === 'fft' || (n >= FFT_MIN_ROWS && mode !== 'barnes-hut');
+  const pool = useFft ? KernelPool.create([conditionalRows, ...tsneKernels], layoutThreads()) : null;
+  try {
+    let pCond: Float64Array;
+    if (pool) {
+      pCond = sharedF64(n * k);
+      const dist = sharedF32(n * k, graph.distances);
+      const cut = (p: number) => Math.round((p * n) / PARTS);
+      await pool.runParts(Array.from({ length: PARTS }, (_, p) => ({ kernel: 'conditionalRows', args: [dist, k, perplexity, cut(p), cut(p + 1), pCond] })));
+    } else {
+      pCond = conditionalP(graph, perplexity);
+    }
+    const P = jointP(graph, pCond);
+    stages.push({ name: 'affinities', seconds: (performance.now() - t0) / 1000 });
+    const r = await optimise(P, pool, n, params, hooks, init, rand, stages);
+    return { ...r, graph: { exact: graph.exact, k }, perplexity, stages, repulsion: pool ? 'fft' : 'barnes-hut' };
+  } finally {
+    await pool?.close();
+  }
+}
 
+/** The gradient descent from the start layout (sklearn's optimiser), on the pool's threads when given. */
+async function optimise(
+  P: SparseP, pool: KernelPool | null, n: number, params: TsneParams, hooks: ReduceHooks,
+  init: Float32Array | undefined, rand: () => number, stages: TsneResult['stages'],
+): Promise<{ coords: Float32Array; learningRate: number; trace: TsneResult['trace'] }> {
   const y = new Float64Array(n * 2);
   if (init) {
     let mean = 0;
@@ -328,15 +370,21 @@ export async function tsne(
   }
   const learningRate = params.learningRate > 0 ? params.learningRate : autoLearningRate(n, params.earlyExaggeration);
   const theta2 = params.theta * params.theta;
-  const tree = new QuadTree();
-  const workspace = new RepulsionWorkspace(n);
-  const rep = new Float64Array(2 * n);
-  const attr = new Float64Array(2 * n);
+  const tree = pool ? null : new QuadTree();
+  const workspace = pool ? null : new RepulsionWorkspace(n);
+  const ys = pool ? sharedF64(2 * n, y) : y;
+  const rep = pool ? sharedF64(2 * n) : new Float64Array(2 * n);
+  const attr = pool ? sharedF64(2 * n) : new Float64Array(2 * n);
+  const fftRepulsion = pool ? new FftRepulsion(pool, n) : null;
+  const y32 = sharedF32(pool ? 2 * n : 0);
+  // P's rows for the attraction kernel (Float32 values halve what each iteration reads)
+  const rows = pool ? { start: sharedI32(n + 1, P.rowStart), cols: sharedI32(P.cols.length, P.cols), vals: sharedF32(P.values.length, P.values) } : null;
+  const cut = (p: number) => Math.round((p * n) / PARTS);
   const update = new Float64Array(2 * n);
   const gains = new Float64Array(2 * n).fill(1);
   const trace: TsneResult['trace'] = [];
   const layoutHooks = stageHooks(hooks, 0.2, 1);
-  t0 = performance.now();
+  const t0 = performance.now();
   const early = Math.min(params.earlyIterations, params.iterations);
   for (let it = 0; it < params.iterations; it++) {
     const exploring = it < early;
@@ -347,22 +395,44 @@ export async function tsne(
     }
     const exaggeration = exploring ? params.earlyExaggeration : 1;
     const momentum = exploring ? 0.5 : 0.8;
-    tree.build(y, n);
-    const sumQ = repulsiveForces(tree, y, n, theta2, rep, workspace);
-    attraction(P, y, attr);
-    if ((it + 1) % CHECK_EVERY === 0 || it + 1 === params.iterations) {
-      trace.push({ step: it + 1, value: klDivergence(P, y, sumQ), label: exploring ? 'KL (exaggerated phase)' : 'KL divergence' });
+    const check = (it + 1) % CHECK_EVERY === 0 || it + 1 === params.iterations;
+    let sumQ: number;
+    let kl = 0;
+    if (pool && fftRepulsion && rows) {
+      // the attraction runs beside the repulsion's first phase
+      y32.set(ys);
+      const r = await fftRepulsion.compute(ys, rep, Array.from({ length: PARTS }, (_, p) => ({
+        kernel: 'tsneAttract', args: [rows.start, rows.cols, rows.vals, y32, cut(p), cut(p + 1), attr],
+      })));
+      sumQ = r.z;
+      if (check) {
+        const parts = await pool.runParts(Array.from({ length: PARTS }, (_, p) => ({
+          kernel: 'tsneKlPart', args: [rows.start, rows.cols, rows.vals, y32, cut(p), cut(p + 1)],
+        })));
+        // Σ p·log(p/q) with q = q̃/Z and Σ p = 1
+        kl = Math.log(sumQ);
+        for (const part of parts) kl += part as number;
+      }
+    } else {
+      tree!.build(ys, n);
+      sumQ = repulsiveForces(tree!, ys, n, theta2, rep, workspace!);
+      attraction(P, ys, attr);
+      if (check) kl = klDivergence(P, ys, sumQ);
     }
+    if (check) trace.push({ step: it + 1, value: kl, label: exploring ? 'KL (exaggerated phase)' : 'KL divergence' });
     const invQ = 1 / Math.max(sumQ, Number.MIN_VALUE);
     for (let c = 0; c < 2 * n; c++) {
       const grad = 4 * (exaggeration * attr[c] - rep[c] * invQ);
       const g = update[c] * grad < 0 ? gains[c] + 0.2 : Math.max(gains[c] * 0.8, 0.01);
       gains[c] = g;
       update[c] = momentum * update[c] - learningRate * grad * g;
-      y[c] += update[c];
+      ys[c] += update[c];
     }
     await layoutHooks.step((it + 1) / params.iterations, `t-SNE: iteration ${it + 1}/${params.iterations}`);
   }
   stages.push({ name: 'layout', seconds: (performance.now() - t0) / 1000 });
-  return { coords: Float32Array.from(y), graph: { exact: graph.exact, k }, perplexity, learningRate, trace, stages };
+  if (fftRepulsion) {
+    for (const [phase, ms] of Object.entries(fftRepulsion.ms)) stages.push({ name: `layout: repulsion ${phase}`, seconds: ms / 1000 });
+  }
+  return { coords: Float32Array.from(ys), learningRate, trace };
 }

@@ -305,7 +305,7 @@ export async function umap(
     for (let epoch = 0; epoch < nEpochs; epoch++) {
       const alpha = 1 - epoch / nEpochs;
       snap.set(ys);
-      await pool.run(Array.from({ length: PARTS }, (_, p) => ({
+      await pool.runParts(Array.from({ length: PARTS }, (_, p) => ({
         kernel: 'umapEpochPart',
         args: [ys, snap, heads, tails, eps, nextS, nextN, edgeBounds[p], edgeBounds[p + 1], bounds[p], bounds[p + 1], n, a, b,
           params.negativeSampleRate, epoch, alpha, rng, p, delta, table],
