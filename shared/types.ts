@@ -585,4 +585,8 @@ export interface ExportResult {
   path: string;
   rows: number;
   columns: string[];
+  /** Every file written (a folder export writes several); absent for a single file at `path`. */
+  files?: string[];
+  /** What the export did on the user's behalf (columns left out, rows without a score). */
+  notes?: string[];
 }

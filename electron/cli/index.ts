@@ -299,8 +299,8 @@ async function main(argv: string[]): Promise<void> {
       : (await runJob(engine, 'embed', engine.embed({ runId: run.id, datasetId: ds.id }))).id;
     const latent = run.config.latent;
     const pca = await runJob(engine, 'pca', engine.computePca({ datasetId: ds.id, components: latent }));
-    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId, path: join(outDir, 'embedding.csv') }));
-    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId: pca.id, path: join(outDir, 'pca.csv') }));
+    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId, path: join(outDir, 'embedding.csv'), overwrite: true }));
+    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId: pca.id, path: join(outDir, 'pca.csv'), overwrite: true }));
     const saved = values.save ? await engine.saveModel({ runId: run.id, path: resolve(values.save) }) : null;
     const info = MODEL_INFO[run.config.model];
     const metrics = {

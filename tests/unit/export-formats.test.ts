@@ -1,0 +1,239 @@
+// Every export format read back by another reader and compared value by value with what the engine
+// holds: CSV, TSV, JSON and Parquet through DuckDB, .npy through the app's NumPy reader; the test
+// split, the training split, all rows and selections; id, label, split, original columns, anomaly
+// scores and cluster ids; and the guard that never replaces a file without being asked.
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ExportFormat, ExportViewRequest } from '../../shared/export';
+import type { DatasetSummary, EmbeddingData, EmbeddingId } from '../../shared/types';
+import { duckConnect, sqlString } from '../../electron/engine/data/duck';
+import { parseNpy } from '../../electron/engine/data/npy';
+import { Engine } from '../../electron/engine/engine';
+import { f32String } from '../../electron/engine/export/numbers';
+import { npyHeader } from '../../electron/engine/export/writers';
+import { openWith, file } from './helpers/open';
+import { runJob, tempDir } from './helpers/train';
+
+const dir = tempDir('export-formats');
+const engine = new Engine();
+let ds: DatasetSummary;
+let pca: EmbeddingId;
+
+/** 60 rows: a text column with commas, quotes and a tab, four numbers (one cell missing) and a label. */
+function messyCsv(): string {
+  const lines = ['name,x1,x2,x3,x4,species'];
+  for (let i = 0; i < 60; i++) {
+    const name = i % 7 === 0 ? `"Smith, ""${i}"""` : i % 11 === 0 ? `"tab\there ${i}"` : i % 13 === 0 ? '' : `row ${i}`;
+    const x = [Math.sin(i) * 3 + (i % 3) * 4, Math.cos(i * 0.7) * 2, i * 0.125 - 3, (i * 37) % 17 / 3];
+    const cells = x.map((v) => v.toFixed(4));
+    if (i === 5) cells[2] = '';
+    lines.push([name, ...cells, ['alpha', 'beta', 'gamma'][i % 3]].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+beforeAll(async () => {
+  const path = join(dir, 'messy.csv');
+  await writeFile(path, messyCsv());
+  ds = await openWith(engine, file(path, { labelColumn: 'species', missing: 'mean', roles: { name: 'ignore' } }));
+  pca = (await runJob(engine, 'pca', engine.computePca({ datasetId: ds.id, components: 3 }))).id;
+});
+
+type Row = Record<string, unknown>;
+
+/** Reads an export back with DuckDB (not with our own code). */
+async function readBack(path: string, format: ExportFormat): Promise<Row[]> {
+  const conn = await duckConnect();
+  try {
+    const src = format === 'parquet' ? `read_parquet(${sqlString(path)})`
+      : format === 'json' ? `read_json(${sqlString(path)}, format = 'array')`
+        : `read_csv(${sqlString(path)}, header = true, delim = ${format === 'tsv' ? "'\\t'" : "','"}, quote = '"', escape = '"')`;
+    return (await conn.runAndReadAll(`SELECT * FROM ${src}`)).getRowObjectsJS() as Row[];
+  } finally {
+    conn.closeSync();
+  }
+}
+
+async function exportTo(name: string, req: Omit<ExportViewRequest, 'path'>) {
+  const path = join(dir, name);
+  const result = await runJob(engine, 'export', engine.exportView({ ...req, path }));
+  return { path, result };
+}
+
+/** The engine's coordinates of a split, and its raw rows (for the original columns). */
+async function truth(split: 'train' | 'test'): Promise<{ e: EmbeddingData; cells: Map<number, (string | number | null)[]>; columns: string[] }> {
+  const e = await engine.getEmbedding(pca, split);
+  const rows = await engine.getRows({ datasetId: ds.id, split, rowIds: Array.from(e.rowIds) });
+  return { e, cells: new Map(Array.from(rows.rowIds, (id, i) => [id, rows.cells[i]])), columns: rows.columns };
+}
+
+function expectRowsMatch(got: Row[], e: EmbeddingData, positions: number[], t: Awaited<ReturnType<typeof truth>>, withOriginal: boolean) {
+  expect(got).toHaveLength(positions.length);
+  positions.forEach((p, i) => {
+    const row = got[i];
+    expect(Number(row.id)).toBe(e.rowIds[p]);
+    expect(row.label).toBe(ds.labelNames![e.labels![p]]);
+    for (let j = 0; j < e.dims; j++) expect(Math.fround(row[`z${j + 1}`] as number)).toBe(e.coords[p * e.dims + j]);
+    if (withOriginal) {
+      const cells = t.cells.get(e.rowIds[p])!;
+      t.columns.forEach((c, k) => {
+        const v = row[c];
+        const want = cells[k];
+        if (want === null) expect(v ?? null).toBeNull();
+        else if (typeof want === 'number') expect(Number(v)).toBe(want);
+        else expect(v).toBe(want);
+      });
+    }
+  });
+}
+
+describe('exportView: every format reads back the same values', () => {
+  for (const format of ['csv', 'tsv', 'json', 'parquet'] as const) {
+    it(`${format}: the test split with the original columns`, async () => {
+      const t = await truth('test');
+      const { path, result } = await exportTo(`test.${format}`, { embeddingId: pca, format, columns: { original: true } });
+      expect(result.rows).toBe(ds.testRows);
+      expect(result.columns).toEqual(['id', 'label', 'z1', 'z2', 'z3', 'name', 'x1', 'x2', 'x3', 'x4', 'species']);
+      const got = await readBack(path, format);
+      expect(Object.keys(got[0])).toEqual(result.columns);
+      expectRowsMatch(got, t.e, Array.from({ length: t.e.rows }, (_, i) => i), t, true);
+      expect(await readdir(dir)).not.toContainEqual(expect.stringMatching(/\.tmp$/));
+    });
+
+    it(`${format}: all rows, training rows first, with a split column`, async () => {
+      const [train, test] = [await truth('train'), await truth('test')];
+      const { path, result } = await exportTo(`all.${format}`, { embeddingId: pca, format, split: 'all' });
+      expect(result.rows).toBe(ds.trainRows + ds.testRows);
+      expect(result.columns).toEqual(['id', 'split', 'label', 'z1', 'z2', 'z3']);
+      const got = await readBack(path, format);
+      expect(got.map((r) => r.split)).toEqual([...Array(ds.trainRows).fill('train'), ...Array(ds.testRows).fill('test')]);
+      expectRowsMatch(got.slice(0, ds.trainRows), train.e, Array.from({ length: ds.trainRows }, (_, i) => i), train, false);
+      expectRowsMatch(got.slice(ds.trainRows), test.e, Array.from({ length: ds.testRows }, (_, i) => i), test, false);
+    });
+  }
+
+  it('npy: the float32 coordinates with a v1.0 header that NumPy accepts, value for value', async () => {
+    const t = await truth('train');
+    const { path, result } = await exportTo('train.npy', { embeddingId: pca, format: 'npy', split: 'train' });
+    expect(result.columns).toEqual(['z1', 'z2', 'z3']);
+    const bytes = await readFile(path);
+    expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0]));
+    const headerLen = bytes.readUInt16LE(8);
+    expect((10 + headerLen) % 64).toBe(0);
+    expect(bytes.toString('latin1', 10, 10 + headerLen)).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(\d+, 3\), \} *\n$/);
+    const a = parseNpy(bytes, path);
+    expect(a.shape).toEqual([ds.trainRows, 3]);
+    expect(Array.from(a.data)).toEqual(Array.from(t.e.coords));
+  });
+
+  it('npy header of a 1-D shape keeps the trailing comma', () => {
+    expect(Buffer.from(npyHeader([5])).toString('latin1')).toContain("'shape': (5,)");
+  });
+
+  it('npy refuses columns it cannot hold, with what to do instead', async () => {
+    await expect(engine.exportView({ embeddingId: pca, format: 'npy', path: join(dir, 'bad.npy'), columns: { label: true } }).then((id) => runJob(engine, 'export', Promise.resolve(id))))
+      .rejects.toMatchObject({ message: expect.stringMatching(/\.npy file holds one float32 array .* cannot hold label/), detail: expect.stringContaining('CSV') });
+  });
+});
+
+describe('exportView: selections and extra columns', () => {
+  it('exports only the selected rows, by position or by source row id, in split order', async () => {
+    const t = await truth('test');
+    const picks = [7, 2, 2, 0];
+    const byPos = await exportTo('sel-pos.csv', { embeddingId: pca, format: 'csv', rows: picks });
+    expect(byPos.result.rows).toBe(3);
+    expectRowsMatch(await readBack(byPos.path, 'csv'), t.e, [0, 2, 7], t, false);
+    const byId = await exportTo('sel-id.csv', { embeddingId: pca, format: 'csv', rowIds: [t.e.rowIds[7], t.e.rowIds[0]] });
+    expectRowsMatch(await readBack(byId.path, 'csv'), t.e, [0, 7], t, false);
+  });
+
+  it('names a row outside the split and an id that is not in it', async () => {
+    const outside = engine.exportView({ embeddingId: pca, format: 'csv', path: join(dir, 'x1.csv'), rows: [ds.testRows] });
+    await expect(runJob(engine, 'export', outside)).rejects.toMatchObject({ code: 'no-such-row', message: expect.stringContaining(`Row ${ds.testRows} is outside the test split`) });
+    const t = await truth('train');
+    const wrong = engine.exportView({ embeddingId: pca, format: 'csv', path: join(dir, 'x2.csv'), rowIds: [t.e.rowIds[0]] });
+    await expect(runJob(engine, 'export', wrong)).rejects.toMatchObject({ code: 'no-such-row', message: `There is no row with id ${t.e.rowIds[0]} in the test split.` });
+  });
+
+  it('adds cluster ids given by the caller (−1 = empty) and anomaly scores of the same dataset', async () => {
+    const t = await truth('test');
+    const clusters = Int32Array.from({ length: ds.trainRows + ds.testRows }, (_, i) => (i % 5 === 4 ? -1 : i % 3));
+    const anomaly = await runJob(engine, 'anomalies', engine.detectAnomalies({ datasetId: ds.id, normalClasses: [0], methods: ['pca-error'], pcaComponents: 2 }));
+    const { path, result } = await exportTo('extra.parquet', { embeddingId: pca, format: 'parquet', split: 'all', columns: { clusters, anomalyId: anomaly.id, id: false } });
+    const key = anomaly.methods[0].key;
+    expect(result.columns).toEqual(['split', 'label', 'z1', 'z2', 'z3', key, 'cluster']);
+    expect(result.notes?.[0]).toMatch(/training rows have no anomaly score/);
+    const got = await readBack(path, 'parquet');
+    got.forEach((r, i) => expect(r.cluster ?? -1).toBe(clusters[i]));
+    // training rows: no score; test rows: the score of that test row
+    expect(got.slice(0, ds.trainRows).every((r) => r[key] === null)).toBe(true);
+    got.slice(ds.trainRows).forEach((r, i) => {
+      expect(t.e.rowIds[i]).toBe(anomaly.rowIds[i]);
+      expect(r[key]).toBe(anomaly.methods[0].scores[i]);
+    });
+  });
+
+  it('refuses anomaly scores for the training split and cluster ids of the wrong length', async () => {
+    const anomaly = await runJob(engine, 'anomalies', engine.detectAnomalies({ datasetId: ds.id, methods: ['pca-error'], pcaComponents: 1 }));
+    await expect(runJob(engine, 'export', engine.exportView({ embeddingId: pca, format: 'csv', split: 'train', path: join(dir, 'x3.csv'), columns: { anomalyId: anomaly.id } })))
+      .rejects.toMatchObject({ code: 'no-scores', message: expect.stringContaining('test rows only') });
+    await expect(runJob(engine, 'export', engine.exportView({ embeddingId: pca, format: 'csv', path: join(dir, 'x4.csv'), columns: { clusters: new Int32Array(3) } })))
+      .rejects.toMatchObject({ message: expect.stringContaining(`cover 3 rows but the test split has ${ds.testRows}`) });
+  });
+
+  it('trained model: the training rows are encoded on demand', async () => {
+    const run = await runJob(engine, 'train', engine.train({ datasetId: ds.id, config: { epochs: 1, hidden: [8], latent: 2 } }));
+    const { path, result } = await exportTo('vae-train.tsv', { embeddingId: run.embeddingId!, format: 'tsv', split: 'train' });
+    expect(result.rows).toBe(ds.trainRows);
+    const e = await engine.getEmbedding(run.embeddingId!, 'train');
+    const got = await readBack(path, 'tsv');
+    got.forEach((r, i) => expect([Math.fround(r.z1 as number), Math.fround(r.z2 as number)]).toEqual([e.coords[2 * i], e.coords[2 * i + 1]]));
+  });
+});
+
+describe('exportView never replaces a file without being asked', () => {
+  it('refuses an existing file with code "exists", leaves it untouched, and replaces it with overwrite', async () => {
+    const path = join(dir, 'keep.csv');
+    await writeFile(path, 'precious\n');
+    await expect(engine.exportView({ embeddingId: pca, format: 'csv', path })).rejects.toMatchObject({
+      code: 'exists', message: 'keep.csv exists. Replace it?', detail: expect.stringContaining('--force'),
+    });
+    expect(await readFile(path, 'utf8')).toBe('precious\n');
+    await runJob(engine, 'export', engine.exportView({ embeddingId: pca, format: 'csv', path, overwrite: true }));
+    expect((await readFile(path, 'utf8')).split('\n')[0]).toBe('id,label,z1,z2,z3');
+  });
+
+  it('the same guard on every other export (metrics, embedding CSV)', async () => {
+    const path = join(dir, 'keep2.csv');
+    await writeFile(path, 'precious\n');
+    await expect(engine.exportEmbedding({ embeddingId: pca, path })).rejects.toMatchObject({ code: 'exists' });
+    await expect(engine.exportMetrics({ datasetId: ds.id, embeddingIds: [pca], path })).rejects.toMatchObject({ code: 'exists' });
+    expect(await readFile(path, 'utf8')).toBe('precious\n');
+  });
+
+  it('names a missing folder and a folder given as the file', async () => {
+    await expect(engine.exportView({ embeddingId: pca, format: 'json', path: '/no/such/folder/x.json' })).rejects.toMatchObject({ code: 'no-such-folder', message: expect.stringContaining('/no/such/folder') });
+    await expect(engine.exportView({ embeddingId: pca, format: 'json', path: dir })).rejects.toMatchObject({ code: 'is-folder' });
+    expect((await stat(dir)).isDirectory()).toBe(true);
+  });
+});
+
+describe('f32String', () => {
+  it('prints the shortest decimal that reads back as the same float32', () => {
+    expect([0.1, 0.5, -0.3, 1e-5, 123456.7, 1000, 3].map((v) => f32String(Math.fround(v)))).toEqual(['0.1', '0.5', '-0.3', '0.00001', '123456.7', '1000', '3']);
+    fc.assert(fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (v) => {
+      const s = f32String(v);
+      expect(Math.fround(Number(s))).toBe(v === 0 ? 0 : v);
+      // never longer than the shortest toPrecision that round-trips
+      for (let p = 1; p <= 9; p++) {
+        const t = v.toPrecision(p);
+        if (Math.fround(Number(t)) === v) {
+          if (!/e/.test(t) && !/e/.test(s)) expect(s.length).toBeLessThanOrEqual(String(Number(t)).length);
+          break;
+        }
+      }
+    }), { numRuns: 20000 });
+  });
+});
