@@ -589,4 +589,6 @@ export interface ExportResult {
   files?: string[];
   /** What the export did on the user's behalf (columns left out, rows without a score). */
   notes?: string[];
+  /** A report: the ids of the sections it holds (data, run, views, comparison, reconstructions, anomalies). */
+  sections?: string[];
 }

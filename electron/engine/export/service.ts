@@ -4,15 +4,19 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { LabFailure } from '../../../shared/api';
-import { EXPORT_FORMATS, EXPORT_SPLITS, FORMAT_INFO, type ExportViewRequest } from '../../../shared/export';
-import { anomalyId, embeddingId, path } from '../../../shared/schemas';
-import type { ExportResult, JobId } from '../../../shared/types';
+import { EXPORT_FORMATS, EXPORT_SPLITS, FORMAT_INFO, type ExportViewRequest, type ReportRequest } from '../../../shared/export';
+import { anomalyId, datasetId, embeddingId, embeddingIds, path, runId } from '../../../shared/schemas';
+import type { ExportResult, JobId, RunSummary } from '../../../shared/types';
 import { ensureTrainCoords } from '../compare/score';
-import { compareSource } from '../compare/sources';
+import { compareSource, testErrorsOf } from '../compare/sources';
 import { splitView } from '../compare/embeddings';
+import { initBackend } from '../core/backend';
 import { method } from '../session/define';
 import type { Session } from '../session/session';
+import { appVersion } from '../../version';
+import { writeFileAtomic } from './csv';
 import { PROJECTOR_FILES, writeProjector } from './projector';
+import { buildReport } from './report';
 import { buildTable, type SplitCoords } from './table';
 import { checkFolderTarget, checkTarget } from './target';
 import { writeDelimited, writeJson, writeNpy, writeParquet } from './writers';
@@ -31,7 +35,7 @@ export const exportViewSchema = z.strictObject({
     label: z.boolean().optional(),
     original: z.union([z.boolean(), z.array(z.string().min(1).max(1000)).max(100_000)]).optional(),
     anomalyId: anomalyId.optional(),
-    clusters: z.instanceof(Int32Array).optional(),
+    clusters: z.custom<Int32Array>((v) => v instanceof Int32Array, 'expected an Int32Array').optional(),
   }).optional(),
   overwrite: z.boolean().optional(),
 });
@@ -92,6 +96,73 @@ async function planExport(s: Session, req: ExportViewRequest): Promise<{ title: 
   };
 }
 
+/** Views a report draws by default. */
+const REPORT_VIEWS = 12;
+
+function hasModel(s: Session, run: RunSummary): boolean {
+  try {
+    s.runs.model(run.id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Gathers what the report shows (checking that everything belongs to the dataset) and returns the job's work. */
+async function planReport(s: Session, req: ReportRequest) {
+  const entry = s.entry(req.datasetId);
+  const ds = entry.ds;
+  await checkTarget(req.path, req.overwrite);
+  const runs = s.runs.list().filter((r) => r.datasetId === entry.id);
+  let run: RunSummary | null;
+  if (req.runId) {
+    run = s.runs.get(req.runId).summary;
+    if (run.datasetId !== entry.id) throw new LabFailure('wrong-dataset', `“${run.title}” was trained on another dataset.`, 'Pick a run of this dataset, or open its dataset.');
+  } else {
+    run = runs.filter((r) => hasModel(s, r)).at(-1) ?? runs.at(-1) ?? null;
+  }
+  const records = req.embeddingIds
+    ? req.embeddingIds.map((id) => {
+      const e = s.embedding(id);
+      if (e.entry !== entry) throw new LabFailure('wrong-dataset', `“${e.rec.data.title}” belongs to another dataset.`, 'Pick views of this dataset.');
+      return e.rec;
+    })
+    : [...entry.embeddings.values()].slice(-REPORT_VIEWS);
+  let anomaly = null;
+  if (req.anomalyId) {
+    const a = s.anomaly(req.anomalyId);
+    if (a.entry !== entry) throw new LabFailure('wrong-dataset', 'Those anomaly scores belong to another dataset.', 'Pick scores computed on this dataset.');
+    anomaly = a.result;
+  } else {
+    anomaly = [...entry.anomalies.values()].at(-1) ?? null;
+  }
+  const name = basename(req.path);
+  return {
+    title: `Report ${name}`,
+    work: async (progress: (f: number, m: string) => void): Promise<ExportResult> => {
+      progress(0.05, 'Gathering the report');
+      const backend = await initBackend();
+      const report = await buildReport({
+        ds,
+        run: run ? structuredClone(run) : null,
+        otherRuns: runs.filter((r) => r.id !== run?.id),
+        views: records.map((r) => r.data),
+        scores: records.flatMap((r) => entry.scores.get(r.data.id) ?? []),
+        anomaly,
+        source: compareSource(s, entry),
+        testErrors: (m) => testErrorsOf(s, entry, m),
+        runReconstructs: run !== null && hasModel(s, run),
+        version: appVersion,
+        backend: backend.detail,
+        step: (f, m) => progress(0.05 + 0.85 * f, m),
+      });
+      await writeFileAtomic(req.path, [report.html]);
+      progress(1, `Saved ${name}`);
+      return { path: req.path, rows: ds.summary.rows, columns: [], sections: report.sections };
+    },
+  };
+}
+
 export const exportHandlers = {
   /**
    * Writes an embedding's rows as CSV, TSV, NPY (float32 coordinates), Parquet, JSON or the
@@ -100,6 +171,23 @@ export const exportHandlers = {
    */
   exportView: method(z.tuple([exportViewSchema]), async (s, req: ExportViewRequest): Promise<JobId> => {
     const plan = await planExport(s, req);
+    return s.jobs.start('export', plan.title, (ctx) => plan.work((f, m) => ctx.progress(f, m)));
+  }),
+
+  /**
+   * Writes the run report: one self-contained HTML file (data and decisions, the run's config and
+   * curves, scatter images of the views, the comparison table when computed, reconstructions, the
+   * anomaly ROC curves); an 'export' job. Refuses an existing file unless `overwrite`.
+   */
+  writeReport: method(z.tuple([z.strictObject({
+    datasetId,
+    path,
+    runId: runId.optional(),
+    embeddingIds: embeddingIds.optional(),
+    anomalyId: anomalyId.optional(),
+    overwrite: z.boolean().optional(),
+  })]), async (s, req: ReportRequest): Promise<JobId> => {
+    const plan = await planReport(s, req);
     return s.jobs.start('export', plan.title, (ctx) => plan.work((f, m) => ctx.progress(f, m)));
   }),
 };
