@@ -198,7 +198,7 @@ describe('exportView never replaces a file without being asked', () => {
     const path = join(dir, 'keep.csv');
     await writeFile(path, 'precious\n');
     await expect(engine.exportView({ embeddingId: pca, format: 'csv', path })).rejects.toMatchObject({
-      code: 'exists', message: 'keep.csv exists. Replace it?', detail: expect.stringContaining('--force'),
+      code: 'exists', message: `keep.csv already exists in ${dir}.`, detail: expect.stringContaining('--force'),
     });
     expect(await readFile(path, 'utf8')).toBe('precious\n');
     await runJob(engine, 'export', engine.exportView({ embeddingId: pca, format: 'csv', path, overwrite: true }));

@@ -104,7 +104,7 @@ describe('Embedding Projector export', () => {
   it('refuses to replace the files in an existing folder unless asked', async () => {
     const folder = join(dir, 'twice');
     await runJob(engine, 'export', engine.exportView({ embeddingId: pca, format: 'projector', path: folder }));
-    await expect(engine.exportView({ embeddingId: pca, format: 'projector', path: folder })).rejects.toMatchObject({ code: 'exists', message: 'vectors.tsv exists. Replace it?' });
+    await expect(engine.exportView({ embeddingId: pca, format: 'projector', path: folder })).rejects.toMatchObject({ code: 'exists', message: `vectors.tsv already exists in ${folder}.` });
     await runJob(engine, 'export', engine.exportView({ embeddingId: pca, format: 'projector', path: folder, overwrite: true }));
   });
 

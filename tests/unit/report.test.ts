@@ -81,7 +81,7 @@ describe('writeReport', () => {
   it('refuses to replace a file and names a run of another dataset', async () => {
     const path = join(dir, 'taken.html');
     await writeFile(path, 'mine');
-    await expect(engine.writeReport({ datasetId: ds.id, path })).rejects.toMatchObject({ code: 'exists', message: 'taken.html exists. Replace it?' });
+    await expect(engine.writeReport({ datasetId: ds.id, path })).rejects.toMatchObject({ code: 'exists', message: `taken.html already exists in ${dir}.` });
     expect(await readFile(path, 'utf8')).toBe('mine');
     const other = await openWith(engine, file(blobs, { splitSeed: 3 }));
     await expect(engine.writeReport({ datasetId: other.id, path: join(dir, 'x.html'), runId: run.id })).rejects.toMatchObject({ code: 'wrong-dataset' });

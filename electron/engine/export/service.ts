@@ -7,12 +7,15 @@ import { LabFailure } from '../../../shared/api';
 import { EXPORT_FORMATS, EXPORT_SPLITS, FORMAT_INFO, type ExportViewRequest, type ReportRequest } from '../../../shared/export';
 import { anomalyId, datasetId, embeddingId, embeddingIds, path, runId } from '../../../shared/schemas';
 import type { ExportResult, JobId, RunSummary } from '../../../shared/types';
-import { ensureTrainCoords } from '../compare/score';
 import { compareSource, testErrorsOf } from '../compare/sources';
-import { splitView } from '../compare/embeddings';
+import { splitView, type EmbeddingRecord } from '../compare/embeddings';
+import { embedCodes } from '../models/evaluate';
+import { inputFor } from '../models/model-input';
+import { splitRows } from '../models/rows';
 import { initBackend } from '../core/backend';
 import { method } from '../session/define';
 import type { Session } from '../session/session';
+import type { Dataset } from '../data/dataset';
 import { appVersion } from '../../version';
 import { writeFileAtomic } from './csv';
 import { PROJECTOR_FILES, writeProjector } from './projector';
@@ -40,6 +43,19 @@ export const exportViewSchema = z.strictObject({
   overwrite: z.boolean().optional(),
 });
 
+/**
+ * Training-split coordinates of a model's embedding, encoded on demand with the model's own
+ * preprocessing (a saved model loaded from disk included); projected latents (dims ≠ latent) have none.
+ */
+async function ensureTrainRows(s: Session, rec: EmbeddingRecord, ds: Dataset): Promise<void> {
+  if (rec.train || !rec.data.runId) return;
+  const run = s.runs.get(rec.data.runId);
+  const model = s.runs.model(rec.data.runId);
+  if (model.spec.latent !== rec.data.dims) return;
+  const input = inputFor(model, run.schema, ds, ds.train);
+  rec.train = await embedCodes(model, splitRows(input, model.spec.inputDim, model.spec.classes));
+}
+
 /** Checks the request and the target, then returns the work of the export job. */
 async function planExport(s: Session, req: ExportViewRequest): Promise<{ title: string; work: (progress: (f: number, m: string) => void) => Promise<ExportResult> }> {
   const { entry, rec } = s.embedding(req.embeddingId);
@@ -59,7 +75,7 @@ async function planExport(s: Session, req: ExportViewRequest): Promise<{ title: 
       if (split !== 'test' && !rec.train) {
         // a model's embedding made by training holds the test rows: encode the training rows now
         progress(0.02, `Encoding the ${ds.train.n.toLocaleString('en-US')} training rows`);
-        await ensureTrainCoords(rec, compareSource(s, entry));
+        await ensureTrainRows(s, rec, ds);
       }
       const parts: SplitCoords[] = (split === 'all' ? (['train', 'test'] as const) : [split]).map((p) => ({ split: p, data: splitView(rec, ds, p) }));
       const table = buildTable(ds, parts, { ...req, split }, anomaly?.result ?? null);

@@ -1,6 +1,6 @@
 // Where an export goes: nothing is replaced without the user saying so. A target that exists is
-// refused with code 'exists' (the UI asks "x.csv exists. Replace it?" and retries with overwrite;
-// the CLI needs --force); a missing folder or a folder given where a file is meant is named.
+// refused with code 'exists' (the window asks "x.csv exists. Replace it?" and retries with
+// overwrite; lab needs --force); a missing folder or a folder given where a file is meant is named.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LabFailure } from '../../../shared/api';
@@ -43,6 +43,6 @@ export async function checkFolderTarget(folder: string, files: string[], overwri
 }
 
 function existsFailure(path: string): LabFailure {
-  return new LabFailure('exists', `${basename(path)} exists. Replace it?`,
-    `${path} is already there and was left as it is. Confirm to replace it, or choose another name (lab: add --force).`);
+  return new LabFailure('exists', `${basename(path)} already exists in ${dirname(path)}.`,
+    'Nothing was written. Choose another name, or replace it (in the app: confirm; lab: add --force).');
 }
