@@ -67,6 +67,14 @@ export interface ReportRequest {
   overwrite?: boolean;
 }
 
+/** A view's short name for file names: pca2, umap, tsne, vae8, vae8-pca2 (a projected latent). */
+export function viewSlug(v: { method: string; dims: number; params: Record<string, number | string | boolean> }): string {
+  if (v.method === 'pca') return `pca${v.dims}`;
+  if (v.method === 'umap' || v.method === 'tsne') return v.method;
+  const base = `${v.method}${v.params.latent ?? v.dims}`;
+  return v.params.projected ? `${base}-pca${v.dims}` : base;
+}
+
 /** A file name for an export: `<dataset>-<view>[-<split>].<ext>` (a folder name for the Projector). */
 export function exportFileName(dataset: string, view: string, format: ExportFormat, split: ExportSplit | 'selection' = 'test'): string {
   const slug = (s: string) => s.toLowerCase().replace(/\.[a-z0-9]+$/, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'data';
