@@ -3,7 +3,7 @@
 // file asks first (Cancel keeps it, Replace replaces it), every split, the lasso selection and
 // Parquet land on disk with the right rows, and the run report opens in Chromium with no request
 // but the file itself.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -138,4 +138,72 @@ test('Export panel: names follow the view, overwrite asks, splits, selection, Pa
   await viewer.screenshot({ path: 'test-results/screens/report.png', fullPage: true });
   expect(requests).toEqual([pathToFileURL(report).href]);
   await viewer.close();
+});
+
+/** Clicks a save menu item and returns the downloaded file's name and bytes. */
+async function downloadOf(page: Page, trigger: string, item: string): Promise<{ name: string; bytes: Buffer }> {
+  await page.getByTestId(trigger).click();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(item).click()]);
+  const bytes = readFileSync((await dl.path())!);
+  // kept beside the screenshots, to look at
+  writeFileSync(`test-results/screens/saved-${item}.${item.endsWith('png') ? 'png' : 'svg'}`, bytes);
+  return { name: dl.suggestedFilename(), bytes };
+}
+
+/** Width and height from a PNG's IHDR chunk. */
+function pngSize(png: Buffer): [number, number] {
+  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  return [png.readUInt32BE(16), png.readUInt32BE(20)];
+}
+
+/** Parses an SVG in the page and counts elements by selector (throws on a parse error). */
+async function svgCount(page: Page, svg: string, selectors: string[]): Promise<number[]> {
+  return page.evaluate(([text, sels]) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    if (doc.querySelector('parsererror') || doc.documentElement.nodeName !== 'svg') throw new Error('not a valid SVG document');
+    return sels.map((s) => doc.querySelectorAll(s).length);
+  }, [svg, selectors] as const);
+}
+
+test('charts and scatters save as PNG at 2× and as SVG, tables as CSV', async ({ lab: page }) => {
+  await openAndTrain(page);
+
+  // a scatter: PNG twice the on-screen size, SVG with one circle per point
+  const scatter = page.getByTestId('scatter-pca');
+  const box = (await scatter.locator('canvas').boundingBox())!;
+  const png = await downloadOf(page, 'scatter-pca-save', 'scatter-pca-save-png');
+  expect(png.name).toMatch(/^blobs-csv-pca-2-components\.png$/);
+  expect(pngSize(png.bytes)).toEqual([Math.round(box.width * 2), Math.round(box.height * 2)]);
+  const svg = await downloadOf(page, 'scatter-pca-save', 'scatter-pca-save-svg');
+  expect(svg.name).toMatch(/\.svg$/);
+  expect(await svgCount(page, svg.bytes.toString('utf8'), ['g.points circle'])).toEqual([48]);
+
+  // the scree plot: one bar per component and the cumulative line
+  const screeSvg = await downloadOf(page, 'scree-save', 'scree-save-svg');
+  expect(await svgCount(page, screeSvg.bytes.toString('utf8'), ['g.bars rect', 'g.data polyline'])).toEqual([4, 1]);
+  const screeCanvas = (await page.getByTestId('scree').locator('canvas').boundingBox())!;
+  expect(pngSize((await downloadOf(page, 'scree-save', 'scree-save-png')).bytes)).toEqual([Math.round(screeCanvas.width * 2), Math.round(screeCanvas.height * 2)]);
+
+  // the loss chart: one polyline per series on screen
+  await page.getByTestId('nav-train').click();
+  const chart = page.getByTestId('loss-chart');
+  const series = Number(await chart.getAttribute('data-series'));
+  expect(series).toBeGreaterThanOrEqual(3);
+  const chartBox = (await chart.locator('canvas').boundingBox())!;
+  const lossPng = await downloadOf(page, 'loss-chart-save', 'loss-chart-save-png');
+  expect(pngSize(lossPng.bytes)).toEqual([Math.round(chartBox.width * 2), Math.round(chartBox.height * 2)]);
+  const lossSvg = await downloadOf(page, 'loss-chart-save', 'loss-chart-save-svg');
+  expect(await svgCount(page, lossSvg.bytes.toString('utf8'), ['g.data polyline', 'g.legend text'])).toEqual([series, series]);
+  // the chart on screen is back at its own resolution
+  expect(await chart.locator('canvas').evaluate((c: HTMLCanvasElement) => c.width)).toBe(Math.round(chartBox.width * (await page.evaluate(() => devicePixelRatio))));
+
+  // a table: the Data panel's column table as shown, the chosen role included
+  await page.getByTestId('nav-data').click();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('columns-csv').click()]);
+  const csv = readFileSync((await dl.path())!, 'utf8').trimEnd().split('\n');
+  expect(dl.suggestedFilename()).toBe('blobs.csv-columns.csv');
+  expect(csv[0]).toBe('Column,Type,Role,Missing,Min,Mean,Max,Distribution');
+  expect(csv).toHaveLength(7);
+  expect(csv.find((l) => l.startsWith('id,'))).toMatch(/^id,[^,]+,ignore,0,/);
+  expect(csv.find((l) => l.startsWith('group,'))).toMatch(/^group,[^,]+,label,0,/);
 });
