@@ -170,6 +170,11 @@ test('charts and scatters save as PNG at 2× and as SVG, tables as CSV', async (
 
   // a scatter: PNG twice the on-screen size, SVG with one circle per point
   const scatter = page.getByTestId('scatter-pca');
+  await page.getByTestId('scatter-pca-save').click();
+  await expect(page.getByTestId('scatter-pca-save-svg')).toBeVisible();
+  await snap(page, 'save-image-menu');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('scatter-pca-save-svg')).toBeHidden();
   const box = (await scatter.locator('canvas').boundingBox())!;
   const png = await downloadOf(page, 'scatter-pca-save', 'scatter-pca-save-png');
   expect(png.name).toMatch(/^blobs-csv-pca-2-components\.png$/);
@@ -199,6 +204,7 @@ test('charts and scatters save as PNG at 2× and as SVG, tables as CSV', async (
 
   // a table: the Data panel's column table as shown, the chosen role included
   await page.getByTestId('nav-data').click();
+  await snap(page, 'save-table-csv');
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('columns-csv').click()]);
   const csv = readFileSync((await dl.path())!, 'utf8').trimEnd().split('\n');
   expect(dl.suggestedFilename()).toBe('blobs.csv-columns.csv');

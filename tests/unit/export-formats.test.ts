@@ -11,7 +11,7 @@ import type { DatasetSummary, EmbeddingData, EmbeddingId } from '../../shared/ty
 import { duckConnect, sqlString } from '../../electron/engine/data/duck';
 import { parseNpy } from '../../electron/engine/data/npy';
 import { Engine } from '../../electron/engine/engine';
-import { f32String } from '../../electron/engine/export/numbers';
+import { columnExponent, dataNumberString, f32String } from '../../electron/engine/export/numbers';
 import { npyHeader } from '../../electron/engine/export/writers';
 import { openWith, file } from './helpers/open';
 import { runJob, tempDir } from './helpers/train';
@@ -21,18 +21,26 @@ const engine = new Engine();
 let ds: DatasetSummary;
 let pca: EmbeddingId;
 
+/** The source rows as written: name, x1…x4 (text as in the file; null = empty) and species. */
+const source: (string | null)[][] = [];
+
 /** 60 rows: a text column with commas, quotes and a tab, four numbers (one cell missing) and a label. */
 function messyCsv(): string {
   const lines = ['name,x1,x2,x3,x4,species'];
   for (let i = 0; i < 60; i++) {
-    const name = i % 7 === 0 ? `"Smith, ""${i}"""` : i % 11 === 0 ? `"tab\there ${i}"` : i % 13 === 0 ? '' : `row ${i}`;
-    const x = [Math.sin(i) * 3 + (i % 3) * 4, Math.cos(i * 0.7) * 2, i * 0.125 - 3, (i * 37) % 17 / 3];
+    const name = i % 7 === 0 ? `Smith, "${i}"` : i % 11 === 0 ? `tab\there ${i}` : i % 13 === 0 ? '' : `row ${i}`;
+    const x = [Math.sin(i) * 3 + (i % 3) * 4, Math.cos(i * 0.7) * 2, i * 0.125 - 3, ((i * 37) % 17) / 3 + 0.0104];
     const cells = x.map((v) => v.toFixed(4));
     if (i === 5) cells[2] = '';
-    lines.push([name, ...cells, ['alpha', 'beta', 'gamma'][i % 3]].join(','));
+    const species = ['alpha', 'beta', 'gamma'][i % 3];
+    source.push([name || null, ...cells.map((c) => c || null), species]);
+    lines.push([/[",\t]/.test(name) ? `"${name.replaceAll('"', '""')}"` : name, ...cells, species].join(','));
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Largest magnitude of a numeric source column (1…4 = x1…x4): undoing the scaling leaves ~1e-7 of it. */
+const maxAbs = (k: number) => Math.max(...source.map((r) => Math.abs(Number(r[k] ?? 0))));
 
 beforeAll(async () => {
   const path = join(dir, 'messy.csv');
@@ -77,13 +85,14 @@ function expectRowsMatch(got: Row[], e: EmbeddingData, positions: number[], t: A
     expect(row.label).toBe(ds.labelNames![e.labels![p]]);
     for (let j = 0; j < e.dims; j++) expect(Math.fround(row[`z${j + 1}`] as number)).toBe(e.coords[p * e.dims + j]);
     if (withOriginal) {
-      const cells = t.cells.get(e.rowIds[p])!;
+      // the values as the file has them (numbers to the 7th digit of their column; the imputed cell empty)
+      const want = source[e.rowIds[p]];
+      expect(t.columns).toEqual(['name', 'x1', 'x2', 'x3', 'x4', 'species']);
       t.columns.forEach((c, k) => {
-        const v = row[c];
-        const want = cells[k];
-        if (want === null) expect(v ?? null).toBeNull();
-        else if (typeof want === 'number') expect(Number(v)).toBe(want);
-        else expect(v).toBe(want);
+        const v = row[c] ?? null;
+        if (want[k] === null) expect(v, `${c} of row ${e.rowIds[p]}`).toBeNull();
+        else if (k >= 1 && k <= 4) expect(Math.abs(Number(v) - Number(want[k])), `${c} of row ${e.rowIds[p]}: ${String(v)}`).toBeLessThanOrEqual(1e-6 * maxAbs(k) + 1e-12);
+        else expect(v).toBe(want[k]);
       });
     }
   });
@@ -217,6 +226,33 @@ describe('exportView never replaces a file without being asked', () => {
     await expect(engine.exportView({ embeddingId: pca, format: 'json', path: '/no/such/folder/x.json' })).rejects.toMatchObject({ code: 'no-such-folder', message: expect.stringContaining('/no/such/folder') });
     await expect(engine.exportView({ embeddingId: pca, format: 'json', path: dir })).rejects.toMatchObject({ code: 'is-folder' });
     expect((await stat(dir)).isDirectory()).toBe(true);
+  });
+});
+
+describe('original numbers after undoing the scaling', () => {
+  it('come back as the file wrote them, not with the float32 error of the scaling round trip', async () => {
+    const { path } = await exportTo('orig-all.csv', { embeddingId: pca, format: 'csv', split: 'all', columns: { id: true, label: false, original: ['x1', 'x2', 'x3', 'x4'] } });
+    const got = await readBack(path, 'csv');
+    let exact = 0;
+    let cells = 0;
+    for (const r of got) {
+      const want = source[Number(r.id)];
+      for (let k = 1; k <= 4; k++) {
+        if (want[k] === null) continue;
+        cells++;
+        if (Number(r[`x${k}`]) === Number(want[k])) exact++;
+      }
+    }
+    expect(cells).toBe(239);
+    expect(exact / cells).toBeGreaterThan(0.97);
+  });
+
+  it('round to the column’s 7th digit (0.01040009 in a column up to 9.7 is 0.0104)', () => {
+    expect(dataNumberString(0.01040009)).toBe('0.01040009');
+    expect(dataNumberString(0.01040009, columnExponent([9.74, -3, 0.5]))).toBe('0.0104');
+    expect(dataNumberString(-1234.5671, columnExponent([9999]))).toBe('-1234.567');
+    expect(dataNumberString(120, columnExponent([240]))).toBe('120');
+    expect(dataNumberString(3e-30)).toBe('3e-30');
   });
 });
 

@@ -55,14 +55,46 @@ export function f32String(v: number): string {
       k--;
     }
   }
+  return decimal(m, k, v < 0);
+}
+
+/** m·10^-k as plain decimal text (m a whole number ≥ 0, |k| ≤ 22), trailing zeros after the point dropped. */
+function decimal(m: number, k: number, negative: boolean): string {
+  while (k > 0 && m % 10 === 0) {
+    m /= 10;
+    k--;
+  }
   let s = String(m);
+  if (m === 0) return '0';
   if (k <= 0) s += ZEROS[-k];
   else if (s.length > k) s = `${s.slice(0, s.length - k)}.${s.slice(s.length - k)}`;
   else s = `0.${ZEROS[k - s.length]}${s}`;
-  return v < 0 ? `-${s}` : s;
+  return negative ? `-${s}` : s;
 }
 
-/** A number read from the data (float32, maybe after undoing the scaling) with 7 significant digits. */
-export function dataNumberString(v: number): string {
-  return String(Number(v.toPrecision(7)));
+/**
+ * A value of the data as read (float32), maybe rebuilt by undoing the scaling, with 7 significant
+ * digits. Undoing the scaling leaves an error of about 1e-7 of the column's magnitude, which shows
+ * in its small values (0.0104 comes back as 0.01040009): `columnExp`, the power of ten of the
+ * column's 7th digit, rounds those to the column's precision (0.0104).
+ */
+export function dataNumberString(v: number, columnExp: number | null = null): string {
+  if (v === 0) return '0';
+  const a = v < 0 ? -v : v;
+  if (!Number.isFinite(a)) return String(v);
+  let e = Math.floor(Math.log10(a)) - 6;
+  if (columnExp !== null && columnExp > e) e = columnExp;
+  if (e < -22 || e > 22) return String(Number(v.toPrecision(7)));
+  const m = e >= 0 ? Math.round(a / POW10[e]) : Math.round(a * POW10[-e]);
+  return decimal(m, -e, v < 0);
+}
+
+/** The power of ten of the 7th significant digit of a column's largest magnitude (null when all are missing or zero). */
+export function columnExponent(values: ArrayLike<number>): number | null {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]);
+    if (a > max) max = a;
+  }
+  return max > 0 && Number.isFinite(max) ? Math.floor(Math.log10(max)) - 6 : null;
 }

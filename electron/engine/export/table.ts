@@ -8,10 +8,15 @@ import type { ExportColumns, ExportFormat, ExportSplit } from '../../../shared/e
 import type { EmbeddingData, LatentMatrix } from '../../../shared/types';
 import type { Dataset } from '../data/dataset';
 import { columnValues } from '../data/column-values';
+import { columnExponent } from './numbers';
 
 export type ExportColumn =
-  /** Numbers, element i at data[offset + i·stride]; NaN = missing. `data` rounds to 7 digits (values read from the file). */
-  | { name: string; type: 'float'; data: Float32Array; stride: number; offset: number; rounding: 'f32' | 'data' }
+  /**
+   * Numbers, element i at data[offset + i·stride]; NaN = missing. 'f32': the exact float32 value;
+   * 'data': a value read from the file, 7 significant digits, no finer than `columnExp` (the
+   * precision left after undoing the scaling; null when the values were not scaled).
+   */
+  | { name: string; type: 'float'; data: Float32Array; stride: number; offset: number; rounding: 'f32' | 'data'; columnExp?: number | null }
   /** Whole numbers; `missing` marks an empty cell. */
   | { name: string; type: 'int'; data: Int32Array; missing: number | null }
   /** Text as dictionary codes; −1 = missing. */
@@ -197,7 +202,12 @@ export function buildTable(ds: Dataset, parts: SplitCoords[], req: TableRequest,
         columns.push({ name, type: 'text', codes: gather(codes, picked), dictionary: first.names });
       } else {
         const values = concat(per.map((v) => (v as Extract<typeof v, { kind: 'number' }>).values), (k) => new Float32Array(k));
-        columns.push({ name, type: 'float', data: gather(values, picked), stride: 1, offset: 0, rounding: 'data' });
+        // a released feature column was rebuilt by undoing the scaling: round to the column's precision
+        const at = ds.raw.columns.findIndex((c) => c.name === name);
+        const map = ds.featureMap.columns[at];
+        const rebuilt = map?.kind === 'number' && ds.raw.columns[at].kind === 'number' && (ds.raw.columns[at] as { values: Float32Array }).values.length === 0
+          && (ds.featureMap.center[map.start] !== 0 || ds.featureMap.spread[map.start] !== 1);
+        columns.push({ name, type: 'float', data: gather(values, picked), stride: 1, offset: 0, rounding: 'data', columnExp: rebuilt ? columnExponent(values) : null });
       }
     }
     if (ds.featureMap.pixels && cols.original === true) {

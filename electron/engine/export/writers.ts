@@ -26,7 +26,8 @@ function cellWriter(c: ExportColumn, text: (s: string) => string, missing: strin
     }
     case 'float': {
       const { data, stride, offset } = c;
-      const fmt = c.rounding === 'f32' ? f32String : dataNumberString;
+      const exp = c.columnExp ?? null;
+      const fmt = c.rounding === 'f32' ? f32String : (v: number) => dataNumberString(v, exp);
       return (i) => {
         const v = data[offset + i * stride];
         return v !== v ? missing : fmt(v);
@@ -144,9 +145,10 @@ function fillVector(chunk: DuckDBDataChunk, j: number, c: ExportColumn, from: nu
     }
   } else {
     const round = c.rounding === 'data';
+    const exp = c.columnExp ?? null;
     for (let i = 0; i < n; i++) {
       const x = c.data[c.offset + (from + i) * c.stride];
-      v.setItem(i, x !== x ? null : round ? Number(x.toPrecision(7)) : x);
+      v.setItem(i, x !== x ? null : round ? Number(dataNumberString(x, exp)) : x);
     }
   }
   v.flush();
