@@ -2,7 +2,7 @@
 // holds: CSV, TSV, JSON and Parquet through DuckDB, .npy through the app's NumPy reader; the test
 // split, the training split, all rows and selections; id, label, split, original columns, anomaly
 // scores and cluster ids; and the guard that never replaces a file without being asked.
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { columnExponent, dataNumberString, f32String } from '../../electron/engi
 import { npyHeader } from '../../electron/engine/export/writers';
 import { openWith, file } from './helpers/open';
 import { runJob, tempDir } from './helpers/train';
+import { badExports, exportScratch, type ExportContext } from '../fixtures/bad/export-requests';
 
 const dir = tempDir('export-formats');
 const engine = new Engine();
@@ -158,14 +159,6 @@ describe('exportView: selections and extra columns', () => {
     expectRowsMatch(await readBack(byId.path, 'csv'), t.e, [0, 7], t, false);
   });
 
-  it('names a row outside the split and an id that is not in it', async () => {
-    const outside = engine.exportView({ embeddingId: pca, format: 'csv', path: join(dir, 'x1.csv'), rows: [ds.testRows] });
-    await expect(runJob(engine, 'export', outside)).rejects.toMatchObject({ code: 'no-such-row', message: expect.stringContaining(`Row ${ds.testRows} is outside the test split`) });
-    const t = await truth('train');
-    const wrong = engine.exportView({ embeddingId: pca, format: 'csv', path: join(dir, 'x2.csv'), rowIds: [t.e.rowIds[0]] });
-    await expect(runJob(engine, 'export', wrong)).rejects.toMatchObject({ code: 'no-such-row', message: `There is no row with id ${t.e.rowIds[0]} in the test split.` });
-  });
-
   it('adds cluster ids given by the caller (−1 = empty) and anomaly scores of the same dataset', async () => {
     const t = await truth('test');
     const clusters = Int32Array.from({ length: ds.trainRows + ds.testRows }, (_, i) => (i % 5 === 4 ? -1 : i % 3));
@@ -182,14 +175,6 @@ describe('exportView: selections and extra columns', () => {
       expect(t.e.rowIds[i]).toBe(anomaly.rowIds[i]);
       expect(r[key]).toBe(anomaly.methods[0].scores[i]);
     });
-  });
-
-  it('refuses anomaly scores for the training split and cluster ids of the wrong length', async () => {
-    const anomaly = await runJob(engine, 'anomalies', engine.detectAnomalies({ datasetId: ds.id, methods: ['pca-error'], pcaComponents: 1 }));
-    await expect(runJob(engine, 'export', engine.exportView({ embeddingId: pca, format: 'csv', split: 'train', path: join(dir, 'x3.csv'), columns: { anomalyId: anomaly.id } })))
-      .rejects.toMatchObject({ code: 'no-scores', message: expect.stringContaining('test rows only') });
-    await expect(runJob(engine, 'export', engine.exportView({ embeddingId: pca, format: 'csv', path: join(dir, 'x4.csv'), columns: { clusters: new Int32Array(3) } })))
-      .rejects.toMatchObject({ message: expect.stringContaining(`cover 3 rows but the test split has ${ds.testRows}`) });
   });
 
   it('trained model: the training rows are encoded on demand', async () => {
@@ -221,11 +206,20 @@ describe('exportView never replaces a file without being asked', () => {
     await expect(engine.exportMetrics({ datasetId: ds.id, embeddingIds: [pca], path })).rejects.toMatchObject({ code: 'exists' });
     expect(await readFile(path, 'utf8')).toBe('precious\n');
   });
+});
 
-  it('names a missing folder and a folder given as the file', async () => {
-    await expect(engine.exportView({ embeddingId: pca, format: 'json', path: '/no/such/folder/x.json' })).rejects.toMatchObject({ code: 'no-such-folder', message: expect.stringContaining('/no/such/folder') });
-    await expect(engine.exportView({ embeddingId: pca, format: 'json', path: dir })).rejects.toMatchObject({ code: 'is-folder' });
-    expect((await stat(dir)).isDirectory()).toBe(true);
+describe('bad export requests (tests/fixtures/bad/export-requests.ts)', () => {
+  let ctx: ExportContext;
+  beforeAll(async () => {
+    const anomaly = await runJob(engine, 'anomalies', engine.detectAnomalies({ datasetId: ds.id, methods: ['pca-error'], pcaComponents: 1 }));
+    ctx = { dir: exportScratch(dir), embeddingId: pca, anomalyId: anomaly.id, testRows: ds.testRows, trainRowId: (await engine.getEmbedding(pca, 'train')).rowIds[0] };
+  });
+
+  it.each(badExports.map((b) => [b.name, b] as const))('%s: a clear message, nothing written', async (_name, b) => {
+    const req = b.request(ctx) as Parameters<Engine['exportView']>[0];
+    await expect(runJob(engine, 'export', engine.exportView(req))).rejects.toMatchObject({ code: b.code, message: expect.stringMatching(b.says) });
+    expect((await readdir(ctx.dir)).filter((f) => !['taken.csv', 'not-a-folder'].includes(f))).toEqual([]);
+    if (b.code === 'exists') expect(await readFile(join(ctx.dir, 'taken.csv'), 'utf8')).toBe('keep me\n');
   });
 });
 
