@@ -14,7 +14,7 @@ const BAR = 24;
 /** One status line on an interactive stderr ('' clears it). */
 export function status(line: string): void {
   if (!interactive) return;
-  const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
+  const width = Math.max(20, (process.stderr.columns || 80) - 1);
   process.stderr.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
 }
 
