@@ -92,6 +92,8 @@ export interface LineChartOptions {
   /** A dashed grey diagonal from (x0, y0) to (x1, y1), e.g. chance on a ROC chart. */
   diagonal?: boolean;
   title?: string;
+  /** x counts something whole (epochs): ticks on whole numbers only. */
+  xWhole?: boolean;
 }
 
 /** About five round tick values covering [lo, hi]. */
@@ -134,7 +136,8 @@ export function lineChartSvg(series: LineSeries[], o: LineChartOptions): string 
     parts.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="#e4e7ec"/>`);
     parts.push(`<text x="${m.left - 6}" y="${f(sy(t) + 4)}" text-anchor="end" fill="#667085">${tickText(t)}</text>`);
   }
-  for (const t of niceTicks(x0, x1)) {
+  const xTicks = o.xWhole ? niceTicks(x0, x1).filter(Number.isInteger) : niceTicks(x0, x1);
+  for (const t of xTicks.length >= 2 || !o.xWhole ? xTicks : [...new Set([x0, x1])]) {
     parts.push(`<line x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${m.top + plotH}" y2="${m.top + plotH + 4}" stroke="#667085"/>`);
     parts.push(`<text x="${f(sx(t))}" y="${m.top + plotH + 16}" text-anchor="middle" fill="#667085">${tickText(t)}</text>`);
   }

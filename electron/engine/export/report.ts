@@ -119,7 +119,7 @@ function runSection(run: RunSummary, others: RunSummary[], backend: string | nul
 <div class="two"><div><h3>Config</h3><dl>${config.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl></div>
 <div><h3>Test split</h3>${test.length ? `<dl>${test.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>` : '<p class="muted">Not scored.</p>'}</div></div>
 <h3>Loss curves</h3>
-${series.length ? `<figure class="chart" data-chart="loss">${lineChartSvg(series, { xLabel: 'epoch', yLabel: 'nats per sample' })}</figure>` : '<p class="muted">No epoch finished.</p>'}
+${series.length ? `<figure class="chart" data-chart="loss">${lineChartSvg(series, { xLabel: 'epoch', yLabel: 'nats per sample', xWhole: true })}</figure>` : '<p class="muted">No epoch finished.</p>'}
 ${others.length ? `<h3>Other runs on this dataset</h3>${table(['Run', 'Status', 'Epochs', 'Test loss'], others.map((r) => [r.title, r.status, r.epochs.length, num(r.test?.loss)]))}` : ''}
 </section>`;
 }
@@ -156,7 +156,7 @@ async function reconstructionSection(input: ReportInput, methods: { method: Reco
     for (const m of methods) grids.push(thumbnails(ds, await reconstructRows(m.method, original, n, input.source, labels), n, 64)!);
     const { width, height, channels } = grids[0];
     const png = await imageGridPng(grids.map((g) => g.data), n, height, width, channels);
-    const scale = Math.max(1, Math.floor(48 / Math.max(width, height)));
+    const scale = Math.max(2, Math.floor(64 / Math.max(width, height)));
     return `<section id="reconstructions"><h2>Reconstructions</h2>
 <p class="muted">The first ${n} test rows (top) rebuilt by ${methods.map((m) => esc(m.title)).join(' and ')} (one row each, in that order).</p>
 <figure><img class="pixels" src="${dataUri(png)}" width="${(n * (width + 2) - 2) * scale}" alt="Original test rows and their reconstructions"></figure></section>`;
