@@ -72,6 +72,8 @@ export interface PcaRequest {
 export interface ExportRequest {
   embeddingId: EmbeddingId;
   path: string;
+  /** Replace an existing file (default: refuse with code 'exists'). */
+  overwrite?: boolean;
 }
 
 /** Any reducer on a dataset: PCA, UMAP, t-SNE, or a trained model's latent means. */
@@ -85,6 +87,8 @@ export interface MetricsRequest {
 
 export interface MetricsExportRequest extends MetricsRequest {
   path: string;
+  /** Replace an existing file (default: refuse with code 'exists'). */
+  overwrite?: boolean;
 }
 
 export interface NeighboursRequest {

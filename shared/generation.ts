@@ -124,4 +124,6 @@ export interface Interpolation extends GenerationInfo {
 
 export interface SampleExportRequest extends SampleRequest {
   path: string;
+  /** Replace an existing file (default: refuse with code 'exists'). */
+  overwrite?: boolean;
 }

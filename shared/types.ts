@@ -589,4 +589,10 @@ export interface ExportResult {
   path: string;
   rows: number;
   columns: string[];
+  /** Every file written (a folder export writes several); absent for a single file at `path`. */
+  files?: string[];
+  /** What the export did on the user's behalf (columns left out, rows without a score). */
+  notes?: string[];
+  /** A report: the ids of the sections it holds (data, run, views, comparison, reconstructions, anomalies). */
+  sections?: string[];
 }

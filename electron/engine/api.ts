@@ -3,12 +3,13 @@
 import { anomalyHandlers } from './anomalies/service';
 import { compareHandlers } from './compare/service';
 import { dataHandlers } from './data/service';
+import { exportHandlers } from './export/service';
 import { generateHandlers } from './generate/service';
 import { validateArgs, type ApiOf, type Handlers } from './session/define';
 import { jobHandlers } from './session/service';
 import { trainingHandlers } from './training/service';
 
-const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers];
+const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers];
 
 export const engineHandlers = {
   ...dataHandlers,
@@ -17,6 +18,7 @@ export const engineHandlers = {
   ...compareHandlers,
   ...generateHandlers,
   ...anomalyHandlers,
+  ...exportHandlers,
 };
 
 // two domains must never define the same method (a spread would silently keep only one)

@@ -1,4 +1,5 @@
-// The `lab` CLI on data files: inspect --json on a good file, one clear line and exit 1 on a bad one.
+// The `lab` CLI on data files: inspect --json on a good file, one clear line and exit 1 on a bad one
+// (exit 2 for a bad flag).
 // Spawns the built CLI (npm run build first; the test builds when out/ is missing). Kept few: slow.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -43,9 +44,9 @@ describe('lab inspect', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('refuses a bad flag value with the same message style', () => {
+  it('refuses a bad flag value with the same message style, as a usage error (exit 2)', () => {
     const r = lab('inspect', 'iris', '--missing', 'guess');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^lab: --missing guess is not valid/);
   });
 });

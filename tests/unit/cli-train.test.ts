@@ -72,13 +72,15 @@ describe('lab train --model', () => {
   });
 
   it.each([
-    [['--model', 'gan'], /^lab: --model must be one of ae, vae, beta-vae, cvae, wae-mmd, info-vae, iwae \(got "gan"\)\./],
-    [['--hidden', '400,x'], /^lab: --hidden must be layer widths like 400 or 512,256/],
-    [['--schedule', 'linear'], /^lab: --schedule must be one of constant, step, cosine/],
-    [['--likelihood', 'bernoulli', '--label', 'none', '--model', 'cvae'], /^lab: A conditional VAE learns from the label column/],
-  ])('refuses %j with one clear line', async (flags, says) => {
+    // a flag the command line itself refuses: usage error, exit 2
+    [['--model', 'gan'], /^lab: --model must be one of ae, vae, beta-vae, cvae, wae-mmd, info-vae, iwae \(got "gan"\)\./, 2],
+    [['--hidden', '400,x'], /^lab: --hidden must be layer widths like 400 or 512,256/, 2],
+    [['--schedule', 'linear'], /^lab: --schedule must be one of constant, step, cosine/, 2],
+    // flags that parse but do not fit the data: the work fails, exit 1
+    [['--likelihood', 'bernoulli', '--label', 'none', '--model', 'cvae'], /^lab: A conditional VAE learns from the label column/, 1],
+  ])('refuses %j with one clear line', async (flags, says, code) => {
     const r = await lab('train', '--data', csv, '--out', join(work, 'bad'), ...flags);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(code);
     expect(r.stderr).toMatch(says);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });

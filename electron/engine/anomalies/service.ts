@@ -9,6 +9,7 @@ import type { JobId } from '../../../shared/types';
 import { initBackend } from '../core/backend';
 import { rowsOfClasses } from '../data/class-subset';
 import { writeAnomalyCsv } from '../export/csv';
+import { checkTarget } from '../export/target';
 import { pcaFit } from '../reduce/pca';
 import { method } from '../session/define';
 import { newId } from '../session/session';
@@ -74,8 +75,9 @@ export const anomalyHandlers = {
   }),
 
   /** Writes the scores as CSV `id,label,is_anomaly,<score keys…>`; an 'export' job. */
-  exportAnomalies: method(z.tuple([z.strictObject({ anomalyId, path })]), async (s, req: AnomalyExportRequest): Promise<JobId> => {
+  exportAnomalies: method(z.tuple([z.strictObject({ anomalyId, path, overwrite: z.boolean().optional() })]), async (s, req: AnomalyExportRequest): Promise<JobId> => {
     const { entry, result: r } = s.anomaly(req.anomalyId);
+    await checkTarget(req.path, req.overwrite);
     const labelNames = entry.ds.summary.labelNames;
     return s.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       ctx.progress(0.1, `Writing ${r.rows.toLocaleString('en-US')} rows`);

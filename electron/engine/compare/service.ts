@@ -19,6 +19,7 @@ import type {
 import { initBackend } from '../core/backend';
 import { checkRows, gatherRows } from '../data/dataset';
 import { writeEmbeddingCsv, writeMetricsCsv } from '../export/csv';
+import { checkTarget } from '../export/target';
 import type { ReduceHooks } from '../reduce/hooks';
 import { runReducer } from '../reduce/run';
 import { method } from '../session/define';
@@ -103,9 +104,10 @@ export const compareHandlers = {
   listEmbeddings: method(z.tuple([datasetId]), async (s, id: DatasetId): Promise<EmbeddingSummary[]> =>
     [...s.entry(id).embeddings.values()].map((r) => summaryOf(r.data))),
 
-  /** Writes an embedding as CSV `id,label,z1..zk`; an 'export' job. */
-  exportEmbedding: method(z.tuple([z.strictObject({ embeddingId, path })]), async (s, req: ExportRequest): Promise<JobId> => {
+  /** Writes an embedding's test rows as CSV `id,label,z1..zk` (exportView does every split and format); an 'export' job. */
+  exportEmbedding: method(z.tuple([z.strictObject({ embeddingId, path, overwrite: z.boolean().optional() })]), async (s, req: ExportRequest): Promise<JobId> => {
     const e = s.embedding(req.embeddingId).rec.data;
+    await checkTarget(req.path, req.overwrite);
     return s.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       ctx.progress(0.1, `Writing ${e.rows.toLocaleString('en-US')} rows`);
       const result = await writeEmbeddingCsv(req.path, e);
@@ -124,10 +126,11 @@ export const compareHandlers = {
   }),
 
   /** Writes the comparison table as CSV (computing missing rows first); an 'export' job. */
-  exportMetrics: method(z.tuple([z.strictObject({ ...metricsRequest, path })]), async (s, req: MetricsExportRequest): Promise<JobId> => {
+  exportMetrics: method(z.tuple([z.strictObject({ ...metricsRequest, path, overwrite: z.boolean().optional() })]), async (s, req: MetricsExportRequest): Promise<JobId> => {
     const entry = s.entry(req.datasetId);
     const records = recordsFor(s, entry, req.embeddingIds);
     await modelsOf(s, records);
+    await checkTarget(req.path, req.overwrite);
     return s.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       const result = await writeMetricsCsv(req.path, await metricsTable(s, entry, records, reduceHooks(ctx)));
       ctx.progress(1, `Saved ${basename(req.path)}`);

@@ -56,13 +56,13 @@ export function getRows(ds: Dataset, split: SplitName, rowIds: number[]): Datase
   };
 }
 
-/** Thumbnails from the feature rows: undo the scaling, bring values to 0–255, shrink to ≤ 32 px. */
-function thumbnails(ds: Dataset, features: Float32Array, n: number): DatasetRows['thumbnails'] {
+/** Thumbnails from the feature rows: undo the scaling, bring values to 0–255, shrink to ≤ `maxSide` px (32). */
+export function thumbnails(ds: Dataset, features: Float32Array, n: number, maxSide = THUMB_MAX): DatasetRows['thumbnails'] {
   const px = ds.featureMap.pixels;
   if (!px || !px.isImage) return null;
   const d = ds.summary.features;
   const [h, w, c] = px.shape;
-  const f = Math.max(1, Math.ceil(Math.max(h, w) / THUMB_MAX));
+  const f = Math.max(1, Math.ceil(Math.max(h, w) / maxSide));
   const th = Math.floor(h / f);
   const tw = Math.floor(w / f);
   const { center, spread } = ds.featureMap;

@@ -7,6 +7,7 @@ import { LabFailure } from '../../../shared/api';
 import type { AnomalyResult } from '../../../shared/anomalies';
 import type { GeneratedSamples } from '../../../shared/generation';
 import type { EmbeddingData, ExportResult, MetricsTable } from '../../../shared/types';
+import { f32String } from './numbers';
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
 export function csvField(s: string): string {
@@ -68,7 +69,7 @@ function* embeddingRows(e: EmbeddingData): Generator<string> {
       const l = e.labels[i];
       line += `,${l >= 0 && e.labelNames ? csvField(e.labelNames[l]) : ''}`;
     }
-    for (let j = 0; j < k; j++) line += `,${e.coords[i * k + j]}`;
+    for (let j = 0; j < k; j++) line += `,${f32String(e.coords[i * k + j])}`;
     yield `${line}\n`;
   }
 }

@@ -20,6 +20,7 @@ import { initBackend } from '../core/backend';
 import { checkRows, gatherRows, headRows } from '../data/dataset';
 import { rowsOfClasses } from '../data/class-subset';
 import { writeSamplesCsv } from '../export/csv';
+import { checkTarget } from '../export/target';
 import { embedCodes } from '../models/evaluate';
 import { inputFor, modelInput, scalingOf } from '../models/model-input';
 import { oneHot, splitRows } from '../models/rows';
@@ -158,11 +159,12 @@ export const generateHandlers = {
   }),
 
   /** Writes generated samples (the same seed gives the same rows) as CSV `z1…zk, features…`; an 'export' job. */
-  exportSamples: method(z.tuple([z.strictObject({ ...sampleRequest, path })]), async (s, req: SampleExportRequest): Promise<JobId> => {
+  exportSamples: method(z.tuple([z.strictObject({ ...sampleRequest, path, overwrite: z.boolean().optional() })]), async (s, req: SampleExportRequest): Promise<JobId> => {
     const g = (await generationSource(s, req.runId));
+    await checkTarget(req.path, req.overwrite);
     return s.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       ctx.progress(0.1, `Generating ${req.count.toLocaleString('en-US')} samples`);
-      const { path: file, ...sample } = req;
+      const { path: file, overwrite: _overwrite, ...sample } = req;
       const result = await writeSamplesCsv(file, await sampleFromPrior(g, sample));
       ctx.progress(1, `Saved ${basename(file)}`);
       return result;
