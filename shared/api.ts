@@ -3,6 +3,7 @@
 // The engine's methods are typed from its handler map (a type-only import: no engine code is
 // bundled into the renderer or the shells).
 import type { EngineApiOf } from '../electron/engine/api';
+import type { WorkspaceOpened } from '../electron/engine/workspace/open';
 import type {
   AppInfo,
   BatchMetrics,
@@ -117,6 +118,7 @@ export interface JobResults {
   embed: EmbeddingSummary;
   evaluate: EvaluationResult;
   anomalies: AnomalyResult;
+  workspace: WorkspaceOpened;
 }
 export type JobKind = keyof JobResults;
 

@@ -28,6 +28,7 @@ import { ANOMALY_USAGE, anomalyRequestFrom, anomalyReport } from './anomalies';
 import { EXPORT_USAGE, exportCommand, reduceCommand } from './export';
 import { GENERATE_USAGE, generateCommand } from './generate';
 import { REPORT_USAGE, reportCommand } from './report';
+import { recordInWorkspace, WORKSPACE_USAGE, workspaceCommand } from './workspace';
 
 const USAGE = `Latent Lab ${appVersion} — command line
 
@@ -58,6 +59,7 @@ Models:    --save DIR  writes the trained model (model.json + weights.bin)
                                                 --epochs on the first --limit training rows
 ${ANOMALY_USAGE}
 ${EXPORT_USAGE}
+${WORKSPACE_USAGE}
 ${REPORT_USAGE}
 ${GENERATE_USAGE}
   lab bench [--json] [--only training,pca]     the benchmark beside PyTorch and scikit-learn (same as
@@ -96,7 +98,9 @@ async function anomalies(engine: CliEngine, values: Record<string, unknown>) {
   if (csvPath) await runJob(engine, 'export', engine.exportAnomalies({ anomalyId: result.id, path: csvPath, overwrite: values.force === true }));
   const top = intOption('top', str('top'), result.truth ? 0 : 10, 0);
   const ranked = top ? await Promise.all(result.methods.map((m) => engine.rankAnomalies({ anomalyId: result.id, key: m.key, top }))) : [];
-  return anomalyReport(ds, result, names, config, ranked, csvPath);
+  const report = anomalyReport(ds, result, names, config, ranked, csvPath);
+  if (str('workspace')) await recordInWorkspace(engine, str('workspace')!, ds.id);
+  return report;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -150,6 +154,7 @@ async function main(argv: string[]): Promise<void> {
       split: { type: 'string' },
       columns: { type: 'string' },
       force: { type: 'boolean', default: false },
+      workspace: { type: 'string' },
       count: { type: 'string' },
       source: { type: 'string' },
     },
@@ -273,6 +278,7 @@ async function main(argv: string[]): Promise<void> {
       },
     };
     await writeFileAtomic(join(outDir, 'metrics.json'), [JSON.stringify(metrics, null, 2)]);
+    if (values.workspace) await recordInWorkspace(engine, values.workspace, ds.id, [embeddingId, pca.id]);
     const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(2));
     print(metrics, [
       trainFurther
@@ -314,6 +320,7 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     const table = await runJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id, embeddingIds: ids }));
+    if (values.workspace) await recordInWorkspace(engine, values.workspace, ds.id, ids);
     if (csvPath) await runJob(engine, 'export', engine.exportMetrics({ datasetId: ds.id, embeddingIds: ids, path: csvPath, overwrite: values.force === true }));
     const out = {
       dataset: ds.name,
@@ -345,6 +352,11 @@ async function main(argv: string[]): Promise<void> {
       ...table.notes,
       ...(csvPath ? [`Wrote ${csvPath}`] : []),
     ].join('\n'));
+    return;
+  }
+  if (command === 'workspace') {
+    const out = await workspaceCommand(engine, rest);
+    print(out.json, out.text);
     return;
   }
   if (command === 'anomalies') {

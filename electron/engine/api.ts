@@ -8,8 +8,9 @@ import { generateHandlers } from './generate/service';
 import { validateArgs, type ApiOf, type Handlers } from './session/define';
 import { jobHandlers } from './session/service';
 import { trainingHandlers } from './training/service';
+import { workspaceHandlers } from './workspace/service';
 
-const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers];
+const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers];
 
 export const engineHandlers = {
   ...dataHandlers,
@@ -19,6 +20,7 @@ export const engineHandlers = {
   ...generateHandlers,
   ...anomalyHandlers,
   ...exportHandlers,
+  ...workspaceHandlers,
 };
 
 // two domains must never define the same method (a spread would silently keep only one)

@@ -7,9 +7,10 @@ import { datasetId, datasetSource, none, openOptionsShape, split } from '../../.
 import type { BackendInfo, CatalogEntry, ColumnValues, DatasetId, DatasetRows, DatasetSummary, JobId } from '../../../shared/types';
 import { initBackend } from '../core/backend';
 import { method } from '../session/define';
-import { newId } from '../session/session';
+import { newId, type DatasetEntry, type Session } from '../session/session';
 import { catalog } from './catalog';
 import { columnValues } from './column-values';
+import type { LoadContext } from './files';
 import { openDataset } from './open';
 import { stableDatasetId } from './identity';
 import { getRows } from './rows';
@@ -24,6 +25,14 @@ function crashIfAsked(req: OpenDatasetRequest): void {
   if (name && req.source.kind === 'file' && basename(req.source.path) === name) process.kill(process.pid, 'SIGSEGV');
 }
 
+/** Opens a dataset into the session under its stable id (the same data with the same settings is the same dataset in every session). */
+export async function openInto(s: Session, req: OpenDatasetRequest, ctx: LoadContext): Promise<DatasetEntry> {
+  crashIfAsked(req);
+  const ds = await openDataset(newId<DatasetId>('ds'), req, ctx);
+  ds.summary.id = await stableDatasetId(req.source, ds.summary.options);
+  return s.addDataset(ds);
+}
+
 export const dataHandlers = {
   /** Starts the tfjs backend chain if needed and says which backend won. */
   backend: method(none, async (): Promise<BackendInfo> => initBackend()),
@@ -34,11 +43,7 @@ export const dataHandlers = {
   openDataset: method(z.tuple([z.strictObject({ source: datasetSource, ...openOptionsShape })]), async (s, req: OpenDatasetRequest): Promise<JobId> => {
     const title = req.source.kind === 'builtin' ? `Open ${req.source.name}` : `Open ${basename(req.source.path)}`;
     return s.jobs.start('open', title, async (ctx) => {
-      crashIfAsked(req);
-      const ds = await openDataset(newId<DatasetId>('ds'), req, ctx);
-      // the same data with the same settings is the same dataset in every session
-      ds.summary.id = await stableDatasetId(req.source, ds.summary.options);
-      s.addDataset(ds);
+      const { ds } = await openInto(s, req, ctx);
       ctx.progress(1, `Opened ${ds.summary.name}`);
       return ds.summary;
     });

@@ -4,7 +4,8 @@
 // engine starts: a run left 'running' by a process that is gone becomes 'interrupted', and models
 // are read from their checkpoints when first needed.
 import { hostname } from 'node:os';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { LabFailure } from '../../../shared/api';
 import type { RunId, RunSummary, SavedModelInfo } from '../../../shared/types';
@@ -138,6 +139,54 @@ export class RunStore {
       return run.model!;
     }
     return this.model(id);
+  }
+
+  /**
+   * The run's model as files (model.json's text and its weights), for a workspace: its checkpoint
+   * on disk (the final model once it finished), else the model in memory; null when it has none.
+   */
+  async modelFiles(id: RunId): Promise<{ json: string; weightsName: string; weights: Uint8Array } | null> {
+    const run = this.get(id);
+    let dir = run.summary.checkpointDir;
+    let scratch: string | null = null;
+    if (!dir || !(await stat(join(dir, 'model.json')).catch(() => null))) {
+      if (!run.model) return null;
+      scratch = await mkdtemp(join(tmpdir(), 'lab-model-'));
+      dir = scratch;
+      await saveModelDir(dir, this.contents(run));
+    }
+    try {
+      const json = await readFile(join(dir, 'model.json'), 'utf8');
+      const weightsName = (JSON.parse(json) as { weightsManifest: { paths: string[] }[] }).weightsManifest[0].paths[0];
+      const weights = new Uint8Array(await readFile(join(dir, weightsName)));
+      return { json, weightsName, weights };
+    } finally {
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Takes in a run from elsewhere (a workspace): its folder is written into the runs folder
+   * (record and model as its checkpoint) so it lasts like a run trained here.
+   */
+  async adopt(summary: RunSummary, schema: DataSchema, model: { json: string; weightsName: string; weights: Uint8Array } | null): Promise<Run> {
+    const existing = this.runs.get(summary.id);
+    if (existing) return existing;
+    const dir = this.folder(summary.id);
+    summary.checkpointDir = null;
+    if (model) {
+      const checkpoint = join(dir, 'checkpoint');
+      await mkdir(checkpoint, { recursive: true });
+      await writeFileAtomic(join(checkpoint, model.weightsName), [model.weights]);
+      await writeFileAtomic(join(checkpoint, 'model.json'), [model.json]);
+      summary.checkpointDir = checkpoint;
+    }
+    if (summary.status === 'running') summary.status = 'interrupted';
+    summary.warnings ??= [];
+    const run: Run = { summary, schema, model: null };
+    this.runs.set(summary.id, run);
+    await this.writeRecord(run);
+    return run;
   }
 
   rename(id: RunId, title: string): Promise<void> {
