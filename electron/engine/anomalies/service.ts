@@ -3,9 +3,9 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { LabFailure } from '../../../shared/api';
-import { ANOMALY_METHODS, rowsAbove, topRows, type AnomalyExportRequest, type AnomalyId, type AnomalyRankRequest, type AnomalyRanking, type AnomalyRequest } from '../../../shared/anomalies';
+import { ANOMALY_METHODS, rowsAbove, topRows, type AnomalyExportRequest, type AnomalyId, type AnomalyRankRequest, type AnomalyRanking, type AnomalyRequest, type AnomalyResult } from '../../../shared/anomalies';
 import { anomalyId, classList, datasetId, path, trainConfigSchema } from '../../../shared/schemas';
-import type { JobId } from '../../../shared/types';
+import type { DatasetId, JobId } from '../../../shared/types';
 import { initBackend } from '../core/backend';
 import { rowsOfClasses } from '../data/class-subset';
 import { writeAnomalyCsv } from '../export/csv';
@@ -52,6 +52,9 @@ export const anomalyHandlers = {
       return result;
     });
   }),
+
+  /** The anomaly results of a dataset (computed here or restored from a workspace), oldest first. */
+  listAnomalies: method(z.tuple([datasetId]), async (s, id: DatasetId): Promise<AnomalyResult[]> => [...s.entry(id).anomalies.values()]),
 
   /** The most anomalous test rows by one score, and how many lie at or above a threshold. */
   rankAnomalies: method(z.tuple([z.strictObject({

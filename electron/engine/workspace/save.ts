@@ -52,6 +52,9 @@ export interface SaveWorkspaceOptions {
   datasets?: DatasetId[];
   /** Keep what the file at the target already holds for datasets not saved now (the CLI adds to a workspace). */
   mergeWith?: string;
+  /** Datasets of the file at `keepFrom` to carry over as they are (ones the user has not located yet). */
+  keep?: string[];
+  keepFrom?: string;
 }
 
 /** Builds the workspace for the session; the file is written by writeWorkspace. */
@@ -104,6 +107,16 @@ export async function buildWorkspace(s: Session, opts: SaveWorkspaceOptions, pro
     datasets,
     runs,
   };
+  if (opts.keep?.length && opts.keepFrom) {
+    const before = await readWorkspace(opts.keepFrom).catch(() => null);
+    const keep = new Set(opts.keep);
+    for (const d of before?.file.datasets ?? []) {
+      if (!keep.has(d.id) || saved.has(d.id)) continue;
+      ws.datasets.push(d);
+      const have = new Set(ws.runs.map((r) => r.summary.id as string));
+      ws.runs.push(...before!.file.runs.filter((r) => r.summary.datasetId === d.id && !have.has(r.summary.id)));
+    }
+  }
   if (opts.mergeWith) {
     const before = await readWorkspace(opts.mergeWith).catch(() => null);
     if (before) {

@@ -34,7 +34,8 @@ export const workspaceHandlers = {
     active: datasetId.nullable().optional(),
     panel: z.string().max(40).nullable().optional(),
     datasets: z.array(datasetId).max(100).optional(),
-  })]), async (s, req: { path?: string; overwrite?: boolean; merge?: boolean; views?: Record<string, unknown>; active?: DatasetId | null; panel?: string | null; datasets?: DatasetId[] }): Promise<WorkspaceSaved> => {
+    keep: z.array(id).max(100).optional(),
+  })]), async (s, req: { path?: string; overwrite?: boolean; merge?: boolean; views?: Record<string, unknown>; active?: DatasetId | null; panel?: string | null; datasets?: DatasetId[]; keep?: string[] }): Promise<WorkspaceSaved> => {
     const auto = !req.path;
     const target = auto ? autosavePath() : resolve(req.path!);
     if (!auto) await checkTarget(target, req.overwrite || req.merge);
@@ -44,6 +45,8 @@ export const workspaceHandlers = {
       panel: req.panel ?? null,
       ...(req.datasets ? { datasets: req.datasets } : {}),
       ...(req.merge ? { mergeWith: target } : {}),
+      // datasets the user has not located yet stay in the file as they were
+      ...(req.keep?.length ? { keep: req.keep, keepFrom: target } : {}),
     });
     const bytes = await writeWorkspace(target, ws);
     if (auto) await chmod(target, 0o600).catch(() => {});

@@ -81,6 +81,13 @@ class CompareState {
     }
   }
 
+  /** A deleted run's views go with it. */
+  forgetRun(runId: string): void {
+    const gone = new Set(this.summaries.filter((s) => s.runId === runId).map((s) => s.id as string));
+    this.summaries = this.summaries.filter((s) => !gone.has(s.id));
+    this.shown = this.shown.filter((id) => !gone.has(id));
+  }
+
   async setColorBy(column: string): Promise<void> {
     this.colorBy = column;
     if (column === 'label' || !lab.api || !this.datasetId) {
