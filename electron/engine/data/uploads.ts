@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { LabFailure } from '../../../shared/api';
 import { MAX_UPLOAD_BYTES } from '../../../shared/limits';
 import { makePrivateDir, privateDirProblem, privateRoot } from '../../private-dir';
+import { processAlive as alive } from '../core/process';
 
 const PREFIX = 'latent-lab-uploads-';
 const uid = () => process.getuid?.() ?? 0;
@@ -38,15 +39,6 @@ export function uploadSegments(name: string): string[] {
   return segments;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it is just not ours to signal
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes upload folders of this user whose process is gone (`andOwn`: also this process's, at

@@ -19,6 +19,8 @@ export interface EngineHostOptions {
   entry?: string;
   /** Start a fresh engine at once after a crash, so the UI can reload into it (default true). */
   restartOnCrash?: boolean;
+  /** Extra environment for the engine process (e.g. LAB_BACKEND). */
+  env?: Record<string, string>;
 }
 
 /** A typed client whose every method is a call by name. */
@@ -66,7 +68,7 @@ export class EngineHost {
     const entry = opts.entry ?? defaultEntry();
     // run from source (tsx: tests, the bench), the engine entry is TypeScript too
     const execArgv = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    this.spawn = opts.spawn ?? (() => forkChannel(entry, execArgv));
+    this.spawn = opts.spawn ?? (() => forkChannel(entry, execArgv, opts.env));
     this.restartOnCrash = opts.restartOnCrash ?? true;
     this.api = clientOf((m, args) => this.call(m, args), (l) => this.onEvent(l));
   }

@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../export/csv';
 import type { DataSchema } from './model-input';
 import { pooledSize } from './conv';
 import { createModel, disposeModel, type Model, type ModelSpec } from './model';
+import { processAlive } from '../core/process';
 
 export const MODEL_FORMAT = 'latent-lab-model';
 export const FORMAT_VERSION = 1;
@@ -171,15 +172,6 @@ const LOCK_STALE_MS = 10 * 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Whether the lock at `path` was left by a process that is gone (or is very old). */
 async function lockIsStale(path: string): Promise<boolean> {

@@ -16,6 +16,7 @@ import type { DataSchema } from '../models/model-input';
 import { disposeModel, type Model } from '../models/model';
 import { loadModelDir, readModelFile, removeOrphans, saveModelDir, type SaveContents } from '../models/serialize';
 import { runsDir } from '../core/paths';
+import { processAlive as alive } from '../core/process';
 
 export interface Run {
   summary: RunSummary;
@@ -43,14 +44,6 @@ interface RunRecord {
   owner: { pid: number; host: string } | null;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 export class RunStore {
   private readonly runs = new Map<RunId, Run>();
