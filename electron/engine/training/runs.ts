@@ -73,10 +73,16 @@ export class RunStore {
     return this.restored;
   }
 
-  private async readFolder(): Promise<string[]> {
+  /** Lists runs another process (the CLI, another window) added to the runs folder since. */
+  async refresh(): Promise<void> {
+    await this.restore();
+    await this.readFolder(false);
+  }
+
+  private async readFolder(clean = true): Promise<string[]> {
     const root = runsDir();
     const notes: string[] = [];
-    await removeOrphans(root).catch(() => []);
+    if (clean) await removeOrphans(root).catch(() => []);
     const names = await readdir(root, { withFileTypes: true }).catch(() => []);
     for (const d of names) {
       if (!d.isDirectory() || this.runs.has(d.name as RunId)) continue;

@@ -83,7 +83,10 @@ export const trainingHandlers = {
   }),
 
   /** Every run (running, finished, failed, loaded), oldest first. */
-  listRuns: method(none, async (s): Promise<RunSummary[]> => structuredClone(s.runs.list())),
+  listRuns: method(none, async (s): Promise<RunSummary[]> => {
+    await s.runs.refresh();
+    return structuredClone(s.runs.list());
+  }),
 
   getRun: method(z.tuple([runId]), async (s, id: RunId): Promise<RunSummary> => structuredClone(s.runs.get(id).summary)),
 
