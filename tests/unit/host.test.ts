@@ -142,14 +142,16 @@ describe.skipIf(!existsSync(entry))('a crash and restart on every backend', () =
     const finished = await runToEnd(host, host.api.train({ datasetId, config: { ...small, epochs: 2 } }));
     expect(finished).toMatchObject({ type: 'done' });
     const finishedId = finished.type === 'done' && finished.kind === 'train' ? finished.result.id : '';
-    const jobId = await host.api.train({ datasetId, config: { ...small, epochs: 10000 } });
+    // listen before the call: the job's first events can arrive with its id
     let runningId = '';
-    await new Promise<void>((resolve) => {
+    const epochDone = new Promise<void>((resolve) => {
       const off = host.api.onEvent((e) => {
-        if (e.type === 'run' && e.jobId === jobId) runningId = e.run.id;
-        if (e.type === 'metrics' && e.jobId === jobId) (off(), resolve());
+        if (e.type === 'run') runningId = e.run.id;
+        if (e.type === 'metrics' && runningId) (off(), resolve());
       });
     });
+    await host.api.train({ datasetId, config: { ...small, epochs: 10000 } });
+    await epochDone;
     const notice = nextNotice(host);
     host.simulateCrash('SIGSEGV');
     await notice;

@@ -95,6 +95,8 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
     const backend = await initBackend();
     sum.backend = backend.name;
     ctx.run(structuredClone(sum));
+    // on disk from the start: a run whose process dies before its first checkpoint is still listed (interrupted)
+    await s.runs.writeRecord(run).catch(() => {});
     const model = createModel(spec, config.seed);
     if (fromModel) copyWeights(fromModel, model);
     run.model = model;
