@@ -1,17 +1,18 @@
 // The engine in its own process, as the app and the CLI run it (the BUILT entry: npm test builds
-// first): calls and events cross the process boundary, and a crash of the engine process is
-// contained — running jobs end with an error saying how it ended and what was running, the UI
-// gets a notice, and a fresh engine answers.
-import { existsSync } from 'node:fs';
+// first; a missing or stale build fails): calls and events cross the process boundary, and a
+// crash of the engine process is contained — running jobs end with an error saying how it ended
+// and what was running, the UI gets a notice, and a fresh engine answers.
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeExit } from '../../electron/engine/host/channel';
 import { EngineHost } from '../../electron/engine/host/host';
 import type { JobEvent, LabEvent } from '../../shared/api';
+import { assertFreshBuild } from './helpers/build';
 
 const entry = fileURLToPath(new URL('../../out/main/engine.js', import.meta.url));
 const blobs = fileURLToPath(new URL('../fixtures/good/blobs.csv', import.meta.url));
 const hosts: EngineHost[] = [];
+beforeAll(() => assertFreshBuild(['out/main/engine.js']));
 afterAll(() => Promise.all(hosts.map((h) => h.close())));
 
 function newHost(): EngineHost {
@@ -52,7 +53,7 @@ function nextNotice(host: EngineHost): Promise<LabEvent> {
   });
 }
 
-describe.skipIf(!existsSync(entry))('EngineHost with the engine process', () => {
+describe('EngineHost with the engine process', () => {
   it('answers calls from another process and streams job events', async () => {
     const host = newHost();
     expect(host.pid).not.toBe(process.pid);
@@ -119,4 +120,3 @@ describe('how an engine process ended, in words', () => {
   });
 });
 
-if (!existsSync(entry)) console.warn(`host.test: skipped, ${entry} is not built (run npm run build)`);
