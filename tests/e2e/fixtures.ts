@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect, type Cookie, type Page } from '@playwright/test';
+import { assertFreshBuild, RENDERER_SOURCES } from '../unit/helpers/build';
 
 export interface App {
   /** The app's address (no credential in it). */
@@ -51,6 +52,9 @@ async function startApp(dataDir: string): Promise<{ child: ChildProcess; launchU
  */
 export const test = base.extend<{ app: App; lab: Page }>({
   app: async ({}, use) => {
+    // the tests run the built app: refuse one older than its sources (npm test builds first)
+    assertFreshBuild(['out/main/serve.js', 'out/main/engine.js']);
+    assertFreshBuild(['out/renderer/index.html'], RENDERER_SOURCES);
     const dataDir = mkdtempSync(join(tmpdir(), 'lab-e2e-data-'));
     const { child, launchUrl } = await startApp(dataDir);
     const url = launchUrl.slice(0, launchUrl.indexOf('#'));
