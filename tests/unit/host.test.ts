@@ -1,19 +1,21 @@
 // The engine in its own process, as the app and the CLI run it (the BUILT entry: npm test builds
-// first): calls and events cross the process boundary, and a crash of the engine process is
-// contained — running jobs end with an error saying how it ended and what was running, the UI
-// gets a notice, and a fresh engine answers.
-import { existsSync, mkdtempSync } from 'node:fs';
+// first; a missing or stale build fails): calls and events cross the process boundary, and a
+// crash of the engine process is contained — running jobs end with an error saying how it ended
+// and what was running, the UI gets a notice, and a fresh engine answers.
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeExit } from '../../electron/engine/host/channel';
 import { EngineHost } from '../../electron/engine/host/host';
 import type { JobEvent, LabEvent } from '../../shared/api';
+import { assertFreshBuild } from './helpers/build';
 
 const entry = fileURLToPath(new URL('../../out/main/engine.js', import.meta.url));
 const blobs = fileURLToPath(new URL('../fixtures/good/blobs.csv', import.meta.url));
 const hosts: EngineHost[] = [];
+beforeAll(() => assertFreshBuild(['out/main/engine.js']));
 afterAll(() => Promise.all(hosts.map((h) => h.close())));
 
 function newHost(): EngineHost {
@@ -54,7 +56,7 @@ function nextNotice(host: EngineHost): Promise<LabEvent> {
   });
 }
 
-describe.skipIf(!existsSync(entry))('EngineHost with the engine process', () => {
+describe('EngineHost with the engine process', () => {
   it('answers calls from another process and streams job events', async () => {
     const host = newHost();
     expect(host.pid).not.toBe(process.pid);
@@ -121,11 +123,9 @@ describe('how an engine process ended, in words', () => {
   });
 });
 
-if (!existsSync(entry)) console.warn(`host.test: skipped, ${entry} is not built (run npm run build)`);
-
 const backends = ['native', 'wasm', 'cpu'] as const;
 
-describe.skipIf(!existsSync(entry))('a crash and restart on every backend', () => {
+describe('a crash and restart on every backend', () => {
   it.each(backends)('%s: the fresh engine runs on the same backend and lists the finished run from disk, the running one interrupted', async (backend) => {
     const runs = mkdtempSync(join(tmpdir(), `lab-crash-${backend}-`));
     const host = new EngineHost({ entry, env: { LAB_BACKEND: backend, LAB_RUNS_DIR: runs, LAB_CHECKPOINT_SECONDS: '0' } });
