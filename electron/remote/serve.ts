@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { LabFailure } from '../../shared/api';
 import { removeUploads } from '../engine/data/uploads';
 import { EngineHost } from '../engine/host/host';
-import { startRemoteServer, type RemoteServer } from './server';
+import { assertTlsOrLoopback, startRemoteServer, type RemoteServer } from './server';
 import { defaultTokenPath, newToken, TokenFile, writeTokenFile } from './token';
 
 export const SERVE_USAGE = `  lab serve --listen HOST:PORT --tls-cert FILE --tls-key FILE [--token-file FILE] [--allow DIR]…
@@ -73,6 +73,8 @@ export async function serveCommand(argv: string[], out: (line: string) => void =
   });
   const { host: listenHost, port } = parseListen(values.listen!);
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new LabFailure('bad-option', 'Give both --tls-cert FILE and --tls-key FILE.');
+  // before anything else: no token or data in the clear off loopback
+  assertTlsOrLoopback(listenHost, !!values['tls-cert']);
   const tls = values['tls-cert'] ? { cert: readPem('--tls-cert', values['tls-cert']), key: readPem('--tls-key', values['tls-key']!) } : undefined;
   let fingerprint = '';
   if (tls) {
