@@ -298,7 +298,7 @@ async function main(argv: string[]): Promise<void> {
         ...(run.checkpointDir ? { checkpoint: run.checkpointDir } : {}),
       },
     };
-    await writeFileAtomic(join(outDir, 'metrics.json'), [JSON.stringify(metrics, null, 2)]);
+    await writeFileAtomic(join(outDir, 'metrics.json'), [JSON.stringify(files().localize(metrics), null, 2)]);
     if (values.workspace) await recordInWorkspace(engine, values.workspace, ds.id, [embeddingId, pca.id]);
     const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(2));
     await print(metrics, [
