@@ -13,7 +13,7 @@ import { MAX_MESSAGE_BYTES } from '../../../shared/limits';
 import { CLOSE_TOKEN_CHANGED, parseEngineAddress, TOKEN_SCHEME, type EngineAddress, type EngineStatus, type JobsSnapshot } from '../../../shared/remote';
 import type { JobId, LabError } from '../../../shared/types';
 import { decodeMessage, encodeMessage } from '../../../shared/wire';
-import { clientOf } from './host';
+import { clientOf } from './client';
 
 export interface RemoteEngineOptions {
   /** wss://HOST:PORT (ws:// on loopback only). */

@@ -7,7 +7,7 @@
 import { LabFailure, type EngineClient, type JobListener, type LabEvent, type ShellApi } from '../../../shared/api';
 import { parseEngineAddress, type ConnectEngineRequest, type ConnectEngineResult, type EngineStatus } from '../../../shared/remote';
 import { KnownEngines } from '../../remote/known-engines';
-import { clientOf } from './host';
+import { clientOf } from './client';
 import { peekCertificate, RemoteEngine } from './remote';
 
 type EngineShell = Pick<ShellApi, 'engineStatus' | 'connectEngine' | 'useLocalEngine' | 'knownEngines' | 'forgetEngine'>;
