@@ -7,9 +7,10 @@ import { chmodSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { newToken, writeTokenFile } from '../../../electron/remote/token';
 
-export const root = join(__dirname, '..', '..', '..');
+export const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** A fresh folder only this user can open. */
 export function privateDir(prefix: string): string {
@@ -75,10 +76,14 @@ export function labSource(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
   });
 }
 
-/** Starts `lab serve …` in its own process; resolves once it serves (rejects with its output if it exits). */
-export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Serving> {
+/**
+ * Starts `lab serve …` in its own process (from source, or the built CLI with `built`); resolves
+ * once it serves (rejects with its output if it exits).
+ */
+export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, built = false): Promise<Serving> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'electron', 'cli', 'index.ts'), 'serve', ...args], {
+    const entry = built ? [join(root, 'out', 'main', 'cli.js')] : ['--import', 'tsx', join(root, 'electron', 'cli', 'index.ts')];
+    const proc = spawn(process.execPath, [...entry, 'serve', ...args], {
       cwd: root, env: { ...process.env, LAB_ENGINE_NICE: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
