@@ -95,6 +95,30 @@ describe('lab serve over TLS, a client in another process', () => {
     await expect(api.downloadFile({ path: blobs, offset: 0 })).rejects.toMatchObject({ code: 'not-downloadable' });
   });
 
+  it('pauses, resumes and cancels a job on the remote engine, with its events', async () => {
+    const c = client();
+    await c.connect();
+    const seen: string[] = [];
+    const ds = await awaitJob(c, 'open', c.api.openDataset({ source: { kind: 'file', path: blobs } }));
+    const jobId = await c.api.train({ datasetId: ds.id, config: { epochs: 500, hidden: [16], latent: 2, batchSize: 16 } });
+    const ended = awaitJob(c, 'train', Promise.resolve(jobId), (e) => seen.push(e.type));
+    const next = (type: string) => new Promise<void>((resolve) => {
+      const off = c.onEvent((e) => e.type === type && e.jobId === jobId && (off(), resolve()));
+    });
+    await next('progress');
+    const paused = next('paused');
+    await c.api.pause(jobId);
+    await paused;
+    expect((await c.api.jobs()).running.find((j) => j.jobId === jobId)?.paused).toBe(true);
+    const resumed = next('resumed');
+    await c.api.resume(jobId);
+    await resumed;
+    await c.api.cancel(jobId);
+    // a cancelled training keeps its run (resumable), as locally
+    expect(await ended).toMatchObject({ status: 'cancelled' });
+    expect(seen).toEqual(expect.arrayContaining(['progress', 'paused', 'resumed', 'done']));
+  });
+
   it('takes a large file in pieces and opens it', async () => {
     const c = client();
     await c.connect();

@@ -5,15 +5,16 @@
 // not have run them: never silently sent twice). Jobs keep running on the server: once back, the
 // client asks the engine for its jobs (jobs()) and replays what it missed — the last progress of a
 // job still running, the final event of one that ended — so a waiting CLI or window carries on.
-import { X509Certificate } from 'node:crypto';
-import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import WebSocket from 'ws';
 import { LabFailure, type EngineClient, type JobListener, type LabEvent } from '../../../shared/api';
-import { MAX_MESSAGE_BYTES } from '../../../shared/limits';
 import { CLOSE_TOKEN_CHANGED, parseEngineAddress, TOKEN_SCHEME, type EngineAddress, type EngineStatus, type JobsSnapshot } from '../../../shared/remote';
 import type { JobId, LabError } from '../../../shared/types';
 import { decodeMessage, encodeMessage } from '../../../shared/wire';
 import { clientOf } from './client';
+import { peekCertificate, unreachable } from './remote-tls';
+
+export { peekCertificate, type PeekedCertificate } from './remote-tls';
 
 export interface RemoteEngineOptions {
   /** wss://HOST:PORT (ws:// on loopback only). */
@@ -38,67 +39,10 @@ type Incoming = Reply | { kind: 'event'; event: LabEvent };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FINAL = new Set(['done', 'error', 'cancelled']);
+/** The largest message accepted from the engine (the engine sends what the API asks for; this bounds a misbehaving one). */
+const MAX_ANSWER_BYTES = 1024 ** 3;
 /** Ended job ids remembered so a final event replayed after a reconnect is never delivered twice. */
 const ENDED_KEPT = 256;
-
-/** The PEM text of a certificate as a TLS socket reports it. */
-function pemOf(cert: PeerCertificate): string {
-  const b64 = cert.raw.toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
-}
-
-export interface PeekedCertificate {
-  fingerprint: string;
-  pem: string;
-  subject: string;
-  validTo: string;
-  /** Whether this machine's trust store (or `ca`) accepts it for this host name. */
-  trusted: boolean;
-  /** Why it is not trusted, in OpenSSL's words. */
-  reason: string;
-}
-
-/**
- * The certificate a TLS server presents, read without sending it anything (no token): for the
- * user to compare its fingerprint with the one `lab serve` printed, and to pin it once they did.
- */
-export function peekCertificate(address: EngineAddress, ca?: string | Buffer): Promise<PeekedCertificate> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({
-      host: address.hostname,
-      port: address.port,
-      servername: /^[\d.]+$|:/.test(address.hostname) ? undefined : address.hostname,
-      rejectUnauthorized: false,
-      ...(ca ? { ca } : {}),
-    });
-    socket.setTimeout(15_000, () => socket.destroy(new Error('timed out')));
-    socket.once('error', (err) => reject(unreachable(address, err)));
-    socket.once('secureConnect', () => {
-      const cert = socket.getPeerCertificate(true);
-      socket.destroy();
-      if (!cert?.raw) return reject(new LabFailure('untrusted', `${address.host} presented no certificate.`));
-      const x = new X509Certificate(cert.raw);
-      resolve({
-        fingerprint: x.fingerprint256,
-        pem: pemOf(cert),
-        subject: x.subject.replace(/\n/g, ', '),
-        validTo: x.validTo,
-        trusted: socket.authorized,
-        reason: socket.authorizationError ? String(socket.authorizationError) : '',
-      });
-    });
-  });
-}
-
-function unreachable(address: EngineAddress, err: Error & { code?: string }): LabFailure {
-  const code = err.code ?? '';
-  const why = code === 'ECONNREFUSED' ? 'nothing listens there'
-    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'that host name is unknown'
-    : code === 'ETIMEDOUT' || /timed out/.test(err.message) ? 'it did not answer'
-    : /wrong version number|packet length too long|EPROTO/i.test(`${code} ${err.message}`) ? 'it does not speak TLS there (a ws:// engine? then use ws:// on 127.0.0.1 only)'
-    : err.message;
-  return new LabFailure('unreachable', `Cannot reach the engine at ${address.host}: ${why}.`, 'Check that lab serve runs there and the address and port are right.');
-}
 
 const CERT_ERRORS = /CERT|certificate|self[- ]signed|UNABLE_TO|Hostname\/IP does not match|fingerprint/i;
 
@@ -193,7 +137,8 @@ export class RemoteEngine {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(this.address.url, {
         headers: { authorization: `${TOKEN_SCHEME} ${this.opts.token}` },
-        maxPayload: MAX_MESSAGE_BYTES,
+        // answers can be bigger than what a client may send (an embedding of millions of rows)
+        maxPayload: MAX_ANSWER_BYTES,
         perMessageDeflate: false,
         handshakeTimeout: 20_000,
         followRedirects: false,
