@@ -11,6 +11,7 @@ import { removeUploads } from '../../electron/engine/data/uploads';
 import { Engine } from '../../electron/engine/engine';
 import { installPathPolicy } from '../../electron/engine/files/roots';
 import { awaitJob } from '../../electron/engine/session/await-job';
+import type { LabEvent } from '../../shared/api';
 import { pathPolicy } from '../../shared/schemas';
 import type { DatasetSummary, EmbeddingId } from '../../shared/types';
 import { badChunks, malformedChunks } from '../fixtures/bad/remote';
@@ -108,6 +109,16 @@ describe('a served engine uses no path outside its folders', () => {
     expect(ds.rows).toBeGreaterThan(0);
   });
 
+  it('does not reopen (or even read) a dataset a workspace names outside its folders', async () => {
+    const ds = await awaitJob(engine, 'open', engine.openDataset({ source: { kind: 'file', path: join(outside, 'blobs.csv') } }));
+    const ws = join(root, 'study.latentlab');
+    await engine.saveWorkspace({ path: ws, datasets: [ds.id], overwrite: true });
+    await engine.closeDataset(ds.id);
+    served();
+    const opened = await awaitJob(engine, 'workspace', engine.openWorkspace({ path: ws }));
+    expect(opened.datasets[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/blobs\.csv did not open: .*blobs\.csv is outside the folders this engine serves/) });
+  });
+
   it('leaves this machine\'s engine free to open any file (the policy is for served engines only)', async () => {
     const ds = await awaitJob(engine, 'open', engine.openDataset({ source: { kind: 'file', path: join(outside, 'blobs.csv') } }));
     expect(ds.rows).toBeGreaterThan(0);
@@ -201,10 +212,20 @@ describe('downloadFile', () => {
 describe('jobs', () => {
   it('lists a running job with its last progress, and keeps how it ended', async () => {
     const ds = await awaitJob(engine, 'open', engine.openDataset({ source: { kind: 'file', path: blobs } }));
-    const jobId = await engine.train({ datasetId: ds.id, config: { epochs: 30, hidden: [16], latent: 2, batchSize: 16 } });
-    await new Promise<void>((resolve) => {
-      const off = engine.onEvent((e) => e.type === 'progress' && e.jobId === jobId && (off(), resolve()));
+    // listening before the call: a job's first events can come before its id is handed back
+    const seen: LabEvent[] = [];
+    const stopListening = engine.onEvent((e) => seen.push(e));
+    const jobId = await engine.train({ datasetId: ds.id, config: { epochs: 300, hidden: [16], latent: 2, batchSize: 16 } });
+    const firstNews = await new Promise<LabEvent>((resolve) => {
+      const look = () => {
+        const e = seen.find((x) => x.jobId === jobId && x.type !== 'started' && x.type !== 'run');
+        if (e) resolve(e);
+        else setTimeout(look, 10);
+      };
+      look();
     });
+    stopListening();
+    expect(firstNews.type).not.toMatch(/done|error|cancelled/);
     const running = await engine.jobs();
     expect(running.running.find((j) => j.jobId === jobId)).toMatchObject({ kind: 'train', title: expect.stringMatching(/^Train VAE on blobs\.csv/), paused: false, fraction: expect.any(Number) });
     await engine.pause(jobId);

@@ -99,6 +99,20 @@ export function assertInsideRoots(path: string): string {
   return real;
 }
 
+/**
+ * For paths that do not come in as call arguments (a workspace names its datasets' files): why a
+ * served engine must not use `path`, or null (always null for this machine's own engine).
+ */
+export function servedPathProblem(path: string): string | null {
+  if (!isServed()) return null;
+  try {
+    assertInsideRoots(path);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 /** In an engine serving remote clients, every path argument of every call is checked (see shared/schemas.ts `path`). */
 export function installPathPolicy(): void {
   if (!isServed()) return;
