@@ -50,7 +50,7 @@ export interface ColumnRequest {
 
 export interface TrainRequest {
   datasetId: DatasetId;
-  /** Fields left out take DEFAULT_TRAIN_CONFIG's value (see shared/train-config.ts withDefaults). */
+  /** Fields left out take the defaults that suit the dataset (shared/train-config.ts withDefaults, datasetDefaults). */
   config: Partial<TrainConfig>;
   /**
    * Start from this run's weights (a loaded model or checkpoint) instead of a fresh init. Its
