@@ -1,13 +1,15 @@
 // Smaller data fixes of issue 14: a t10k IDX pair beside the training pair is the test split; a
 // labels file added when reopening (as the Data panel does) gives the label; numbers read as
-// float32 come back as the file wrote them (26.6, not 26.600000381469727) in previews and rows.
+// float32 come back as the file wrote them (26.6, not 26.600000381469727) in previews and rows; a
+// test split too small for 10-neighbour scores says so.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import { columnDecimals, dataNumber, roundTo } from '../../electron/engine/export/numbers';
 import { file, openWith } from './helpers/open';
-import { tempDir } from './helpers/train';
+import { runJob, tempDir } from './helpers/train';
+import { scoringNotes } from '../../electron/engine/compare/score';
 
 const good = (p: string) => resolve('tests/fixtures/good', p);
 const bad = (p: string) => resolve('tests/fixtures/bad', p);
@@ -83,5 +85,22 @@ describe('numbers as the file wrote them', () => {
     expect(columnDecimals([NaN])).toBeNull();
     expect(roundTo(41.23456, 1)).toBe(41.2);
     expect(roundTo(41.23456, null)).toBe(41.23);
+  });
+});
+
+describe('scores on a small test split say what they are worth', () => {
+  it('leaves out the 10-neighbour scores below 22 rows and warns below 100', () => {
+    expect(scoringNotes(21).join(' ')).toContain('need more than 21 test rows; this test split has 21, so they are left out');
+    // iris: 30 test rows, each 10-neighbourhood a third of the others
+    expect(scoringNotes(30).join(' ')).toContain('30 rows, so each neighbourhood holds 34% of the other rows');
+    expect(scoringNotes(114).join(' ')).not.toContain('small');
+  });
+
+  it('the comparison table of iris carries the note', async () => {
+    const ds = await openWith(engine, { source: { kind: 'builtin', name: 'iris' } });
+    const pca = await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: 2 } }));
+    const table = await runJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id, embeddingIds: [pca.id] }));
+    expect(table.testRows).toBe(30);
+    expect(table.notes.join(' ')).toContain('The test split is small for 10-neighbour scores');
   });
 });
