@@ -10,6 +10,7 @@ import { columnDecimals, dataNumber, roundTo } from '../../electron/engine/expor
 import { file, openWith } from './helpers/open';
 import { runJob, tempDir } from './helpers/train';
 import { scoringNotes } from '../../electron/engine/compare/score';
+import { runOnDataset } from '../../renderer/src/lib/format';
 
 const good = (p: string) => resolve('tests/fixtures/good', p);
 const bad = (p: string) => resolve('tests/fixtures/bad', p);
@@ -102,5 +103,12 @@ describe('scores on a small test split say what they are worth', () => {
     const table = await runJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id, embeddingIds: [pca.id] }));
     expect(table.testRows).toBe(30);
     expect(table.notes.join(' ')).toContain('The test split is small for 10-neighbour scores');
+  });
+});
+
+describe('a run scored on a dataset is named once', () => {
+  it('says "VAE on MNIST", not "VAE on MNIST on MNIST"', () => {
+    expect(runOnDataset({ title: 'VAE on MNIST', datasetName: 'MNIST' }, 'MNIST')).toBe('VAE on MNIST');
+    expect(runOnDataset({ title: 'VAE on MNIST', datasetName: 'MNIST' }, 'fashion.csv')).toBe('VAE on MNIST, applied to fashion.csv');
   });
 });
