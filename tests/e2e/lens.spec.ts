@@ -72,9 +72,10 @@ test('a table: defaults that suit it, KL per dimension, the collapse warning, ge
   await expect(page.getByTestId('kl-per-dim-active')).toHaveText('2 of 2 latent dimensions active');
   await expect(page.getByTestId('run-warnings')).toHaveCount(0);
   // two blue bars drawn, none grey
-  const bars = await pixels(kl.locator('svg'));
+  const bars = await pixels(page.getByTestId('kl-per-dim-chart'));
   expect(countColour(bars, BLUE)).toBeGreaterThan(400);
-  expect(countColour(bars, GREY, 12)).toBe(0);
+  // no grey (inactive) bar: a few anti-aliased axis pixels at most
+  expect(countColour(bars, GREY, 12)).toBeLessThan(40);
   await snap(page, 'lens-train-kl-per-dim');
 
   // generated rows: island and sex as categories with a probability, numbers at the file's decimals
@@ -110,7 +111,7 @@ test('a table: defaults that suit it, KL per dimension, the collapse warning, ge
   await train(page, { hidden: '400', epochs: '10', batchSize: '128', learningRate: '0.001', klWarmupEpochs: '0' });
   const warning = page.getByTestId('run-warnings');
   await expect(warning).toContainText('Posterior collapse: the test KL is');
-  await expect(warning).toContainText('more epochs');
+  await expect(warning).toContainText('more gradient steps (10 epochs of 239 rows in batches of 128 is only 20 steps; try batches of 16 and 134 epochs)');
   await expect(warning).toContainText('KL warm-up');
   await expect(warning).toContainText('smaller decoder');
   await expect(page.getByTestId('kl-per-dim')).toBeVisible();

@@ -30,7 +30,7 @@ describe('collapse verdicts', () => {
     expect(w).toContain('at most 0.30 nats (0.43 bits)');
     expect(w).toContain('nearly the same average row');
     // 3 epochs × ⌈5,400 / 128⌉ batches
-    expect(w).toContain('more epochs (3 epochs of 5,400 rows in batches of 128 is only 129 gradient steps');
+    expect(w).toContain('more gradient steps (3 epochs of 5,400 rows in batches of 128 is only 129 steps; try 47 epochs)');
     expect(w).toContain('a KL warm-up');
     expect(w).toContain('a smaller decoder (hidden layers now 400');
   });
@@ -38,14 +38,14 @@ describe('collapse verdicts', () => {
   it('warns for a 150-row tabular VAE (test KL 0.13): ten epochs of one batch are ten steps', () => {
     const w = verdict(withDefaults(OLD_DEFAULTS), 0.13, [0.13, 0.0004], 108);
     expect(w).toContain('the test KL is 0.13 nats per row and 1 of 2 latent dimensions are active');
-    expect(w).toContain('more epochs (10 epochs of 108 rows is only 10 gradient steps; try 2,000 epochs or a smaller batch)');
+    expect(w).toContain('more gradient steps (10 epochs of 108 rows in one batch is only 10 steps; try batches of 16 and 286 epochs)');
   });
 
   it('asks for a lower β of a β-VAE and a longer warm-up when one was on', () => {
     const w = verdict(withDefaults({ model: 'beta-vae', beta: 8, klWarmupEpochs: 3, epochs: 300, batchSize: 16 }), 0.2, null, 200);
     expect(w).toContain('a lower β (now 8');
     expect(w).toContain('a longer KL warm-up (now 3 epochs)');
-    expect(w).not.toContain('more epochs');
+    expect(w).not.toContain('more gradient steps');
   });
 
   it('warns when no dimension is active even if the total is small but spread over many', () => {
@@ -136,7 +136,7 @@ describe('training the built-in tables', () => {
     // the final verdict replaced the one said while training
     expect(run.warnings).toHaveLength(1);
     expect(run.warnings[0]).toMatch(/^Posterior collapse: the test KL is 0\.\d+ nats per row/);
-    expect(run.warnings[0]).toContain('only 10 gradient steps');
+    expect(run.warnings[0]).toContain('is only 10 steps; try batches of 16');
     expect(await reconSpread(engine, ds, run)).toBeLessThan(0.4);
   });
 

@@ -11,7 +11,7 @@ import type { EpochMetrics, RunSummary, TrainConfig } from '../../../shared/type
 export const ACTIVE_UNIT_KL = 0.01;
 /** Total KL (nats per row) below which the codes can barely tell rows apart. */
 export const COLLAPSE_KL = 1;
-/** Gradient steps below which "more epochs" is the first thing to try. */
+/** Gradient steps below which more of them (smaller batches, more epochs) is the first thing to try. */
 const FEW_STEPS = 2000;
 /** Every collapse warning starts with this, so a later verdict can replace an earlier one. */
 export const COLLAPSE_PREFIX = 'Posterior collapse';
@@ -38,9 +38,11 @@ export function collapseAdvice(config: TrainConfig, trainRows: number): string {
   const tips: string[] = [];
   const steps = gradientSteps(config, trainRows);
   if (steps < FEW_STEPS) {
-    const perEpoch = Math.max(1, gradientSteps(config, trainRows, 1));
-    const epochs = Math.ceil(FEW_STEPS / perEpoch);
-    tips.push(`more epochs (${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${trainRows.toLocaleString('en-US')} rows ${config.batchSize < trainRows ? `in batches of ${config.batchSize} ` : ''}is only ${steps.toLocaleString('en-US')} gradient steps; try ${epochs.toLocaleString('en-US')} epochs${config.batchSize > 32 && trainRows < 2000 ? ' or a smaller batch' : ''})`);
+    // a small table in big batches takes one step an epoch: smaller batches first, then epochs
+    const batch = Math.min(config.batchSize, Math.min(128, Math.max(16, 2 ** Math.floor(Math.log2(Math.max(1, trainRows / 8))))));
+    const epochs = Math.ceil(FEW_STEPS / gradientSteps({ ...config, batchSize: batch }, trainRows, 1));
+    const rows = trainRows.toLocaleString('en-US');
+    tips.push(`more gradient steps (${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${rows} rows${config.batchSize < trainRows ? ` in batches of ${config.batchSize}` : ' in one batch'} is only ${steps.toLocaleString('en-US')} steps; try ${batch < config.batchSize ? `batches of ${batch} and ` : ''}${epochs.toLocaleString('en-US')} epochs)`);
   }
   tips.push(config.klWarmupEpochs > 0
     ? `a longer KL warm-up (now ${config.klWarmupEpochs} epoch${config.klWarmupEpochs === 1 ? '' : 's'})`
