@@ -9,7 +9,14 @@ import { DEFAULT_TRAIN_CONFIG, type Architecture, type DatasetSummary, type Like
 export function withDefaults(partial: Partial<TrainConfig> = {}, dataset?: DefaultsInput): TrainConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
   const fitted = dataset ? datasetDefaults(dataset, defined.limit ?? 0) : {};
+  // the warm-up follows the epochs asked for: a tenth of them, none for fewer than 5
+  if (dataset && defined.epochs !== undefined) fitted.klWarmupEpochs = warmupFor(defined.epochs);
   return { ...DEFAULT_TRAIN_CONFIG, hidden: [...DEFAULT_TRAIN_CONFIG.hidden], ...fitted, ...defined } as TrainConfig;
+}
+
+/** The default KL warm-up for a run of `epochs`: a tenth of them, none for runs under 5 epochs. */
+export function warmupFor(epochs: number): number {
+  return epochs >= 5 ? Math.max(1, Math.round(epochs / 10)) : 0;
 }
 
 export type DefaultsInput = Pick<DatasetSummary, 'imageShape' | 'features' | 'trainRows'>;
@@ -32,7 +39,7 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
  */
 export function datasetDefaults(ds: DefaultsInput, limit = 0): Partial<TrainConfig> {
   const latent = Math.max(1, Math.min(DEFAULT_TRAIN_CONFIG.latent, ds.features));
-  if (canUseConv(ds)) return { latent, klWarmupEpochs: 1 };
+  if (canUseConv(ds)) return { latent, klWarmupEpochs: warmupFor(DEFAULT_TRAIN_CONFIG.epochs) };
   const rows = Math.max(1, limit > 0 ? Math.min(limit, ds.trainRows) : ds.trainRows);
   const trained = Math.max(1, rows - Math.round(rows * DEFAULT_TRAIN_CONFIG.validationFraction));
   const batchSize = clamp(pow2floor(rows / 8), 16, 128);
@@ -44,7 +51,7 @@ export function datasetDefaults(ds: DefaultsInput, limit = 0): Partial<TrainConf
     batchSize,
     epochs,
     learningRate: 0.003,
-    klWarmupEpochs: Math.max(1, Math.round(epochs / 10)),
+    klWarmupEpochs: warmupFor(epochs),
   };
 }
 

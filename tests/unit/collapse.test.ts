@@ -95,8 +95,10 @@ describe('dataset defaults', () => {
     expect(withDefaults({}, { imageShape: [28, 28, 1], features: 784, trainRows: 60_000 })).toEqual({ ...DEFAULT_TRAIN_CONFIG, klWarmupEpochs: 1 });
   });
 
-  it('give way to every field the request sets', () => {
-    expect(withDefaults({ hidden: [400], epochs: 3 }, table(4, 120))).toMatchObject({ hidden: [400], epochs: 3, batchSize: 16 });
+  it('give way to every field the request sets; the warm-up follows the epochs asked for', () => {
+    expect(withDefaults({ hidden: [400], epochs: 3 }, table(4, 120))).toMatchObject({ hidden: [400], epochs: 3, batchSize: 16, klWarmupEpochs: 0 });
+    expect(withDefaults({ epochs: 30 }, table(4, 120))).toMatchObject({ epochs: 30, klWarmupEpochs: 3 });
+    expect(withDefaults({ epochs: 30, klWarmupEpochs: 7 }, table(4, 120))).toMatchObject({ klWarmupEpochs: 7 });
   });
 });
 
