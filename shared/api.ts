@@ -16,6 +16,7 @@ import type {
   JobId,
   LabError,
   MetricsTable,
+  NeighbourhoodChange,
   OpenOptions,
   ReconMethod,
   ReduceRequestParams,
@@ -113,6 +114,8 @@ export interface JobResults {
   pca: EmbeddingSummary;
   reduce: EmbeddingSummary;
   metrics: MetricsTable;
+  /** Neighbours kept by each view (compare service neighbourhoodChange). */
+  neighbourhood: NeighbourhoodChange;
   export: ExportResult;
   embed: EmbeddingSummary;
   evaluate: EvaluationResult;
