@@ -44,6 +44,12 @@ function difference(a: { data: Buffer }, b: { data: Buffer }): number {
   return s / ga.length;
 }
 
+/** The Data panel's sources (a dataset is open: they sit behind "Open another dataset…"). */
+async function showSources(page: Page): Promise<void> {
+  await page.getByTestId('nav-data').click();
+  if (await page.getByTestId('show-sources').isVisible()) await page.getByTestId('show-sources').click();
+}
+
 async function train(page: Page, settings: Record<string, string> = {}): Promise<void> {
   await page.getByTestId('nav-train').click();
   for (const [key, value] of Object.entries(settings)) {
@@ -209,7 +215,7 @@ test('images: the decoder under the cursor (2-D and through the PCA inverse) and
 });
 
 test('smaller things: favicon, toasts beside the buttons, scree k, colour-by list, thumbnails, a labels file', async ({ lab: page, app }) => {
-  // the icon is served: no 404 when the page loads
+  // the page names its icon and the icon is served (a browser asked for a missing /favicon.ico before)
   const missing: string[] = [];
   page.on('response', (r) => {
     if (r.status() === 404) missing.push(r.url());
@@ -217,11 +223,15 @@ test('smaller things: favicon, toasts beside the buttons, scree k, colour-by lis
   await page.reload();
   await expect(page.getByTestId('backend')).toContainText(/wasm|cpu|native|tensorflow/);
   expect(missing).toEqual([]);
-  const icon = await page.request.get(`${app.url}favicon.svg`);
+  const href = await page.evaluate(() => (document.querySelector('link[rel="icon"]') as HTMLLinkElement | null)?.href ?? null);
+  expect(href).toBe(`${app.url}favicon.svg`);
+  const icon = await page.request.get(href!);
   expect(icon.status()).toBe(200);
   expect(icon.headers()['content-type']).toContain('image/svg+xml');
+  expect(await icon.text()).toContain('<svg');
 
-  // MNIST's first rows: the thumbnail grid stays left of the label counts
+  // MNIST's first rows in a narrower window: the thumbnail grid shrinks to stay left of the label counts
+  await page.setViewportSize({ width: 1150, height: 900 });
   await page.getByTestId('open-builtin-mnist').click();
   const thumbs = page.getByTestId('preview-images').locator('canvas');
   await expect(thumbs).toBeVisible();
@@ -230,20 +240,30 @@ test('smaller things: favicon, toasts beside the buttons, scree k, colour-by lis
   expect(t.x + t.width).toBeLessThanOrEqual(counts.x);
   expect(grey(await pixels(thumbs)).std).toBeGreaterThan(30);
   await snap(page, 'lens-data-thumbnails');
+  await page.setViewportSize({ width: 1400, height: 900 });
 
-  // notices: in their own row, never over the panel; at most three at once
-  for (const name of ['iris', 'wine', 'iris', 'wine']) {
-    await page.getByTestId('nav-data').click();
-    await page.getByTestId('show-sources').click();
-    await page.getByTestId(`open-builtin-${name}`).click();
-    await expect(page.getByTestId('status-dataset')).toContainText(name === 'iris' ? 'Iris' : 'Wine');
+  // notices: in their own row below the panel, never over it; at most three at once (errors stay until dismissed)
+  for (let i = 0; i < 4; i++) {
+    await showSources(page);
+    await page.getByTestId('path-input').fill(`/nowhere/missing-${i}.csv`);
+    await page.getByTestId('open-path').click();
+    await expect(page.getByTestId('notice-error').last()).toContainText(`missing-${i}.csv`);
   }
-  await expect(page.getByTestId('notice-info')).toHaveCount(3);
-  await expect(page.getByTestId('notices-more')).toContainText('more');
+  await expect(page.getByTestId('notice-error')).toHaveCount(3);
+  await expect(page.getByTestId('notices-more')).toContainText('+1 more');
   const notices = (await page.getByTestId('notices').boundingBox())!;
   const main = (await page.locator('main').boundingBox())!;
   expect(notices.y).toBeGreaterThanOrEqual(main.y + main.height - 1);
   await snap(page, 'lens-notices');
+  await page.getByTestId('notices-more').getByRole('button').click();
+  const dismiss = page.getByTestId('notices').getByRole('button', { name: 'Dismiss' });
+  for (let left = 3; left > 0; left--) {
+    await dismiss.first().click();
+    await expect(page.getByTestId('notice-error')).toHaveCount(left - 1);
+  }
+  await showSources(page);
+  await page.getByTestId('open-builtin-wine').click();
+  await expect(page.getByTestId('status-dataset')).toContainText('Wine');
 
   // Compare on wine: the label is listed once in "Colour by"; Enter in the k box sets k
   await page.getByTestId('nav-compare').click();
@@ -262,8 +282,7 @@ test('smaller things: favicon, toasts beside the buttons, scree k, colour-by lis
   await snap(page, 'lens-compare-wine');
 
   // a labels file added in the Data panel gives the label (it was ignored as "numbers written as text")
-  await page.getByTestId('nav-data').click();
-  await page.getByTestId('show-sources').click();
+  await showSources(page);
   await page.getByTestId('path-input').fill(resolve('tests/fixtures/good/f32.npy'));
   await page.getByTestId('open-path').click();
   await expect(page.getByTestId('label-name')).toHaveText('none');
