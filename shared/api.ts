@@ -17,6 +17,7 @@ import type {
   JobId,
   LabError,
   MetricsTable,
+  NeighbourhoodChange,
   OpenOptions,
   ReconMethod,
   ReduceRequestParams,
@@ -52,7 +53,7 @@ export interface ColumnRequest {
 
 export interface TrainRequest {
   datasetId: DatasetId;
-  /** Fields left out take DEFAULT_TRAIN_CONFIG's value (see shared/train-config.ts withDefaults). */
+  /** Fields left out take the defaults that suit the dataset (shared/train-config.ts withDefaults, datasetDefaults). */
   config: Partial<TrainConfig>;
   /**
    * Start from this run's weights (a loaded model or checkpoint) instead of a fresh init. Its
@@ -115,6 +116,8 @@ export interface JobResults {
   pca: EmbeddingSummary;
   reduce: EmbeddingSummary;
   metrics: MetricsTable;
+  /** Neighbours kept by each view (compare service neighbourhoodChange). */
+  neighbourhood: NeighbourhoodChange;
   export: ExportResult;
   embed: EmbeddingSummary;
   evaluate: EvaluationResult;

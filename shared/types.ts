@@ -353,6 +353,12 @@ export interface RunSummary {
   bestEpoch: number | null;
   /** Mean per-row terms on the test split (testLoss = test.loss); null until scored. */
   test: LossValues | null;
+  /**
+   * KL(q(z|x) ‖ N(0, I)) of each latent dimension on the test split, averaged over its rows (they
+   * sum to test.kl); a dimension below 0.01 is inactive. Null until scored and for models without
+   * a KL term (AE, WAE); absent in runs recorded before it existed.
+   */
+  klPerDim: number[] | null;
   samplesPerSec: number;
   /** Latent codes of the test split, for the Compare panel; null until trained. */
   embeddingId: EmbeddingId | null;
@@ -556,6 +562,34 @@ export interface NeighboursResult {
   data: NeighbourList;
   /** The same in each embedding, with how many of the data-space neighbours it keeps. */
   embeddings: { embeddingId: EmbeddingId; title: string; list: NeighbourList; kept: number }[];
+}
+
+/** A label group's neighbourhoods in each view (see NeighbourhoodChange). */
+export interface NeighbourhoodGroup {
+  label: number;
+  name: string;
+  /** Test rows of the group that were scored. */
+  rows: number;
+  /** Per view: the mean number of its data-space neighbours a row of the group keeps (0…k). */
+  meanKept: number[];
+  /** Two views: meanKept of the second minus the first; null otherwise. */
+  change: number | null;
+}
+
+/**
+ * Neighbourhood change (after Emblaze): per test row, how many of its k nearest neighbours in the
+ * data each view keeps among its k nearest in the view; and the label groups whose neighbourhoods
+ * differ most between two views (or, for one view, that it keeps worst), most first.
+ */
+export interface NeighbourhoodChange {
+  datasetId: DatasetId;
+  k: number;
+  /** Test-split positions scored (a seeded sample on big test splits), or null: every test row in order. */
+  rows: Int32Array | null;
+  testRows: number;
+  views: { embeddingId: EmbeddingId; title: string; kept: Uint8Array; meanKept: number }[];
+  groups: NeighbourhoodGroup[];
+  notes: string[];
 }
 
 /** A way to rebuild data rows: PCA with k components, or a trained model's decode(encode mean). */
