@@ -129,6 +129,8 @@ export interface AnomalyRanking {
 export interface AnomalyExportRequest {
   anomalyId: AnomalyId;
   path: string;
+  /** Replace an existing file (default: refuse with code 'exists'). */
+  overwrite?: boolean;
 }
 
 /** Positions of the `top` highest scores, highest first (ties by position, so the order is stable). */

@@ -3,6 +3,7 @@
 // The engine's methods are typed from its handler map (a type-only import: no engine code is
 // bundled into the renderer or the shells).
 import type { EngineApiOf } from '../electron/engine/api';
+import type { WorkspaceOpened } from '../electron/engine/workspace/open';
 import type {
   AppInfo,
   BatchMetrics,
@@ -16,6 +17,7 @@ import type {
   JobId,
   LabError,
   MetricsTable,
+  NeighbourhoodChange,
   OpenOptions,
   ReconMethod,
   ReduceRequestParams,
@@ -25,6 +27,7 @@ import type {
   TrainConfig,
 } from './types';
 import type { AnomalyResult } from './anomalies';
+import type { ConnectEngineRequest, ConnectEngineResult, EngineConnectionEvent, EngineStatus, KnownEngine } from './remote';
 
 export type DatasetSource =
   | { kind: 'builtin'; name: string }
@@ -50,7 +53,7 @@ export interface ColumnRequest {
 
 export interface TrainRequest {
   datasetId: DatasetId;
-  /** Fields left out take DEFAULT_TRAIN_CONFIG's value (see shared/train-config.ts withDefaults). */
+  /** Fields left out take the defaults that suit the dataset (shared/train-config.ts withDefaults, datasetDefaults). */
   config: Partial<TrainConfig>;
   /**
    * Start from this run's weights (a loaded model or checkpoint) instead of a fresh init. Its
@@ -72,6 +75,8 @@ export interface PcaRequest {
 export interface ExportRequest {
   embeddingId: EmbeddingId;
   path: string;
+  /** Replace an existing file (default: refuse with code 'exists'). */
+  overwrite?: boolean;
 }
 
 /** Any reducer on a dataset: PCA, UMAP, t-SNE, or a trained model's latent means. */
@@ -85,6 +90,8 @@ export interface MetricsRequest {
 
 export interface MetricsExportRequest extends MetricsRequest {
   path: string;
+  /** Replace an existing file (default: refuse with code 'exists'). */
+  overwrite?: boolean;
 }
 
 export interface NeighboursRequest {
@@ -109,10 +116,13 @@ export interface JobResults {
   pca: EmbeddingSummary;
   reduce: EmbeddingSummary;
   metrics: MetricsTable;
+  /** Neighbours kept by each view (compare service neighbourhoodChange). */
+  neighbourhood: NeighbourhoodChange;
   export: ExportResult;
   embed: EmbeddingSummary;
   evaluate: EvaluationResult;
   anomalies: AnomalyResult;
+  workspace: WorkspaceOpened;
 }
 export type JobKind = keyof JobResults;
 
@@ -135,8 +145,8 @@ export type JobEvent =
 /** Not about one job: the engine process stopped (how, and what was running) and a fresh one took over. */
 export type EngineNotice = { type: 'engine-restarted'; jobId?: undefined; message: string; detail: string };
 
-/** Everything the event stream carries. */
-export type LabEvent = JobEvent | EngineNotice;
+/** Everything the event stream carries (the connection to a remote engine too: shared/remote.ts). */
+export type LabEvent = JobEvent | EngineNotice | EngineConnectionEvent;
 
 export type JobListener = (event: LabEvent) => void;
 
@@ -164,6 +174,16 @@ export interface ShellApi {
   pickOpenPath(kind?: 'file' | 'folder'): Promise<string | null>;
   /** Native save dialog; resolves null when cancelled. Electron only. */
   pickSavePath(defaultName: string): Promise<string | null>;
+  /** Which engine does the work: this machine's, or a remote one (`lab serve`) and how its connection is. */
+  engineStatus(): Promise<EngineStatus>;
+  /** Switches to the engine at `url` (the token is remembered per host, in the shell only). */
+  connectEngine(req: ConnectEngineRequest): Promise<ConnectEngineResult>;
+  /** Back to this machine's engine. */
+  useLocalEngine(): Promise<EngineStatus>;
+  /** Engines connected to before (never their tokens). */
+  knownEngines(): Promise<KnownEngine[]>;
+  /** Forgets a remembered engine and its token. */
+  forgetEngine(url: string): Promise<void>;
 }
 
 export interface LabApi extends EngineApi, ShellApi {

@@ -1,6 +1,7 @@
 // Plain data types shared by the engine, the shells (Electron main, loopback server, CLI) and the
 // renderer. Everything here must survive structured clone and our WebSocket wire format.
 import type { ModelName } from './models';
+import type { EngineStatus } from './remote';
 
 export type { ModelName } from './models';
 
@@ -34,8 +35,10 @@ export interface AppInfo {
   backend: BackendInfo | null;
   /** The shell can show native open/save dialogs (Electron only). */
   nativeDialogs: boolean;
-  /** Where exports go by default (browser mode has no save dialog). */
+  /** Where exports go by default (browser mode has no save dialog); on a remote engine, a folder of its machine. */
   defaultExportDir: string;
+  /** Which engine does the work (absent: this machine's). */
+  engine?: EngineStatus;
 }
 
 export interface LabError {
@@ -350,6 +353,12 @@ export interface RunSummary {
   bestEpoch: number | null;
   /** Mean per-row terms on the test split (testLoss = test.loss); null until scored. */
   test: LossValues | null;
+  /**
+   * KL(q(z|x) ‖ N(0, I)) of each latent dimension on the test split, averaged over its rows (they
+   * sum to test.kl); a dimension below 0.01 is inactive. Null until scored and for models without
+   * a KL term (AE, WAE); absent in runs recorded before it existed.
+   */
+  klPerDim: number[] | null;
   samplesPerSec: number;
   /** Latent codes of the test split, for the Compare panel; null until trained. */
   embeddingId: EmbeddingId | null;
@@ -555,6 +564,34 @@ export interface NeighboursResult {
   embeddings: { embeddingId: EmbeddingId; title: string; list: NeighbourList; kept: number }[];
 }
 
+/** A label group's neighbourhoods in each view (see NeighbourhoodChange). */
+export interface NeighbourhoodGroup {
+  label: number;
+  name: string;
+  /** Test rows of the group that were scored. */
+  rows: number;
+  /** Per view: the mean number of its data-space neighbours a row of the group keeps (0…k). */
+  meanKept: number[];
+  /** Two views: meanKept of the second minus the first; null otherwise. */
+  change: number | null;
+}
+
+/**
+ * Neighbourhood change (after Emblaze): per test row, how many of its k nearest neighbours in the
+ * data each view keeps among its k nearest in the view; and the label groups whose neighbourhoods
+ * differ most between two views (or, for one view, that it keeps worst), most first.
+ */
+export interface NeighbourhoodChange {
+  datasetId: DatasetId;
+  k: number;
+  /** Test-split positions scored (a seeded sample on big test splits), or null: every test row in order. */
+  rows: Int32Array | null;
+  testRows: number;
+  views: { embeddingId: EmbeddingId; title: string; kept: Uint8Array; meanKept: number }[];
+  groups: NeighbourhoodGroup[];
+  notes: string[];
+}
+
 /** A way to rebuild data rows: PCA with k components, or a trained model's decode(encode mean). */
 export type ReconMethod = { kind: 'pca'; components: number } | { kind: 'model'; runId: RunId };
 
@@ -589,4 +626,10 @@ export interface ExportResult {
   path: string;
   rows: number;
   columns: string[];
+  /** Every file written (a folder export writes several); absent for a single file at `path`. */
+  files?: string[];
+  /** What the export did on the user's behalf (columns left out, rows without a score). */
+  notes?: string[];
+  /** A report: the ids of the sections it holds (data, run, views, comparison, reconstructions, anomalies). */
+  sections?: string[];
 }

@@ -16,7 +16,9 @@ type CtorName = keyof typeof ctors;
 function typedName(v: unknown): CtorName | null {
   if (!ArrayBuffer.isView(v) || v instanceof DataView) return null;
   const name = v.constructor.name as CtorName;
-  return Object.hasOwn(ctors, name) ? name : null;
+  if (Object.hasOwn(ctors, name)) return name;
+  // a subclass (Node's Buffer) travels as its base type
+  return v instanceof Uint8Array ? 'Uint8Array' : null;
 }
 
 // arithmetic, not bitwise: offsets past 2 GiB must not wrap
@@ -24,11 +26,13 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 export function encodeMessage(value: unknown): string | Uint8Array<ArrayBuffer> {
   const buffers: TypedArray[] = [];
-  const header = JSON.stringify(value, (_key, v: unknown) => {
-    const name = typedName(v);
+  const header = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    // the holder's own value: a Buffer's toJSON() has already turned `v` into a plain object
+    const original = this[key];
+    const name = typedName(original);
     if (!name) return v;
-    buffers.push(v as TypedArray);
-    return { $bin: (v as TypedArray).byteLength, $type: name };
+    buffers.push(original as TypedArray);
+    return { $bin: (original as TypedArray).byteLength, $type: name };
   });
   if (buffers.length === 0) return header;
   const head = new TextEncoder().encode(header);
@@ -82,8 +86,9 @@ function decodeUnchecked(data: string | ArrayBuffer | Uint8Array): unknown {
       throw new WireError('corrupt frame');
     }
     if (offset + length > bytes.byteLength) throw new WireError('truncated frame');
-    // copy into a fresh, aligned buffer owned by the receiver
-    const copy = bytes.slice(offset, offset + length);
+    // copy into a fresh, aligned buffer owned by the receiver (Uint8Array's slice: a Buffer's
+    // own slice() would share the whole, possibly pooled, underlying memory instead)
+    const copy = Uint8Array.prototype.slice.call(bytes, offset, offset + length);
     offset = align8(offset + length);
     return new Ctor(copy.buffer, 0, length / Ctor.BYTES_PER_ELEMENT);
   });

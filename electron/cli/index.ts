@@ -5,24 +5,31 @@
 //             [--save <dir>] [--load <dir>] [--json]   (see USAGE)
 //   lab bench [--json] [--only training,pca]
 //   lab compare --data <file-or-builtin> [--methods pca,umap,tsne,vae] [--latent 2] [--json] …
+//   lab export / reduce / report / generate (export.ts, report.ts, generate.ts)
+// Exit codes: 0 done, 1 failed (data, files, training), 2 usage error (unknown command or flag, bad value).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LabFailure, toLabError, type DatasetSource, type EngineClient, type JobEvent, type JobKind, type JobResults, type OpenDatasetRequest } from '../../shared/api';
+import { LabFailure, toLabError, type DatasetSource, type OpenDatasetRequest } from '../../shared/api';
 import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
 import { ANOMALY_MODEL_DEFAULTS, DEFAULT_PCA_COMPONENTS, DEFAULT_SAMPLES } from '../../shared/anomalies';
-import { withDefaults } from '../../shared/train-config';
-import type { DatasetId, EmbeddingId, JobId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
+import type { DatasetId, EmbeddingId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
-import { findBuiltin } from '../engine/data/catalog';
-import { awaitJob } from '../engine/session/await-job';
-import { EngineHost } from '../engine/host/host';
+import { intOption, trainConfigFrom, tsneParams, umapParams } from './options';
 import { writeFileAtomic } from '../engine/export/csv';
+import { SERVE_USAGE, serveCommand } from '../remote/serve';
+import { ENGINE_USAGE, openCliEngine } from './engine';
+import { files } from './files';
 import { appVersion } from '../version';
+import { runJob, status, type CliEngine } from './progress';
 import { ANOMALY_USAGE, anomalyRequestFrom, anomalyReport } from './anomalies';
+import { EXPORT_USAGE, exportCommand, reduceCommand } from './export';
+import { GENERATE_USAGE, generateCommand } from './generate';
+import { REPORT_USAGE, reportCommand } from './report';
+import { recordInWorkspace, WORKSPACE_USAGE, workspaceCommand } from './workspace';
 
 const USAGE = `Latent Lab ${appVersion} — command line
 
@@ -52,106 +59,31 @@ Models:    --save DIR  writes the trained model (model.json + weights.bin)
                                                 --components (default: --latent), the VAE trains
                                                 --epochs on the first --limit training rows
 ${ANOMALY_USAGE}
+${EXPORT_USAGE}
+${WORKSPACE_USAGE}
+${REPORT_USAGE}
+${GENERATE_USAGE}
   lab bench [--json] [--only training,pca]     the benchmark beside PyTorch and scikit-learn (same as
                                                 npm run bench; needs the source checkout)
+${SERVE_USAGE}
+
+${ENGINE_USAGE}
 
 ${DATA_USAGE}
-Exit code 1 and one line on stderr on any failure.`;
-
-const interactive = process.stderr.isTTY === true;
-
-function status(line: string): void {
-  if (interactive) process.stderr.write(`\r\x1b[2K${line}`);
-}
-
-/** Runs one engine job to completion, mirroring progress on an interactive stderr. */
-function runJob<K extends JobKind>(engine: EngineClient, kind: K, start: Promise<JobId>): Promise<JobResults[K]> {
-  const shown = (e: JobEvent) => e.type === 'progress' && status(`${Math.round(e.fraction * 100)}% ${e.message}`);
-  return awaitJob(engine, kind, start, shown).finally(() => status(''));
-}
+Exit codes: 0 done; 1 failed (one line on stderr naming the file and the problem); 2 usage error
+(an unknown command or flag, a bad flag value, a missing flag). --force lets export, reduce, report,
+generate and --csv replace an existing file; without it they refuse.`;
 
 function sourceOf(arg: string): DatasetSource {
-  return findBuiltin(arg) ? { kind: 'builtin', name: arg.toLowerCase() } : { kind: 'file', path: resolve(arg) };
+  return files().source(arg);
 }
 
-function intOption(name: string, v: string | undefined, fallback: number, min: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new LabFailure('bad-option', `--${name} must be a whole number ≥ ${min} (got "${v}").`);
-  return n;
-}
-
-function numberOption(name: string, v: string | undefined, fallback: number, min = 0, strict = true): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (strict ? n <= min : n < min)) {
-    throw new LabFailure('bad-option', `--${name} must be a number ${strict ? '>' : '≥'} ${min} (got "${v}").`);
-  }
-  return n;
-}
-
-function nonNegativeOption(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new LabFailure('bad-option', `--${name} must be a number ≥ 0 (got "${v}").`);
-  return n;
-}
-
-function choiceOption<T extends string>(name: string, v: string | undefined, choices: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(v)) throw new LabFailure('bad-option', `--${name} must be one of ${choices.join(', ')} (got "${v}").`);
-  return v as T;
-}
-
-/** --hidden 400 or 512,256 (0 or "none" for no hidden layer). */
-function hiddenOption(v: string | undefined, fallback: number[]): number[] {
-  if (v === undefined) return fallback;
-  if (v === '0' || v === 'none') return [];
-  const widths = v.split(',').map((w) => Number(w.trim()));
-  if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1 || w > 8192)) {
-    throw new LabFailure('bad-option', `--hidden must be layer widths like 400 or 512,256 (got "${v}").`);
-  }
-  return widths;
-}
-
-/**
- * The CLI keeps its historical defaults (1 epoch, MLP, every training row used for training) and
- * otherwise follows DEFAULT_TRAIN_CONFIG.
- */
-function trainConfigFrom(v: Record<string, unknown>, defaults: Partial<TrainConfig> = { epochs: 1, architecture: 'mlp', validationFraction: 0 }): TrainConfig {
-  const s = (name: string) => v[name] as string | undefined;
-  const d = withDefaults(defaults);
-  const patience = intOption('patience', s('patience'), d.patience, 0);
-  return {
-    model: choiceOption('model', s('model'), MODEL_NAMES, d.model),
-    latent: intOption('latent', s('latent'), d.latent, 1),
-    hidden: hiddenOption(s('hidden'), d.hidden),
-    architecture: choiceOption('arch', s('arch'), ['mlp', 'conv', 'auto'] as const, d.architecture),
-    likelihood: choiceOption('likelihood', s('likelihood'), ['auto', 'bernoulli', 'gaussian', 'gaussian-learned'] as const, d.likelihood),
-    beta: numberOption('beta', s('beta'), d.beta, 0, false),
-    alpha: numberOption('alpha', s('alpha'), d.alpha, -1000, false),
-    lambda: numberOption('lambda', s('lambda'), d.lambda, 0, false),
-    iwaeK: intOption('k', s('k'), d.iwaeK, 1),
-    epochs: intOption('epochs', s('epochs'), d.epochs, 1),
-    batchSize: intOption('batch', s('batch'), d.batchSize, 1),
-    learningRate: numberOption('lr', s('lr'), d.learningRate),
-    schedule: choiceOption('schedule', s('schedule'), ['constant', 'step', 'cosine'] as const, d.schedule),
-    stepEpochs: intOption('step-epochs', s('step-epochs'), d.stepEpochs, 1),
-    stepFactor: numberOption('step-factor', s('step-factor'), d.stepFactor),
-    clipNorm: numberOption('clip', s('clip'), d.clipNorm, 0, false),
-    klWarmupEpochs: intOption('warmup', s('warmup'), d.klWarmupEpochs, 0),
-    validationFraction: numberOption('val', s('val'), patience > 0 ? 0.1 : d.validationFraction, 0, false),
-    patience,
-    seed: intOption('seed', s('seed'), d.seed, 0),
-    limit: intOption('limit', s('limit'), d.limit, 0),
-  };
-}
-
-async function open(engine: EngineClient, data: string, options: Omit<OpenDatasetRequest, 'source'>) {
+async function open(engine: CliEngine, data: string, options: Omit<OpenDatasetRequest, 'source'>) {
   return runJob(engine, 'open', engine.openDataset({ source: sourceOf(data), ...options }));
 }
 
 /** lab anomalies: train on the normal classes, score the test split, print AUC per method. */
-async function anomalies(engine: EngineClient, values: Record<string, unknown>) {
+async function anomalies(engine: CliEngine, values: Record<string, unknown>) {
   if (!values.data) throw new LabFailure('bad-option', 'lab anomalies needs --data <file-or-builtin>.');
   const str = (name: string) => values[name] as string | undefined;
   // --k is the PCA size here (IWAE's K keeps its default)
@@ -167,13 +99,25 @@ async function anomalies(engine: EngineClient, values: Record<string, unknown>) 
   });
   const result = await runJob(engine, 'anomalies', engine.detectAnomalies(request));
   const csvPath = str('csv') ? resolve(str('csv')!) : null;
-  if (csvPath) await runJob(engine, 'export', engine.exportAnomalies({ anomalyId: result.id, path: csvPath }));
+  if (csvPath) await runJob(engine, 'export', engine.exportAnomalies({ anomalyId: result.id, path: await files().output(csvPath, { force: values.force === true }), overwrite: values.force === true }));
   const top = intOption('top', str('top'), result.truth ? 0 : 10, 0);
   const ranked = top ? await Promise.all(result.methods.map((m) => engine.rankAnomalies({ anomalyId: result.id, key: m.key, top }))) : [];
-  return anomalyReport(ds, result, names, config, ranked, csvPath);
+  const report = anomalyReport(ds, result, names, config, ranked, csvPath);
+  if (str('workspace')) await recordInWorkspace(engine, str('workspace')!, ds.id);
+  return report;
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'serve') {
+    // runs until Ctrl-C / SIGTERM; clients come and go, the engine keeps running
+    const served = await serveCommand(argv.slice(1));
+    await new Promise<void>((resolveStop) => {
+      process.once('SIGINT', () => resolveStop());
+      process.once('SIGTERM', () => resolveStop());
+    });
+    await served.stop();
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -219,6 +163,18 @@ async function main(argv: string[]): Promise<void> {
       samples: { type: 'string' },
       top: { type: 'string' },
       only: { type: 'string' },
+      method: { type: 'string' },
+      format: { type: 'string' },
+      split: { type: 'string' },
+      columns: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      workspace: { type: 'string' },
+      count: { type: 'string' },
+      source: { type: 'string' },
+      engine: { type: 'string' },
+      'token-file': { type: 'string' },
+      ca: { type: 'string' },
+      fingerprint: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -231,14 +187,17 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  // the engine in its own process, as in the app: a native crash there ends with a message, not a core dump
-  const host = new EngineHost({ restartOnCrash: false });
-  const engine = host.api;
-  const print = (obj: unknown, text: string) => console.log(values.json ? JSON.stringify(obj, null, 2) : text);
+  // this machine's engine in its own process, or a remote one (--engine)
+  const { engine } = await openCliEngine(values);
+  /** Fetches what a remote engine wrote, then prints the result with this machine's paths. */
+  const print = async (obj: unknown, text: string) => {
+    await files().finish();
+    console.log(values.json ? JSON.stringify(files().localize(obj), null, 2) : files().localize(text));
+  };
 
   if (command === 'datasets') {
     const list = await engine.listDatasets();
-    print(list, list.map((d) => `${d.name.padEnd(12)} ${d.title} — ${d.rows} rows × ${d.features} features`).join('\n'));
+    await print(list, list.map((d) => `${d.name.padEnd(12)} ${d.title} — ${d.rows} rows × ${d.features} features`).join('\n'));
     return;
   }
 
@@ -271,7 +230,7 @@ async function main(argv: string[]): Promise<void> {
       options: s.options,
       notes: s.notes,
     };
-    print(out, [
+    await print(out, [
       `${s.name}: ${s.rows} rows, ${s.features} features, ${out.labels ?? 'no'} label classes (${s.format})`,
       ...s.notes.map((n) => `  - ${n}`),
     ].join('\n'));
@@ -287,7 +246,7 @@ async function main(argv: string[]): Promise<void> {
       throw new LabFailure('not-writable', `Cannot create the output folder ${outDir}: ${err.message}`);
     });
     const backend = await engine.backend();
-    const loaded = values.load ? await engine.loadModel({ path: resolve(values.load) }) : null;
+    const loaded = values.load ? await engine.loadModel({ path: await files().input(values.load) }) : null;
     const ds = await open(engine, values.data, openOptionsFromFlags(values));
     const trainFurther = !loaded || values.epochs !== undefined;
     const run: RunSummary = trainFurther
@@ -302,9 +261,9 @@ async function main(argv: string[]): Promise<void> {
       : (await runJob(engine, 'embed', engine.embed({ runId: run.id, datasetId: ds.id }))).id;
     const latent = run.config.latent;
     const pca = await runJob(engine, 'pca', engine.computePca({ datasetId: ds.id, components: latent }));
-    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId, path: join(outDir, 'embedding.csv') }));
-    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId: pca.id, path: join(outDir, 'pca.csv') }));
-    const saved = values.save ? await engine.saveModel({ runId: run.id, path: resolve(values.save) }) : null;
+    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId, path: await files().output(join(outDir, 'embedding.csv'), { force: true }), overwrite: true }));
+    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId: pca.id, path: await files().output(join(outDir, 'pca.csv'), { force: true }), overwrite: true }));
+    const saved = values.save ? await engine.saveModel({ runId: run.id, path: await files().output(values.save, { folder: true, force: true }) }) : null;
     const info = MODEL_INFO[run.config.model];
     const metrics = {
       dataset: ds.name,
@@ -339,9 +298,10 @@ async function main(argv: string[]): Promise<void> {
         ...(run.checkpointDir ? { checkpoint: run.checkpointDir } : {}),
       },
     };
-    await writeFileAtomic(join(outDir, 'metrics.json'), [JSON.stringify(metrics, null, 2)]);
+    await writeFileAtomic(join(outDir, 'metrics.json'), [JSON.stringify(files().localize(metrics), null, 2)]);
+    if (values.workspace) await recordInWorkspace(engine, values.workspace, ds.id, [embeddingId, pca.id]);
     const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(2));
-    print(metrics, [
+    await print(metrics, [
       trainFurther
         ? `Trained ${info.title} (${run.architecture}, ${run.likelihood}) on ${run.trainRows} rows with ${backend.detail}: ${Math.round(run.samplesPerSec)} samples/s${run.message ? `\n${run.message}` : ''}`
         : `Loaded ${info.title} from ${resolve(values.load!)}`,
@@ -361,8 +321,6 @@ async function main(argv: string[]): Promise<void> {
     }
     const latent = intOption('latent', values.latent, 2, 1);
     const components = (values.components ?? String(latent)).split(',').map((c) => intOption('components', c.trim(), latent, 1));
-    const seed = intOption('seed', values.seed, 1, 0);
-    const pcaDims = values['pca-dims'] === undefined ? {} : { pcaDims: intOption('pca-dims', values['pca-dims'], 50, 0) };
     const csvPath = values.csv ? resolve(values.csv) : null;
     await engine.backend();
     const ds = await open(engine, values.data, openOptionsFromFlags(values));
@@ -373,22 +331,9 @@ async function main(argv: string[]): Promise<void> {
           ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: k } }))).id);
         }
       } else if (m === 'umap') {
-        const params = {
-          seed,
-          ...pcaDims,
-          ...(values['umap-neighbors'] !== undefined ? { nNeighbors: intOption('umap-neighbors', values['umap-neighbors'], 15, 2) } : {}),
-          ...(values['umap-min-dist'] !== undefined ? { minDist: nonNegativeOption('umap-min-dist', values['umap-min-dist']) } : {}),
-          ...(values['umap-epochs'] !== undefined ? { nEpochs: intOption('umap-epochs', values['umap-epochs'], 0, 0) } : {}),
-        };
-        ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'umap', params }))).id);
+        ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'umap', params: umapParams(values) }))).id);
       } else if (m === 'tsne') {
-        const params = {
-          seed,
-          ...pcaDims,
-          ...(values['tsne-perplexity'] !== undefined ? { perplexity: numberOption('tsne-perplexity', values['tsne-perplexity'], 30) } : {}),
-          ...(values['tsne-iterations'] !== undefined ? { iterations: intOption('tsne-iterations', values['tsne-iterations'], 1000, 1) } : {}),
-        };
-        ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'tsne', params }))).id);
+        ids.push((await runJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'tsne', params: tsneParams(values) }))).id);
       } else {
         // any model of the family: the same flags as lab train, with this latent size
         const config: TrainConfig = { ...trainConfigFrom({ ...values, model: m }), latent };
@@ -396,7 +341,8 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     const table = await runJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id, embeddingIds: ids }));
-    if (csvPath) await runJob(engine, 'export', engine.exportMetrics({ datasetId: ds.id, embeddingIds: ids, path: csvPath }));
+    if (values.workspace) await recordInWorkspace(engine, values.workspace, ds.id, ids);
+    if (csvPath) await runJob(engine, 'export', engine.exportMetrics({ datasetId: ds.id, embeddingIds: ids, path: await files().output(csvPath, { force: values.force === true }), overwrite: values.force === true }));
     const out = {
       dataset: ds.name,
       testRows: table.testRows,
@@ -420,7 +366,7 @@ async function main(argv: string[]): Promise<void> {
       ...(csvPath ? { csv: csvPath } : {}),
     };
     const cell = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits)).padStart(9);
-    print(out, [
+    await print(out, [
       `${ds.name}: ${table.testRows} test rows`,
       `${'method'.padEnd(16)}${['MSE', '5-NN acc', 'trust', 'contin', 'silh', 'seconds'].map((h) => h.padStart(9)).join('')}`,
       ...out.methods.map((r) => `${r.name.padEnd(16)}${cell(r.mse, 5)}${cell(r.knnAccuracy, 4)}${cell(r.trustworthiness, 4)}${cell(r.continuity, 4)}${cell(r.silhouette, 4)}${cell(r.seconds, 1)}`),
@@ -429,9 +375,20 @@ async function main(argv: string[]): Promise<void> {
     ].join('\n'));
     return;
   }
+  if (command === 'workspace') {
+    const out = await workspaceCommand(engine, rest);
+    await print(out.json, out.text);
+    return;
+  }
   if (command === 'anomalies') {
     const out = await anomalies(engine, values);
-    print(out.json, out.text);
+    await print(out.json, out.text);
+    return;
+  }
+  const commands = { export: exportCommand, reduce: reduceCommand, report: reportCommand, generate: generateCommand } as const;
+  if (Object.hasOwn(commands, command)) {
+    const out = await commands[command as keyof typeof commands](engine, values);
+    await print(out.json, out.text);
     return;
   }
   throw new LabFailure('bad-option', `Unknown command "${command}". Run "lab --help" for the commands.`);
@@ -471,6 +428,7 @@ main(process.argv.slice(2)).then(
       : toLabError(err);
     status('');
     process.stderr.write(`lab: ${e.message}${e.detail ? ` ${e.detail}` : ''}\n`);
-    exit(1);
+    // 2: the command line itself is wrong (usage); 1: the work failed
+    exit(e.code === 'bad-option' ? 2 : 1);
   },
 );

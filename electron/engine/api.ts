@@ -3,12 +3,15 @@
 import { anomalyHandlers } from './anomalies/service';
 import { compareHandlers } from './compare/service';
 import { dataHandlers } from './data/service';
+import { exportHandlers } from './export/service';
+import { fileHandlers } from './files/service';
 import { generateHandlers } from './generate/service';
 import { validateArgs, type ApiOf, type Handlers } from './session/define';
 import { jobHandlers } from './session/service';
 import { trainingHandlers } from './training/service';
+import { workspaceHandlers } from './workspace/service';
 
-const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers];
+const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, fileHandlers];
 
 export const engineHandlers = {
   ...dataHandlers,
@@ -17,6 +20,9 @@ export const engineHandlers = {
   ...compareHandlers,
   ...generateHandlers,
   ...anomalyHandlers,
+  ...exportHandlers,
+  ...workspaceHandlers,
+  ...fileHandlers,
 };
 
 // two domains must never define the same method (a spread would silently keep only one)

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect, type Cookie, type Page } from '@playwright/test';
+import { assertFreshBuild, RENDERER_SOURCES } from '../unit/helpers/build';
 
 export interface App {
   /** The app's address (no credential in it). */
@@ -23,10 +24,10 @@ export interface App {
 const BACKEND = /wasm|cpu|native|tensorflow/;
 
 /** Starts `serve.js --no-open` with its own empty data folder; resolves with the address it prints. */
-async function startApp(dataDir: string): Promise<{ child: ChildProcess; launchUrl: string }> {
+export async function startApp(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; launchUrl: string }> {
   const child: ChildProcess = spawn(process.execPath, ['out/main/serve.js', '--no-open'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LAB_DATA_DIR: dataDir, LAB_RUNS_DIR: '' },
+    env: { ...process.env, LAB_DATA_DIR: dataDir, LAB_RUNS_DIR: '', ...env },
   });
   let log = '';
   const launchUrl = await new Promise<string>((resolve, reject) => {
@@ -49,10 +50,15 @@ async function startApp(dataDir: string): Promise<{ child: ChildProcess; launchU
  * Every test gets a fresh app (its own server, engine and data folder: no runs, workspaces or
  * datasets of another test) and a page that opened the printed address as a user would.
  */
-export const test = base.extend<{ app: App; lab: Page }>({
-  app: async ({}, use) => {
+export const test = base.extend<{ app: App; lab: Page; appEnv: Record<string, string> }>({
+  /** Extra environment for the app's server (and its engine), e.g. a fault to inject. */
+  appEnv: [{}, { option: true }],
+  app: async ({ appEnv }, use) => {
+    // the tests run the built app: refuse one older than its sources (npm test builds first)
+    assertFreshBuild(['out/main/serve.js', 'out/main/engine.js']);
+    assertFreshBuild(['out/renderer/index.html'], RENDERER_SOURCES);
     const dataDir = mkdtempSync(join(tmpdir(), 'lab-e2e-data-'));
-    const { child, launchUrl } = await startApp(dataDir);
+    const { child, launchUrl } = await startApp(dataDir, appEnv);
     const url = launchUrl.slice(0, launchUrl.indexOf('#'));
     await use({ url, launchUrl, dataDir, scratch: mkdtempSync(join(tmpdir(), 'lab-e2e-')), cookies: [] });
     child.kill('SIGTERM');

@@ -50,16 +50,17 @@ describe('lab anomalies', () => {
   });
 
   it.each([
-    [['--data', blobs, '--normal', 'delta'], /^lab: --normal: blobs.csv has no class "delta" \(its classes: alpha, beta, gamma\)\.$/],
-    [['--data', noLabel, '--normal', '0'], /^lab: --normal needs a label column, and no-label.csv has none\./],
-    [['--data', blobs, '--normal', 'alpha', '--methods', 'pca,svm'], /^lab: --methods takes a comma-separated list of pca, vae, vae-error, elbo, ae \(got "svm"\)\.$/],
-    [['--data', blobs, '--normal', 'alpha,beta,gamma'], /^lab: Every class of blobs.csv is marked normal/],
-    [['--data', blobs, '--normal', 'alpha', '--k', '0'], /^lab: --k must be a whole number ≥ 1 \(got "0"\)\.$/],
-    [['--data', blobs, '--normal', 'alpha', '--model', 'cvae'], /^lab: A conditional VAE is told each row's class/],
-    [['--normal', 'alpha'], /^lab: lab anomalies needs --data/],
-  ])('exits 1 with one line: %j', async (args, message) => {
+    // usage errors (exit 2) and work that cannot be done on this data (exit 1)
+    [['--data', blobs, '--normal', 'delta'], /^lab: --normal: blobs.csv has no class "delta" \(its classes: alpha, beta, gamma\)\.$/, 2],
+    [['--data', noLabel, '--normal', '0'], /^lab: --normal needs a label column, and no-label.csv has none\./, 1],
+    [['--data', blobs, '--normal', 'alpha', '--methods', 'pca,svm'], /^lab: --methods takes a comma-separated list of pca, vae, vae-error, elbo, ae \(got "svm"\)\.$/, 2],
+    [['--data', blobs, '--normal', 'alpha,beta,gamma'], /^lab: Every class of blobs.csv is marked normal/, 1],
+    [['--data', blobs, '--normal', 'alpha', '--k', '0'], /^lab: --k must be a whole number ≥ 1 \(got "0"\)\.$/, 2],
+    [['--data', blobs, '--normal', 'alpha', '--model', 'cvae'], /^lab: A conditional VAE is told each row's class/, 1],
+    [['--normal', 'alpha'], /^lab: lab anomalies needs --data/, 2],
+  ])('exits with one line: %j', async (args, message, code) => {
     const err = await failure('anomalies', ...args);
-    expect(err.code).toBe(1);
+    expect(err.code).toBe(code);
     expect(err.stderr.trim().split('\n')).toHaveLength(1);
     expect(err.stderr.trim()).toMatch(message);
   });

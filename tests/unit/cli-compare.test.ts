@@ -27,13 +27,13 @@ describe('lab compare', () => {
     expect(out.methods[3].negElbo).toEqual(expect.any(Number));
   });
 
-  it('exits 1 with one line on a bad option', async () => {
+  it('exits 2 (usage error) with one line on a bad option', async () => {
     const err = await lab('compare', '--data', blobs, '--methods', 'pca,isomap').catch((e: { code: number; stderr: string }) => e);
-    expect(err).toMatchObject({ code: 1 });
+    expect(err).toMatchObject({ code: 2 });
     const stderr = (err as { stderr: string }).stderr;
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/--methods takes a comma-separated list of pca, umap, tsne, ae, vae, beta-vae, cvae, wae-mmd, info-vae, iwae \(got "isomap"\)/);
     const missing = await lab('compare', '--methods', 'pca').catch((e: { code: number; stderr: string }) => e);
-    expect(missing).toMatchObject({ code: 1, stderr: expect.stringMatching(/lab compare needs --data/) });
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/lab compare needs --data/) });
   });
 });

@@ -53,22 +53,20 @@ describe('the session store', () => {
     const engine = new Engine();
     const heap: number[] = [];
     const tensors: number[] = [];
-    let held = 0;
     for (let round = 0; round < 14; round++) {
-      const before = heapAfterGc();
       const ds = await openWith(engine, file(path, { labelColumn: 'label' }));
       await workOn(engine, ds);
-      if (round === 3) held = heapAfterGc() - before;
       await engine.closeDataset(ds.id);
       heap.push(heapAfterGc());
       tensors.push(engine.tensorCount());
     }
-    console.log(`session rounds: ${(held / 1e6).toFixed(1)} MB held while open; heap after rounds 3…14: ${heap.slice(2).map((h) => (h / 1e6).toFixed(1)).join(' ')} MB`);
-    // one round holds megabytes while its dataset is open (so a leak of it would show) …
-    expect(held).toBeGreaterThan(2e6);
-    // … and once closed, eight more rounds add less than one round's worth (means of four rounds)
+    console.log(`session rounds: heap after rounds 3…14: ${heap.slice(2).map((h) => (h / 1e6).toFixed(1)).join(' ')} MB`);
+    // what one open dataset holds at the very least: its feature matrix (12,000 × 40 float32);
+    // the embeddings, PCA fit, scores and anomaly results of a round come on top. Once closed,
+    // eight more rounds add less than that (means of four rounds: the heap swings by ~3 MB).
+    const matrix = 12_000 * 40 * 4;
     const mean = (a: number[]) => a.reduce((t, x) => t + x, 0) / a.length;
-    expect(mean(heap.slice(10, 14)) - mean(heap.slice(2, 6))).toBeLessThan(held);
+    expect(mean(heap.slice(10, 14)) - mean(heap.slice(2, 6))).toBeLessThan(matrix);
     expect(tensors[13]).toBe(tensors[2]);
   }, 400_000);
 

@@ -122,3 +122,15 @@ describe('WebSocket wire format', () => {
     fc.assert(fc.property(value, (v) => void expect(decodeMessage(encodeMessage(v))).toEqual(v)), { numRuns: 300 });
   });
 });
+
+describe('wire with Node buffers', () => {
+  it('decodes a frame held in a Buffer slice (a file read) and encodes a Buffer as bytes', () => {
+    const frame = encodeMessage({ a: Int32Array.from([1, 4, 9]), b: Buffer.from([7, 8]) }) as Uint8Array;
+    // a frame inside a larger buffer, as a file read with a header in front gives it
+    const file = Buffer.concat([Buffer.from('HEADER'), Buffer.from(frame)]);
+    const back = decodeMessage(file.subarray(6)) as { a: Int32Array; b: Uint8Array };
+    expect(Array.from(back.a)).toEqual([1, 4, 9]);
+    expect(back.b).toBeInstanceOf(Uint8Array);
+    expect(Array.from(back.b)).toEqual([7, 8]);
+  });
+});

@@ -3,12 +3,13 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { LabFailure } from '../../../shared/api';
-import { ANOMALY_METHODS, rowsAbove, topRows, type AnomalyExportRequest, type AnomalyId, type AnomalyRankRequest, type AnomalyRanking, type AnomalyRequest } from '../../../shared/anomalies';
+import { ANOMALY_METHODS, rowsAbove, topRows, type AnomalyExportRequest, type AnomalyId, type AnomalyRankRequest, type AnomalyRanking, type AnomalyRequest, type AnomalyResult } from '../../../shared/anomalies';
 import { anomalyId, classList, datasetId, path, trainConfigSchema } from '../../../shared/schemas';
-import type { JobId } from '../../../shared/types';
+import type { DatasetId, JobId } from '../../../shared/types';
 import { initBackend } from '../core/backend';
 import { rowsOfClasses } from '../data/class-subset';
 import { writeAnomalyCsv } from '../export/csv';
+import { checkTarget } from '../export/target';
 import { pcaFit } from '../reduce/pca';
 import { method } from '../session/define';
 import { newId } from '../session/session';
@@ -52,6 +53,9 @@ export const anomalyHandlers = {
     });
   }),
 
+  /** The anomaly results of a dataset (computed here or restored from a workspace), oldest first. */
+  listAnomalies: method(z.tuple([datasetId]), async (s, id: DatasetId): Promise<AnomalyResult[]> => [...s.entry(id).anomalies.values()]),
+
   /** The most anomalous test rows by one score, and how many lie at or above a threshold. */
   rankAnomalies: method(z.tuple([z.strictObject({
     anomalyId,
@@ -74,8 +78,9 @@ export const anomalyHandlers = {
   }),
 
   /** Writes the scores as CSV `id,label,is_anomaly,<score keys…>`; an 'export' job. */
-  exportAnomalies: method(z.tuple([z.strictObject({ anomalyId, path })]), async (s, req: AnomalyExportRequest): Promise<JobId> => {
+  exportAnomalies: method(z.tuple([z.strictObject({ anomalyId, path, overwrite: z.boolean().optional() })]), async (s, req: AnomalyExportRequest): Promise<JobId> => {
     const { entry, result: r } = s.anomaly(req.anomalyId);
+    await checkTarget(req.path, req.overwrite);
     const labelNames = entry.ds.summary.labelNames;
     return s.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       ctx.progress(0.1, `Writing ${r.rows.toLocaleString('en-US')} rows`);

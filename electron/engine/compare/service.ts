@@ -19,6 +19,7 @@ import type {
 import { initBackend } from '../core/backend';
 import { checkRows, gatherRows } from '../data/dataset';
 import { writeEmbeddingCsv, writeMetricsCsv } from '../export/csv';
+import { checkTarget } from '../export/target';
 import type { ReduceHooks } from '../reduce/hooks';
 import { runReducer } from '../reduce/run';
 import { method } from '../session/define';
@@ -28,6 +29,7 @@ import { splitView, summaryOf, type EmbeddingRecord } from './embeddings';
 import { reconstructRows, reconTitle } from './reconstruct';
 import { ensureTrainCoords, KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, scoredRows, scoringNotes } from './score';
 import { compareSource, modelHandle, reduceContext, testErrorsOf } from './sources';
+import { neighbourhoodChange } from './neighbourhood-change';
 
 const REDUCER_NAMES = { pca: 'PCA', umap: 'UMAP', tsne: 't-SNE', latent: 'Latent means' } as const;
 
@@ -103,9 +105,10 @@ export const compareHandlers = {
   listEmbeddings: method(z.tuple([datasetId]), async (s, id: DatasetId): Promise<EmbeddingSummary[]> =>
     [...s.entry(id).embeddings.values()].map((r) => summaryOf(r.data))),
 
-  /** Writes an embedding as CSV `id,label,z1..zk`; an 'export' job. */
-  exportEmbedding: method(z.tuple([z.strictObject({ embeddingId, path })]), async (s, req: ExportRequest): Promise<JobId> => {
+  /** Writes an embedding's test rows as CSV `id,label,z1..zk` (exportView does every split and format); an 'export' job. */
+  exportEmbedding: method(z.tuple([z.strictObject({ embeddingId, path, overwrite: z.boolean().optional() })]), async (s, req: ExportRequest): Promise<JobId> => {
     const e = s.embedding(req.embeddingId).rec.data;
+    await checkTarget(req.path, req.overwrite);
     return s.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       ctx.progress(0.1, `Writing ${e.rows.toLocaleString('en-US')} rows`);
       const result = await writeEmbeddingCsv(req.path, e);
@@ -124,10 +127,11 @@ export const compareHandlers = {
   }),
 
   /** Writes the comparison table as CSV (computing missing rows first); an 'export' job. */
-  exportMetrics: method(z.tuple([z.strictObject({ ...metricsRequest, path })]), async (s, req: MetricsExportRequest): Promise<JobId> => {
+  exportMetrics: method(z.tuple([z.strictObject({ ...metricsRequest, path, overwrite: z.boolean().optional() })]), async (s, req: MetricsExportRequest): Promise<JobId> => {
     const entry = s.entry(req.datasetId);
     const records = recordsFor(s, entry, req.embeddingIds);
     await modelsOf(s, records);
+    await checkTarget(req.path, req.overwrite);
     return s.jobs.start('export', `Export ${basename(req.path)}`, async (ctx) => {
       const result = await writeMetricsCsv(req.path, await metricsTable(s, entry, records, reduceHooks(ctx)));
       ctx.progress(1, `Saved ${basename(req.path)}`);
@@ -142,6 +146,26 @@ export const compareHandlers = {
       checkRows([req.row], entry.ds.test.n, 'test');
       await initBackend();
       return rowNeighbours(entry.ds, req.row, req.k, recordsFor(s, entry, req.embeddingIds));
+    }),
+
+  /**
+   * Neighbourhood change: per test row, how many of its k data-space neighbours each view keeps,
+   * and the label groups that change most between two views (or that one view keeps worst); a
+   * 'neighbourhood' job (the data-space neighbours are found once per dataset).
+   */
+  neighbourhoodChange: method(z.tuple([z.strictObject({ datasetId, embeddingIds: embeddingIds.min(1).max(8), k: z.number().int().min(1).max(50).optional() })]),
+    async (s, req: { datasetId: DatasetId; embeddingIds: EmbeddingId[]; k?: number }): Promise<JobId> => {
+      const entry = s.entry(req.datasetId);
+      const records = recordsFor(s, entry, req.embeddingIds);
+      if (entry.ds.test.n < 3) throw new LabFailure('too-few-rows', `Neighbourhoods need at least 3 test rows; ${entry.ds.summary.name} has ${entry.ds.test.n}.`, 'Use a larger test share in the Data panel.');
+      return s.jobs.start('neighbourhood', `Neighbourhoods in ${records.length === 1 ? records[0].data.title : `${records.length} views`}`, async (ctx) => {
+        await initBackend();
+        return neighbourhoodChange(entry.ds, records, req.k ?? NEIGHBOURHOOD_K, async (f, what) => {
+          ctx.progress(f, what);
+          ctx.checkCancelled();
+          await new Promise<void>((r) => setImmediate(r));
+        });
+      });
     }),
 
   /** Originals and reconstructions (PCA-k, models) of chosen test rows, plus per-feature errors. */

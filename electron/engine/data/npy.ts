@@ -229,3 +229,11 @@ export async function readNpy(file: string, labelsPath: string | null | undefine
   table.preview = { header: table.columns.slice(0, 12).map((c) => c.name), rows: [] };
   return table;
 }
+
+/** A whole little-endian float32 .npy held in memory (what Latent Lab's own exports write). */
+export function parseNpy(raw: Buffer, file: string): { shape: number[]; data: Float32Array } {
+  const h = parseNpyHeader(raw, file, raw.byteLength);
+  if (h.code !== 'f4' || !h.littleEndian) throw fileFailure(file, 'npy-dtype', `has dtype ${h.code}; this reader takes little-endian float32 only.`, SAVE_AGAIN);
+  if (raw.byteLength - h.start < h.bytes) throw fileFailure(file, 'truncated', 'is truncated.', 'Write it again.');
+  return { shape: h.shape, data: new Float32Array(raw.buffer.slice(raw.byteOffset + h.start, raw.byteOffset + h.start + h.bytes)) };
+}

@@ -2,18 +2,20 @@
 // rows and columns for the Data panel, and files uploaded from the browser window.
 import { basename } from 'node:path';
 import { z } from 'zod';
-import type { ColumnRequest, OpenDatasetRequest, RowsRequest } from '../../../shared/api';
+import { LabFailure, type ColumnRequest, type OpenDatasetRequest, type RowsRequest } from '../../../shared/api';
 import { datasetId, datasetSource, none, openOptionsShape, split } from '../../../shared/schemas';
 import type { BackendInfo, CatalogEntry, ColumnValues, DatasetId, DatasetRows, DatasetSummary, JobId } from '../../../shared/types';
 import { initBackend } from '../core/backend';
 import { method } from '../session/define';
-import { newId } from '../session/session';
+import { newId, type DatasetEntry, type Session } from '../session/session';
 import { catalog } from './catalog';
 import { columnValues } from './column-values';
+import type { LoadContext } from './files';
 import { openDataset } from './open';
 import { stableDatasetId } from './identity';
 import { getRows } from './rows';
 import { saveUpload } from './uploads';
+import { servedPathProblem } from '../files/roots';
 
 /**
  * Fault injection for the crash-containment tests: LAB_TEST_CRASH_ON_OPEN=<file name> makes the
@@ -22,6 +24,19 @@ import { saveUpload } from './uploads';
 function crashIfAsked(req: OpenDatasetRequest): void {
   const name = process.env.LAB_TEST_CRASH_ON_OPEN;
   if (name && req.source.kind === 'file' && basename(req.source.path) === name) process.kill(process.pid, 'SIGSEGV');
+}
+
+/** Opens a dataset into the session under its stable id (the same data with the same settings is the same dataset in every session). */
+export async function openInto(s: Session, req: OpenDatasetRequest, ctx: LoadContext): Promise<DatasetEntry> {
+  // a served engine opens nothing outside its folders, whoever names the file (a call, a workspace)
+  for (const p of [req.source.kind === 'file' ? req.source.path : null, req.labelsPath ?? null]) {
+    const refused = p ? servedPathProblem(p) : null;
+    if (refused) throw new LabFailure('outside-roots', refused);
+  }
+  crashIfAsked(req);
+  const ds = await openDataset(newId<DatasetId>('ds'), req, ctx);
+  ds.summary.id = await stableDatasetId(req.source, ds.summary.options);
+  return s.addDataset(ds);
 }
 
 export const dataHandlers = {
@@ -34,11 +49,7 @@ export const dataHandlers = {
   openDataset: method(z.tuple([z.strictObject({ source: datasetSource, ...openOptionsShape })]), async (s, req: OpenDatasetRequest): Promise<JobId> => {
     const title = req.source.kind === 'builtin' ? `Open ${req.source.name}` : `Open ${basename(req.source.path)}`;
     return s.jobs.start('open', title, async (ctx) => {
-      crashIfAsked(req);
-      const ds = await openDataset(newId<DatasetId>('ds'), req, ctx);
-      // the same data with the same settings is the same dataset in every session
-      ds.summary.id = await stableDatasetId(req.source, ds.summary.options);
-      s.addDataset(ds);
+      const { ds } = await openInto(s, req, ctx);
       ctx.progress(1, `Opened ${ds.summary.name}`);
       return ds.summary;
     });

@@ -7,6 +7,8 @@ import { LabFailure } from '../../../shared/api';
 import type { AnomalyResult } from '../../../shared/anomalies';
 import type { GeneratedSamples } from '../../../shared/generation';
 import type { EmbeddingData, ExportResult, MetricsTable } from '../../../shared/types';
+import { noteWritten } from '../files/written';
+import { f32String } from './numbers';
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
 export function csvField(s: string): string {
@@ -51,6 +53,7 @@ export async function writeFileAtomic(path: string, chunks: Iterable<string | Ui
     await fh.close();
     fh = null;
     await rename(tmp, path);
+    await noteWritten(path);
   } catch (err) {
     await fh?.close().catch(() => {});
     await rm(tmp, { force: true });
@@ -68,7 +71,7 @@ function* embeddingRows(e: EmbeddingData): Generator<string> {
       const l = e.labels[i];
       line += `,${l >= 0 && e.labelNames ? csvField(e.labelNames[l]) : ''}`;
     }
-    for (let j = 0; j < k; j++) line += `,${e.coords[i * k + j]}`;
+    for (let j = 0; j < k; j++) line += `,${f32String(e.coords[i * k + j])}`;
     yield `${line}\n`;
   }
 }

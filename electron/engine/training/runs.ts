@@ -4,7 +4,8 @@
 // engine starts: a run left 'running' by a process that is gone becomes 'interrupted', and models
 // are read from their checkpoints when first needed.
 import { hostname } from 'node:os';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { LabFailure } from '../../../shared/api';
 import type { RunId, RunSummary, SavedModelInfo } from '../../../shared/types';
@@ -15,6 +16,7 @@ import type { DataSchema } from '../models/model-input';
 import { disposeModel, type Model } from '../models/model';
 import { loadModelDir, readModelFile, removeOrphans, saveModelDir, type SaveContents } from '../models/serialize';
 import { runsDir } from '../core/paths';
+import { processAlive as alive } from '../core/process';
 
 export interface Run {
   summary: RunSummary;
@@ -42,14 +44,6 @@ interface RunRecord {
   owner: { pid: number; host: string } | null;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 export class RunStore {
   private readonly runs = new Map<RunId, Run>();
@@ -79,10 +73,16 @@ export class RunStore {
     return this.restored;
   }
 
-  private async readFolder(): Promise<string[]> {
+  /** Lists runs another process (the CLI, another window) added to the runs folder since. */
+  async refresh(): Promise<void> {
+    await this.restore();
+    await this.readFolder(false);
+  }
+
+  private async readFolder(clean = true): Promise<string[]> {
     const root = runsDir();
     const notes: string[] = [];
-    await removeOrphans(root).catch(() => []);
+    if (clean) await removeOrphans(root).catch(() => []);
     const names = await readdir(root, { withFileTypes: true }).catch(() => []);
     for (const d of names) {
       if (!d.isDirectory() || this.runs.has(d.name as RunId)) continue;
@@ -138,6 +138,54 @@ export class RunStore {
       return run.model!;
     }
     return this.model(id);
+  }
+
+  /**
+   * The run's model as files (model.json's text and its weights), for a workspace: its checkpoint
+   * on disk (the final model once it finished), else the model in memory; null when it has none.
+   */
+  async modelFiles(id: RunId): Promise<{ json: string; weightsName: string; weights: Uint8Array } | null> {
+    const run = this.get(id);
+    let dir = run.summary.checkpointDir;
+    let scratch: string | null = null;
+    if (!dir || !(await stat(join(dir, 'model.json')).catch(() => null))) {
+      if (!run.model) return null;
+      scratch = await mkdtemp(join(tmpdir(), 'lab-model-'));
+      dir = scratch;
+      await saveModelDir(dir, this.contents(run));
+    }
+    try {
+      const json = await readFile(join(dir, 'model.json'), 'utf8');
+      const weightsName = (JSON.parse(json) as { weightsManifest: { paths: string[] }[] }).weightsManifest[0].paths[0];
+      const weights = new Uint8Array(await readFile(join(dir, weightsName)));
+      return { json, weightsName, weights };
+    } finally {
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Takes in a run from elsewhere (a workspace): its folder is written into the runs folder
+   * (record and model as its checkpoint) so it lasts like a run trained here.
+   */
+  async adopt(summary: RunSummary, schema: DataSchema, model: { json: string; weightsName: string; weights: Uint8Array } | null): Promise<Run> {
+    const existing = this.runs.get(summary.id);
+    if (existing) return existing;
+    const dir = this.folder(summary.id);
+    summary.checkpointDir = null;
+    if (model) {
+      const checkpoint = join(dir, 'checkpoint');
+      await mkdir(checkpoint, { recursive: true });
+      await writeFileAtomic(join(checkpoint, model.weightsName), [model.weights]);
+      await writeFileAtomic(join(checkpoint, 'model.json'), [model.json]);
+      summary.checkpointDir = checkpoint;
+    }
+    if (summary.status === 'running') summary.status = 'interrupted';
+    summary.warnings ??= [];
+    const run: Run = { summary, schema, model: null };
+    this.runs.set(summary.id, run);
+    await this.writeRecord(run);
+    return run;
   }
 
   rename(id: RunId, title: string): Promise<void> {

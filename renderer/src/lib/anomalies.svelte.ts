@@ -23,14 +23,8 @@ export interface AnomalyModelSettings {
   likelihood: Likelihood | 'auto';
 }
 
-/** Colour per score, the same in the chart, the table and the legend. */
-export const METHOD_COLORS: Record<AnomalyMethod, string> = {
-  'recon-prob': '#4269d0',
-  'vae-error': '#3ca951',
-  'neg-elbo': '#a463f2',
-  'ae-error': '#efb118',
-  'pca-error': '#ff725c',
-};
+/** Colour per score, the same in the chart, the table and the legend (and the report). */
+export { METHOD_COLORS } from '../../../shared/palette';
 
 class AnomalyState {
   datasetId: string | null = null;

@@ -6,11 +6,12 @@ import { MODEL_INFO } from '../../../shared/models';
 import type { DatasetSummary, RunId, RunSummary } from '../../../shared/types';
 import { lab } from './lab.svelte';
 
-export type GenerateMode = 'samples' | 'traversal' | 'manifold' | 'interpolation';
+export type GenerateMode = 'samples' | 'traversal' | 'manifold' | 'interpolation' | 'attribute';
 
 /** A run can generate when it has a model: it finished (or stopped with some epochs) or was loaded. */
 export function canGenerate(run: RunSummary, ds: DatasetSummary | null): boolean {
-  const usable = run.status === 'finished' || run.status === 'stopped-early' || run.status === 'loaded' || (run.status === 'cancelled' && run.epochs.length > 0);
+  const usable = run.status === 'finished' || run.status === 'stopped-early' || run.status === 'loaded'
+    || ((run.status === 'cancelled' || run.status === 'interrupted') && run.epochs.length > 0 && run.checkpointDir !== null);
   return usable && (run.datasetId === null || run.datasetId === ds?.id);
 }
 

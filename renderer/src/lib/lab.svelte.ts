@@ -9,11 +9,11 @@ import type {
   EmbeddingSummary,
   EpochMetrics,
   JobId,
-  OpenOptions,
   LabError,
   RunSummary,
   TrainConfig,
 } from '../../../shared/types';
+import type { EngineConnectionEvent } from '../../../shared/remote';
 import { withDefaults } from '../../../shared/train-config';
 
 export type PanelName = 'data' | 'train' | 'compare' | 'generate' | 'anomalies' | 'export';
@@ -83,43 +83,30 @@ class LabState {
 
   attach(api: LabApi): void {
     this.api = api;
-    api.onEvent((e: LabEvent) => (e.type === 'engine-restarted' ? void this.recover(e) : this.enqueue(e)));
+    api.onEvent((e: LabEvent) => (e.type === 'engine-restarted' ? this.recover(e) : e.type === 'engine-connection' ? this.connection(e) : this.enqueue(e)));
   }
 
-  /** Opens a dataset as the Data panel does; the one it replaces is freed in the engine. */
-  async openDataset(source: DatasetSource, options: OpenOptions = {}, quiet = false): Promise<DatasetSummary | null> {
-    if (!this.api) return null;
-    const previous = this.dataset;
-    try {
-      const summary = await this.runJob('open', this.api.openDataset({ source, ...options }));
-      this.setDataset(summary);
-      if (!quiet) this.notify('info', `Opened ${summary.name}: ${summary.rows.toLocaleString('en-US')} rows × ${summary.features} features.`);
-      // the engine holds datasets in memory: free the one this replaces
-      if (previous && previous.id !== summary.id) void this.api.closeDataset(previous.id).catch(() => {});
-      return summary;
-    } catch (err) {
-      if (!isCancelled(err)) this.fail(err);
-      return null;
+  /** The connection to a remote engine: lost (reconnecting), back, or refused for good. */
+  private connection(e: EngineConnectionEvent): void {
+    if (this.info?.engine?.kind === 'remote') {
+      this.info.engine = { ...this.info.engine, state: e.state, message: e.message };
+    }
+    if (e.state === 'connected') {
+      this.notices = this.notices.filter((n) => !n.message.includes(e.host));
+      this.notify('info', e.message);
+    } else {
+      this.notify('error', e.message);
     }
   }
 
-  /**
-   * The engine process stopped and a fresh one took over: say what happened, take the run list
-   * the new engine rebuilt from disk, and open the dataset on screen again.
-   */
-  private async recover(e: EngineNotice): Promise<void> {
+  /** Set by the workspace: what to do when the engine process stopped and a fresh one took over. */
+  onEngineRestarted: ((e: EngineNotice) => void) | null = null;
+  /** Set by the workspace: a job finished whose result is worth keeping (autosave). */
+  onWorkDone: ((kind: JobKind) => void) | null = null;
+
+  private recover(e: EngineNotice): void {
     this.notify('error', e.message, e.detail);
-    if (!this.api) return;
-    const shown = this.dataset;
-    const runs = await this.api.listRuns().catch(() => null);
-    if (runs) {
-      this.runs = runs;
-      this.run = runs.find((r) => r.id === this.run?.id) ?? null;
-    }
-    if (shown) {
-      this.dataset = null;
-      await this.openDataset(sourceOf(shown), shown.options, true);
-    }
+    this.onEngineRestarted?.(e);
   }
 
   private enqueue(e: JobEvent): void {
@@ -155,6 +142,8 @@ class LabState {
   }
 
   notify(tone: Notice['tone'], message: string, detail?: string): void {
+    // the same news twice (a crash reported by the job and by the engine) shows once
+    if (this.notices.some((n) => n.tone === tone && n.message === message)) return;
     const id = this.noticeId++;
     this.notices = [...this.notices, { id, tone, message, detail }];
     if (tone === 'info') setTimeout(() => this.dismiss(id), 6000);
@@ -188,7 +177,10 @@ class LabState {
     const ds = this.dataset;
     if (!ds || !this.api) return Promise.resolve();
     if (this.pcaRequest?.datasetId === ds.id) return this.pcaRequest.done;
-    const done = this.runJob('pca', this.api.computePca({ datasetId: ds.id, components: 2 })).then(
+    const api = this.api;
+    // a dataset opened again (or restored) already has its PCA-2: use it, do not compute another
+    const existing = api.listEmbeddings(ds.id).then((list) => list.find((e) => e.method === 'pca' && e.dims === 2 && e.diagnostics.explainedVarianceRatio) ?? null, () => null);
+    const done = existing.then((found) => found ?? this.runJob('pca', api.computePca({ datasetId: ds.id, components: 2 }))).then(
       (pca) => {
         if (this.dataset?.id === ds.id) this.pca = pca;
       },
@@ -284,6 +276,7 @@ class LabState {
         if (e.kind === 'train') this.upsertRun(e.result);
         this.finish(e.jobId);
         waiter?.resolve(e.result);
+        if (e.kind !== 'export' && e.kind !== 'workspace') this.onWorkDone?.(e.kind);
         return;
       case 'error':
         void this.refreshRun(e.jobId);

@@ -166,7 +166,31 @@ export class ScatterGL {
     });
   }
 
-  draw(): void {
+  /** The scatter at `scale` device pixels per CSS pixel (e.g. 2 for a 2× PNG) on a new canvas; the screen is redrawn as it was. */
+  snapshot(scale: number): HTMLCanvasElement {
+    const { width, height } = this.canvas;
+    const out = document.createElement('canvas');
+    out.width = Math.max(1, Math.round(this.width * scale));
+    out.height = Math.max(1, Math.round(this.height * scale));
+    this.canvas.width = out.width;
+    this.canvas.height = out.height;
+    try {
+      this.draw(scale);
+      out.getContext('2d')!.drawImage(this.canvas, 0, 0);
+    } finally {
+      this.canvas.width = width;
+      this.canvas.height = height;
+      this.draw();
+    }
+    return out;
+  }
+
+  /** A point's size in CSS pixels in a state (0 normal, 1 highlighted, 2 dimmed), as the shader draws it. */
+  pointDiameter(state = 0): number {
+    return this.pointSize * Math.min(3, Math.sqrt(this.view.zoom)) * (state === 2 ? 0.75 : state === 1 ? 1.8 : 1);
+  }
+
+  draw(dpr = window.devicePixelRatio || 1): void {
     const gl = this.gl;
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     gl.clearColor(1, 1, 1, 1);
@@ -186,7 +210,7 @@ export class ScatterGL {
     gl.uniform2fv(this.uni.scale, this.scale());
     gl.uniform2f(this.uni.center, this.view.cx, this.view.cy);
     gl.uniform1f(this.uni.size, this.pointSize * Math.min(3, Math.sqrt(this.view.zoom)));
-    gl.uniform1f(this.uni.dpr, window.devicePixelRatio || 1);
+    gl.uniform1f(this.uni.dpr, dpr);
     gl.drawArrays(gl.POINTS, 0, this.count);
   }
 
