@@ -76,12 +76,25 @@ async function main() {
     }
   }
   const summaryOf = (name: string) => (cases[name]?.summary as Record<string, unknown> | undefined) ?? null;
+  const layouts = summaryOf('umap');
+  // The headline figures, one object per goal, null when its case did not run. Each case's own
+  // `summary` is lifted here under its key; add a key for a new case (training, conv, …) beside
+  // these without renaming them: readers of --json use csv.ratio, umap.seconds, tsne.trustworthiness.
+  const summary: Record<string, unknown> = {
+    csv: summaryOf('csv-load'),
+    umap: (layouts?.umap as Record<string, unknown> | undefined) ?? null,
+    tsne: (layouts?.tsne as Record<string, unknown> | undefined) ?? null,
+  };
   const results = {
     date: started.toISOString(),
     machine: { ...before, loadAverageAtEnd: machine().loadAverage },
     durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
     training: summaryOf('training'),
     pca: summaryOf('pca'),
+    csv: summary.csv,
+    umap: summary.umap,
+    tsne: summary.tsne,
+    summary,
     cases,
   };
   await writeFile(join(REPO, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -103,6 +103,12 @@ export async function run(): Promise<Record<string, unknown>> {
     pandasPeakRssMb: pandas.length ? pandas.map((x) => Math.round(x.peakRssMb)) : null,
     pandasVersion: pandas[0]?.pandas ?? null,
     speedupVsPandas: pandas.length ? +(best(pandas).seconds / o.seconds).toFixed(2) : null,
+    // lifted by bench/run.ts to csv.ratio in --json: our seconds ÷ pandas' (lower is better)
+    summary: {
+      seconds: +o.seconds.toFixed(3),
+      pandasSeconds: p ? +p.seconds.toFixed(3) : null,
+      ratio: p ? +(o.seconds / p.seconds).toFixed(3) : null,
+    },
   };
 }
 
