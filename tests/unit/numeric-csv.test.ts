@@ -112,6 +112,16 @@ describe('plain numeric text through the matrix path', () => {
       expect(plain.summary.columns.find((c) => c.name === 'count')!.type).toBe('integer');
       expectSame(plain, duck);
     }
+    // the lines are parsed in one part per thread (the file is past SPLIT_BYTES): any count, same bits
+    const duck = await open(path, 'duckdb');
+    for (const threads of ['1', '3']) {
+      process.env.LAB_CSV_THREADS = threads;
+      try {
+        expectSame(await open(path, 'plain'), duck);
+      } finally {
+        delete process.env.LAB_CSV_THREADS;
+      }
+    }
   });
 
   it('keeps the label and ignored columns, drops rows, fills cells and moves the rest in place', async () => {

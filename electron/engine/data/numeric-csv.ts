@@ -18,6 +18,7 @@ import type { SourceColumn } from './duckread';
 import type { LoadContext } from './files';
 import { MAX_LINE_BYTES, NULL_TEXTS } from './sniff';
 import type { BlockMoments, NumberColumn } from './table';
+import { KernelPool, layoutThreads } from '../reduce/threads';
 
 /** How DuckDB was told to read the file (the parts this reader needs). */
 export interface PlainNumericPlan {
@@ -37,11 +38,7 @@ const READ_BYTES = 4 << 20;
 export const CHECK_ROWS = 5;
 /** Lines DuckDB's sniffer may skip before the header (a title, a comment) that we look past. */
 const MAX_PREAMBLE_LINES = 64;
-const MAX_SAFE = 9007199254740992; // 2^53: below it, integers are exact doubles
 const POW10 = Float64Array.from({ length: 23 }, (_, i) => 10 ** i);
-const FLOAT32_MAX = 3.4028234663852886e38;
-const NULLS = new Set(NULL_TEXTS);
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** Column types this reader converts exactly as DuckDB does. */
 const PLAIN_TYPES: Record<string, 'number' | 'integer'> = { DOUBLE: 'number', BIGINT: 'integer' };
 
@@ -69,7 +66,7 @@ const REFUSALS = [
 function parseLines(
   b: Uint8Array, end: number, cols: number, delim: number, dec: number, isInt: Uint8Array,
   block: Float32Array, maxRows: number, state: State,
-  slow: (start: number, stop: number, col: number) => number,
+  slow: (start: number, stop: number, col: number) => number, pow10: Float64Array,
 ): void {
   let p = state[1];
   let row = state[0];
@@ -126,7 +123,8 @@ function parseLines(
         power += eneg ? -e : e;
       }
       let v: number;
-      if (digits > 0 && (c === delim || c === 10 || c === 13) && m < MAX_SAFE) {
+      // m below 2^53: an exact double
+      if (digits > 0 && (c === delim || c === 10 || c === 13) && m < 9007199254740992) {
         if (isInt[col]) {
           if (!plain) {
             state[2] = 5;
@@ -137,8 +135,8 @@ function parseLines(
           v = neg ? 0 - m : m; // whole numbers have no negative zero
         } else {
           if (power === 0) v = m;
-          else if (power > 0 && power <= 22) v = m * POW10[power];
-          else if (power < 0 && power >= -22) v = m / POW10[-power];
+          else if (power > 0 && power <= 22) v = m * pow10[power];
+          else if (power < 0 && power >= -22) v = m / pow10[-power];
           else {
             v = slow(start, p, col); // reads the sign itself
             neg = false;
@@ -183,6 +181,65 @@ function parseLines(
   state[0] = row;
   state[1] = p;
 }
+
+/**
+ * The slow path of parseLines: a field that is not a short plain number (b[start, stop)) is a
+ * missing cell, a longer number (through Number(), which rounds correctly), or a refusal (its code
+ * in state[2], NaN returned). Self-contained: worker threads build it too (parseRange).
+ */
+function slowField(
+  b: Uint8Array, decimal: string, isInt: Uint8Array, nullTexts: readonly string[], state: State,
+): (start: number, stop: number, col: number) => number {
+  const nulls = new Set(nullTexts);
+  const numberText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+  const float32Max = 3.4028234663852886e38;
+  return (start, stop, col) => {
+    let text = '';
+    for (let i = start; i < stop; i++) text += String.fromCharCode(b[i]); // latin1
+    if (nulls.has(text)) return NaN;
+    const dotted = decimal === '.' ? text : text.replace(decimal, '.');
+    if (!isInt[col] && numberText.test(dotted)) {
+      const v = Number(dotted);
+      if (Number.isFinite(v) && Math.abs(v) <= float32Max) {
+        if (Math.abs(Math.fround(v)) !== Infinity) return v;
+      }
+      state[2] = 7;
+      return NaN;
+    }
+    state[2] = isInt[col] && numberText.test(text) ? 6 : 1;
+    return NaN;
+  };
+}
+
+/**
+ * A kernel (threads.ts): parses the whole lines of b[begin, end) into `out` from row 0, at most
+ * maxRows; state as parseLines leaves it ([0] rows, [1] position, [2] refusal code).
+ */
+export function parseRange(
+  b: Uint8Array, begin: number, end: number, cols: number, delim: number, decimal: string, isInt: Uint8Array,
+  out: Float32Array, maxRows: number, state: Int32Array, nullTexts: string[], pow10: Float64Array,
+): number {
+  state[0] = 0;
+  state[1] = begin;
+  state[2] = 0;
+  const slow = slowField(b, decimal, isInt, nullTexts, state);
+  parseLines(b, end, cols, delim, decimal.charCodeAt(0), isInt, out, maxRows, state, slow, pow10);
+  return state[0];
+}
+
+/** Lines (line breaks) in b[from, to). */
+function countLines(b: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let p = b.indexOf(10, from); p >= 0 && p < to; p = b.indexOf(10, p + 1)) n++;
+  return n;
+}
+
+/**
+ * Below this many bytes of whole lines a chunk is parsed on the calling thread alone; above, its
+ * lines are cut into one part per thread (the later parts into their own shared blocks, copied in
+ * after): parsing is most of the reader's time. LAB_CSV_THREADS=1 keeps one thread.
+ */
+const SPLIT_BYTES = 256 << 10;
 
 /**
  * The row-major matrix the lines are parsed into (rows × columns, a plain array so that it can become
@@ -263,7 +320,7 @@ function startsWith(
   const block = new Float32Array(rows.length * cols);
   state.fill(0);
   state[1] = at;
-  parseLines(b, end, cols, delim, dec, isInt, block, rows.length, state, slow);
+  parseLines(b, end, cols, delim, dec, isInt, block, rows.length, state, slow, POW10);
   const ok = state[2] === 0 && state[0] === rows.length && rows.every((r, i) => r.length === cols && r.every((w, k) => {
     const got = block[i * cols + k];
     const want = Math.fround(w);
@@ -297,8 +354,12 @@ export async function readPlainNumeric(
   const isInt = Uint8Array.from(plan.columns, (c) => (PLAIN_TYPES[c.duckType] === 'integer' ? 1 : 0));
   const sink = new BlockSink(cols, opts.expectedRows);
   const state: State = new Int32Array(3);
-  // one spare byte: the last line gets a '\n' when the file does not end with one
-  const buf = Buffer.allocUnsafe(READ_BYTES + 1);
+  // one spare byte: the last line gets a '\n' when the file does not end with one (shared memory:
+  // parse threads read it)
+  const buf = Buffer.from(new SharedArrayBuffer(READ_BYTES + 1));
+  const threads = Math.max(1, Math.min(Number(process.env.LAB_CSV_THREADS) || layoutThreads(), 8));
+  let pool: KernelPool | null = null;
+  const parts: { out: Float32Array; state: Int32Array }[] = [];
   let filled = 0;
   let position = 0;
   let eof = false;
@@ -306,20 +367,7 @@ export async function readPlainNumeric(
   let lastReport = 0;
   let refusal: Refusal | null = null;
 
-  const slow = (start: number, stop: number, col: number): number => {
-    const text = buf.toString('latin1', start, stop);
-    if (NULLS.has(text)) return NaN;
-    if (!isInt[col] && NUMBER_TEXT.test(dec === 46 ? text : text.replace(plan.decimal, '.'))) {
-      const v = Number(dec === 46 ? text : text.replace(plan.decimal, '.'));
-      if (Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX) {
-        if (Math.abs(Math.fround(v)) !== Infinity) return v;
-      }
-      state[2] = 7;
-      return NaN;
-    }
-    state[2] = isInt[col] && NUMBER_TEXT.test(text) ? 6 : 1;
-    return NaN;
-  };
+  const slow = slowField(buf, plan.decimal, isInt, NULL_TEXTS, state);
 
   const fh = await open(file, 'r');
   try {
@@ -361,16 +409,57 @@ export async function readPlainNumeric(
       } else if (end > begin && buf[end - 1] !== 10) {
         buf[end++] = 10;
       }
-      state[1] = begin;
-      state[0] = sink.rows;
-      while (state[1] < end) {
-        if (state[0] === sink.capacity) sink.grow();
-        parseLines(buf, end, cols, delim, dec, isInt, sink.data, sink.capacity, state, slow);
-        if (state[2] !== 0) {
-          refusal = REFUSALS[state[2]];
-          break;
+      if (threads > 1 && end - begin >= SPLIT_BYTES) {
+        // one part per thread, cut at line breaks; part 0 straight into the matrix, the others into
+        // their own blocks (a row can be no shorter than its delimiters and line break)
+        pool ??= KernelPool.create([parseLines, slowField, parseRange], threads);
+        const cuts = [begin];
+        for (let t = 1; t < threads; t++) {
+          const nl = buf.indexOf(10, Math.max(cuts[t - 1], begin + Math.floor(((end - begin) * t) / threads)));
+          cuts.push(nl < 0 || nl >= end ? end : nl + 1);
         }
-        sink.take(state[0]);
+        cuts.push(end);
+        const firstRows = countLines(buf, cuts[0], cuts[1]);
+        while (sink.capacity < sink.rows + firstRows) sink.grow();
+        const tasks = cuts.slice(0, -1).map((from, t) => {
+          const to = cuts[t + 1];
+          if (t === 0) {
+            return { kernel: parseRange.name, args: [buf, from, to, cols, delim, plan.decimal, isInt, sink.data.subarray(sink.rows * cols), firstRows, state, NULL_TEXTS, POW10] };
+          }
+          const need = Math.ceil((to - from) / cols) * cols;
+          if (!parts[t] || parts[t].out.length < need) {
+            parts[t] = { out: new Float32Array(new SharedArrayBuffer(Math.max(need, 1) * 4)), state: new Int32Array(new SharedArrayBuffer(12)) };
+          }
+          return { kernel: parseRange.name, args: [buf, from, to, cols, delim, plan.decimal, isInt, parts[t].out, need / cols, parts[t].state, NULL_TEXTS, POW10] };
+        });
+        await pool.runParts(tasks);
+        // the first refusal in file order, as one thread would have met it
+        for (let t = 0; t < tasks.length && !refusal; t++) {
+          const st = t === 0 ? state : parts[t].state;
+          if (st[2] !== 0) refusal = REFUSALS[st[2]];
+          else if (st[1] !== cuts[t + 1]) refusal = 'a line the parser stopped in'; // cannot happen: every line is a row
+        }
+        if (refusal) break;
+        let rows = sink.rows + firstRows;
+        for (let t = 1; t < tasks.length; t++) {
+          const r = parts[t].state[0];
+          while (sink.capacity < rows + r) sink.grow();
+          sink.data.set(parts[t].out.subarray(0, r * cols), rows * cols);
+          rows += r;
+        }
+        sink.take(rows);
+      } else {
+        state[1] = begin;
+        state[0] = sink.rows;
+        while (state[1] < end) {
+          if (state[0] === sink.capacity) sink.grow();
+          parseLines(buf, end, cols, delim, dec, isInt, sink.data, sink.capacity, state, slow, POW10);
+          if (state[2] !== 0) {
+            refusal = REFUSALS[state[2]];
+            break;
+          }
+          sink.take(state[0]);
+        }
       }
       if (refusal) break;
       if (sink.rows - lastReport >= 50_000) {
@@ -385,6 +474,7 @@ export async function readPlainNumeric(
     }
   } finally {
     await fh.close();
+    await pool?.close();
   }
   if (refusal || sink.rows === 0) {
     sink.release();
