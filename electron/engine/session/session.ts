@@ -112,6 +112,7 @@ export class Session {
     if (!e) return false;
     e.open = false;
     this.datasets.delete(id);
+    this.jobs.ledger.forgetDataset(id);
     return true;
   }
 
