@@ -8,7 +8,7 @@ import { neighbourhoodScores } from '../../electron/engine/compare/metrics';
 import { fft, fftFactors, fftPlan, fftSize, fftStrided } from '../../electron/engine/reduce/fft';
 import { silentHooks } from '../../electron/engine/reduce/hooks';
 import { KernelPool, sharedF64 } from '../../electron/engine/reduce/threads';
-import { tsne, tsneDefaults } from '../../electron/engine/reduce/tsne';
+import { graphOrder, permuteP, type SparseP, tsne, tsneDefaults } from '../../electron/engine/reduce/tsne';
 import { FftRepulsion, intervalsFor, tsneKernels } from '../../electron/engine/reduce/tsne-fft';
 
 afterEach(() => {
@@ -176,6 +176,33 @@ describe('t-SNE repulsion on a grid', () => {
       }
     }
     expect(results[1]).toEqual(results[0]);
+  });
+});
+
+describe('rows renumbered along P', () => {
+  it('visits every row once, neighbours first, and keeps every entry of P', () => {
+    // two components: 0-3-5 and 1-2-4, entries in both directions
+    const edges: [number, number, number][] = [[0, 3, 0.1], [3, 5, 0.2], [1, 2, 0.3], [2, 4, 0.15], [1, 4, 0.25]];
+    const n = 6;
+    const rowsOf = Array.from({ length: n }, () => [] as [number, number][]);
+    for (const [i, j, v] of edges) {
+      rowsOf[i].push([j, v]);
+      rowsOf[j].push([i, v]);
+    }
+    const rowStart = new Int32Array(n + 1);
+    rowsOf.forEach((r, i) => (rowStart[i + 1] = rowStart[i] + r.length));
+    const P: SparseP = {
+      n, rowStart, cols: Int32Array.from(rowsOf.flat().map((e) => e[0])), values: Float64Array.from(rowsOf.flat().map((e) => e[1])),
+    };
+    const order = graphOrder(P);
+    expect(Array.from(order)).toEqual([0, 3, 5, 1, 2, 4]);
+    const Q = permuteP(P, order);
+    const entries = (m: SparseP, name: (i: number) => number) => {
+      const out: string[] = [];
+      for (let r = 0; r < m.n; r++) for (let e = m.rowStart[r]; e < m.rowStart[r + 1]; e++) out.push(`${name(r)},${name(m.cols[e])},${m.values[e]}`);
+      return out.sort();
+    };
+    expect(entries(Q, (r) => order[r])).toEqual(entries(P, (r) => r));
   });
 });
 

@@ -339,19 +339,76 @@ export async function tsne(
     } else {
       pCond = conditionalP(graph, perplexity);
     }
-    const P = jointP(graph, pCond);
+    let P = jointP(graph, pCond);
+    // on the grid path the rows are renumbered along P's graph for the attraction's cache
+    const order = pool ? graphOrder(P) : null;
+    if (order) P = permuteP(P, order);
     stages.push({ name: 'affinities', seconds: (performance.now() - t0) / 1000 });
-    const r = await optimise(P, pool, n, params, hooks, init, rand, stages);
+    const r = await optimise(P, pool, n, params, hooks, init, rand, stages, order);
     return { ...r, graph: { exact: graph.exact, k }, perplexity, stages, repulsion: pool ? 'fft' : 'barnes-hut' };
   } finally {
     await pool?.close();
   }
 }
 
-/** The gradient descent from the start layout (sklearn's optimiser), on the pool's threads when given. */
+/**
+ * An order of the rows that visits P's graph breadth first (from row 0, then from the first row not
+ * yet reached): rows that attract each other get nearby numbers, so each iteration's reads of their
+ * positions stay in cache (−20 % for the attraction on MNIST). order[new] = old.
+ */
+export function graphOrder(P: SparseP): Int32Array {
+  const { n, rowStart, cols } = P;
+  const order = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let s = 0; s < n; s++) {
+    if (seen[s]) continue;
+    seen[s] = 1;
+    order[tail++] = s;
+    while (head < tail) {
+      const i = order[head++];
+      for (let e = rowStart[i]; e < rowStart[i + 1]; e++) {
+        const j = cols[e];
+        if (!seen[j]) {
+          seen[j] = 1;
+          order[tail++] = j;
+        }
+      }
+    }
+  }
+  return order;
+}
+
+/** P with its rows and columns renumbered (order[new] = old); each row keeps its entries' order. */
+export function permuteP(P: SparseP, order: Int32Array): SparseP {
+  const { n, rowStart, cols, values } = P;
+  const inv = new Int32Array(n);
+  for (let r = 0; r < n; r++) inv[order[r]] = r;
+  const start = new Int32Array(n + 1);
+  const outCols = new Int32Array(cols.length);
+  const outVals = new Float64Array(values.length);
+  let at = 0;
+  for (let r = 0; r < n; r++) {
+    const i = order[r];
+    start[r] = at;
+    for (let e = rowStart[i]; e < rowStart[i + 1]; e++) {
+      outCols[at] = inv[cols[e]];
+      outVals[at++] = values[e];
+    }
+  }
+  start[n] = at;
+  return { n, rowStart: start, cols: outCols, values: outVals };
+}
+
+/**
+ * The gradient descent from the start layout (sklearn's optimiser), on the pool's threads when given.
+ * With `order`, P is renumbered by it (order[new] = old): the start is taken in the rows' own order
+ * and renumbered, and the layout is returned in the rows' own order.
+ */
 async function optimise(
   P: SparseP, pool: KernelPool | null, n: number, params: TsneParams, hooks: ReduceHooks,
-  init: Float32Array | undefined, rand: () => number, stages: TsneResult['stages'],
+  init: Float32Array | undefined, rand: () => number, stages: TsneResult['stages'], order: Int32Array | null = null,
 ): Promise<{ coords: Float32Array; learningRate: number; trace: TsneResult['trace'] }> {
   const y = new Float64Array(n * 2);
   if (init) {
@@ -366,6 +423,13 @@ async function optimise(
       // Box–Muller
       const u = Math.max(rand(), 1e-12);
       y[i] = 1e-4 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+    }
+  }
+  if (order) {
+    const own = y.slice();
+    for (let r = 0; r < n; r++) {
+      y[2 * r] = own[2 * order[r]];
+      y[2 * r + 1] = own[2 * order[r] + 1];
     }
   }
   const learningRate = params.learningRate > 0 ? params.learningRate : autoLearningRate(n, params.earlyExaggeration);
@@ -434,5 +498,11 @@ async function optimise(
   if (fftRepulsion) {
     for (const [phase, ms] of Object.entries(fftRepulsion.ms)) stages.push({ name: `layout: repulsion ${phase}`, seconds: ms / 1000 });
   }
-  return { coords: Float32Array.from(ys), learningRate, trace };
+  const coords = new Float32Array(2 * n);
+  for (let r = 0; r < n; r++) {
+    const i = order ? order[r] : r;
+    coords[2 * i] = ys[2 * r];
+    coords[2 * i + 1] = ys[2 * r + 1];
+  }
+  return { coords, learningRate, trace };
 }
