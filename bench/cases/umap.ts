@@ -117,8 +117,9 @@ interface ReferenceResult {
   name: string;
   method: LayoutMethod;
   version: string | null;
-  /** The fit alone, as the reference timed it; wallSeconds: the whole process. */
+  /** The fit alone, as the reference timed it (wall, and CPU over all its threads); wallSeconds: the whole process. */
   seconds: number | null;
+  cpuSeconds: number | null;
   wallSeconds: number | null;
   loadAverage1m: number;
   embeddingId: EmbeddingId | null;
@@ -142,7 +143,7 @@ async function runReferences(engine: Engine, x: Float32Array, n: number, d: numb
     const matrix = join(dir, 'pca50.f32');
     await writeFile(matrix, new Uint8Array(x.buffer, x.byteOffset, n * d * 4), { mode: 0o600 });
     for (const ref of references) {
-      const base = { name: ref.name, method: ref.method, version: null, seconds: null, wallSeconds: null, embeddingId: null };
+      const base = { name: ref.name, method: ref.method, version: null, seconds: null, cpuSeconds: null, wallSeconds: null, embeddingId: null };
       if (!chosen.includes(ref.name.toLowerCase())) continue;
       const missing = await ref.missing();
       if (missing) {
@@ -158,11 +159,11 @@ async function runReferences(engine: Engine, x: Float32Array, n: number, d: numb
           error: r.timedOut ? `stopped after ${timeoutMs / 1000} s` : `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` });
         continue;
       }
-      const told = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; version: string };
+      const told = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; cpuSeconds?: number; version: string };
       const bytes = await readFile(out);
       const coords = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
       if (coords.length !== 2 * n || !coords.every(Number.isFinite)) {
-        results.push({ ...base, version: told.version, seconds: told.seconds, wallSeconds: r.wallSeconds, loadAverage1m: load,
+        results.push({ ...base, version: told.version, seconds: told.seconds, cpuSeconds: told.cpuSeconds ?? null, wallSeconds: r.wallSeconds, loadAverage1m: load,
           error: `wrote ${coords.length / 2} rows, expected ${n} finite rows` });
         continue;
       }
@@ -174,7 +175,7 @@ async function runReferences(engine: Engine, x: Float32Array, n: number, d: numb
         train: coords.slice(0, 2 * nTrain) as LatentMatrix,
         recon: null,
       });
-      results.push({ ...base, version: told.version, seconds: told.seconds, wallSeconds: r.wallSeconds, loadAverage1m: load, embeddingId: id });
+      results.push({ ...base, version: told.version, seconds: told.seconds, cpuSeconds: told.cpuSeconds ?? null, wallSeconds: r.wallSeconds, loadAverage1m: load, embeddingId: id });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -234,7 +235,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const reference = refs.map((r) => {
     const s = r.embeddingId ? scores.get(r.embeddingId) : undefined;
     return {
-      name: r.name, method: r.method, version: r.version, seconds: r.seconds, processWallSeconds: r.wallSeconds,
+      name: r.name, method: r.method, version: r.version, seconds: r.seconds, cpuSeconds: r.cpuSeconds, processWallSeconds: r.wallSeconds,
       loadAverage1m: r.loadAverage1m,
       knnAccuracy: s?.knnAccuracy ?? null, trustworthiness: s?.trustworthiness ?? null, continuity: s?.continuity ?? null,
       ...(r.skipped ? { skipped: r.skipped } : {}), ...(r.error ? { error: r.error } : {}),
@@ -249,7 +250,7 @@ export async function run(): Promise<Record<string, unknown>> {
         ...refsOf.map((x) => ({
           metric: `${name}: ${x.name}${x.version ? ` ${x.version}` : ''} seconds (fit only)`, value: r.wallSeconds, unit: 's',
           reference: x.seconds, referenceName: x.name, ratio: x.seconds ? r.wallSeconds / x.seconds : null,
-          note: x.skipped ?? x.error ?? `load ${x.loadAverage1m.toFixed(1)} when done`,
+          note: x.skipped ?? x.error ?? `${x.cpuSeconds === null ? '' : `${x.cpuSeconds.toFixed(1)} s CPU; `}load ${x.loadAverage1m.toFixed(1)} when done`,
         })),
         { metric: `${name} 5-NN accuracy / trustworthiness`, value: r.knnAccuracy, unit: '', note: `trustworthiness ${r.trustworthiness?.toFixed(3)}, continuity ${r.continuity?.toFixed(3)}` },
         ...refsOf.filter((x) => x.knnAccuracy !== null).map((x) => ({
@@ -271,8 +272,8 @@ export async function run(): Promise<Record<string, unknown>> {
     metrics: { wallSeconds: table.wallSeconds, cpuSeconds: table.cpuSeconds, scoredRows: table.value.scoredRows },
     // what bench/run.ts lifts to the top of --json: umap.seconds, tsne.trustworthiness, …
     summary: {
-      umap: { ...figures(u), references: reference.filter((x) => x.method === 'umap').map(({ name, seconds, trustworthiness, knnAccuracy }) => ({ name, seconds, trustworthiness, knn5: knnAccuracy })) },
-      tsne: { ...figures(t), references: reference.filter((x) => x.method === 'tsne').map(({ name, seconds, trustworthiness, knnAccuracy }) => ({ name, seconds, trustworthiness, knn5: knnAccuracy })) },
+      umap: { ...figures(u), references: reference.filter((x) => x.method === 'umap').map(({ name, seconds, cpuSeconds, trustworthiness, knnAccuracy }) => ({ name, seconds, cpuSeconds, trustworthiness, knn5: knnAccuracy })) },
+      tsne: { ...figures(t), references: reference.filter((x) => x.method === 'tsne').map(({ name, seconds, cpuSeconds, trustworthiness, knnAccuracy }) => ({ name, seconds, cpuSeconds, trustworthiness, knn5: knnAccuracy })) },
     },
   };
 }
