@@ -6,6 +6,7 @@ import { ScatterGL } from './lib/scatter-gl';
 
 declare global {
   interface Window {
+    panCheck?: { same: number; moved: number; ink: number };
     benchResult?: { points: number; firstFrameMs: number; redrawMs: number; panFps: number; panGrabMs: number; stages: Record<string, number> };
   }
 }
@@ -55,7 +56,46 @@ function panFps(gl: ScatterGL, ctx: WebGLRenderingContext, ms: number): Promise<
   });
 }
 
-requestAnimationFrame(async () => {
+/**
+ * ?check=pan (a test, not a figure): the picture while panning (the cached one, shifted) against
+ * the points drawn afresh at the same view, pixel for pixel.
+ */
+async function panCheck(): Promise<void> {
+  const gl = new ScatterGL(canvas);
+  gl.resize(1000, 800);
+  gl.pointSize = 2.5;
+  gl.setPoints(positions, colors);
+  gl.draw();
+  const ctx = canvas.getContext('webgl')!;
+  const read = () => {
+    const px = new Uint8Array(canvas.width * canvas.height * 4);
+    ctx.readPixels(0, 0, canvas.width, canvas.height, ctx.RGBA, ctx.UNSIGNED_BYTE, px);
+    return px;
+  };
+  const frame = () => new Promise((r) => requestAnimationFrame(r));
+  const start = read();
+  for (let i = 0; i < 12; i++) {
+    gl.panBy(9, -4);
+    await frame();
+  }
+  const panned = read();
+  gl.draw();
+  const exact = read();
+  let same = 0;
+  let moved = 0;
+  let ink = 0;
+  for (let p = 0; p < exact.length; p += 4) {
+    const eq = (a: Uint8Array, b: Uint8Array) => a[p] === b[p] && a[p + 1] === b[p + 1] && a[p + 2] === b[p + 2] && a[p + 3] === b[p + 3];
+    if (eq(panned, exact)) same++;
+    if (!eq(start, exact)) moved++;
+    if (exact[p] < 250 || exact[p + 1] < 250 || exact[p + 2] < 250) ink++;
+  }
+  const pixels = exact.length / 4;
+  window.panCheck = { same: same / pixels, moved: moved / pixels, ink: ink / pixels };
+}
+
+if (new URLSearchParams(location.search).get('check') === 'pan') requestAnimationFrame(() => void panCheck());
+else requestAnimationFrame(async () => {
   const t0 = performance.now();
   const gl = new ScatterGL(canvas);
   gl.resize(1000, 800);
