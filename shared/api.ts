@@ -26,6 +26,7 @@ import type {
   TrainConfig,
 } from './types';
 import type { AnomalyResult } from './anomalies';
+import type { NeighbourhoodChange } from './explore';
 
 export type DatasetSource =
   | { kind: 'builtin'; name: string }
@@ -119,6 +120,7 @@ export interface JobResults {
   evaluate: EvaluationResult;
   anomalies: AnomalyResult;
   workspace: WorkspaceOpened;
+  neighbourhoods: NeighbourhoodChange;
 }
 export type JobKind = keyof JobResults;
 
