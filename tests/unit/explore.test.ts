@@ -13,6 +13,7 @@ import type { DatasetSummary, EmbeddingId } from '../../shared/types';
 import { overlaps, placeLabels, type LabelRequest } from '../../renderer/src/lib/label-placement';
 import { badExploreRequests, type ExploreContext } from '../fixtures/bad/explore-requests';
 import { mulberry32 } from '../../electron/engine/core/random';
+import { colorFor, oklchHex } from '../../shared/palette';
 
 const blobs = join(__dirname, '../fixtures/blobs.csv');
 
@@ -53,6 +54,20 @@ describe('placeLabels', () => {
     // in a plot only as big as one label, the lower priority one is left out
     const tight = placeLabels([{ ...a, x: 30, y: 10, priority: 1 }, { ...a, id: 1, x: 30, y: 10, priority: 9 }], { width: 60, height: 20 });
     expect(tight.map((p) => p.id)).toEqual([1]);
+  });
+});
+
+describe('category colours', () => {
+  it('keeps the twenty of the palette and gives every further category its own colour', () => {
+    const colours = Array.from({ length: 80 }, (_, i) => colorFor(i));
+    expect(new Set(colours).size).toBe(80);
+    for (const c of colours) expect(c).toMatch(/^#[0-9a-f]{6}$/);
+    expect(colorFor(0)).toBe('#4269d0');
+    expect(colorFor(-1)).toBe('#5b6270');
+    // OKLCH → sRGB: white, black and a known red
+    expect(oklchHex(1, 0, 0)).toBe('#ffffff');
+    expect(oklchHex(0, 0, 0)).toBe('#000000');
+    expect(oklchHex(0.628, 0.2577, 29.23)).toBe('#ff0000');
   });
 });
 
