@@ -36,6 +36,8 @@ class ExploreState {
   activeSelection = $state<string | null>(null);
   neighbourhoods = $state.raw<NeighbourhoodChange | null>(null);
   thumbs = $state.raw<ThumbCache | null>(null);
+  /** Set by the workspace: the named selections changed (autosave). */
+  onChange: (() => void) | null = null;
   private asked = new Set<string>();
 
   sync(ds: DatasetSummary | null): void {
@@ -125,6 +127,7 @@ class ExploreState {
     if (!rows || !clean) return;
     this.selections = [...this.selections.filter((s) => s.name !== clean), { name: clean, rows: rows.slice() }];
     this.activeSelection = clean;
+    this.onChange?.();
   }
 
   showSelection(name: string): void {
@@ -137,6 +140,7 @@ class ExploreState {
   deleteSelection(name: string): void {
     this.selections = this.selections.filter((s) => s.name !== name);
     if (this.activeSelection === name) this.activeSelection = null;
+    this.onChange?.();
   }
 
   /** Scores every view on screen (and a pair of them, by class or cluster) as a job. */

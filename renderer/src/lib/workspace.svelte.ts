@@ -257,3 +257,4 @@ class WorkspaceState {
 export const workspace = new WorkspaceState();
 lab.onEngineRestarted = (e) => workspace.recover(e);
 lab.onWorkDone = () => workspace.touch();
+explore.onChange = () => workspace.touch();
