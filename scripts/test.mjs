@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// `npm test`: make sure a Chromium exists (installing Debian's when we are root with apt), build
-// the app, then run the unit tests (vitest) and the end-to-end tests (Playwright).
+// `npm test`: type-check (tsc over every layer, svelte-check over the renderer), make sure a
+// Chromium exists (installing Debian's when we are root with apt), build the app, then run the unit
+// tests (vitest) and the end-to-end tests (Playwright). The first step that fails stops the run with
+// its exit status, so a type error fails `npm test` (and CI) like a failing test.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromiumPath } from './browser.mjs';
 
 function run(cmd, args, opts = {}) {
@@ -29,6 +32,12 @@ function ensureChromium() {
     '  or set LAB_CHROMIUM=/path/to/chrome (any Chromium-based browser)',
   ].join('\n'));
   return null;
+}
+
+const typecheck = run(process.execPath, [fileURLToPath(new URL('./typecheck.mjs', import.meta.url))]);
+if (typecheck !== 0) {
+  console.error(`\nnode scripts/typecheck.mjs failed (exit ${typecheck}).`);
+  process.exit(typecheck);
 }
 
 const chromium = ensureChromium();

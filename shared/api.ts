@@ -27,6 +27,7 @@ import type {
 } from './types';
 import type { AnomalyResult } from './anomalies';
 import type { NeighbourhoodChange } from './explore';
+import type { ConnectEngineRequest, ConnectEngineResult, EngineConnectionEvent, EngineStatus, KnownEngine } from './remote';
 
 export type DatasetSource =
   | { kind: 'builtin'; name: string }
@@ -52,7 +53,7 @@ export interface ColumnRequest {
 
 export interface TrainRequest {
   datasetId: DatasetId;
-  /** Fields left out take DEFAULT_TRAIN_CONFIG's value (see shared/train-config.ts withDefaults). */
+  /** Fields left out take the defaults that suit the dataset (shared/train-config.ts withDefaults, datasetDefaults). */
   config: Partial<TrainConfig>;
   /**
    * Start from this run's weights (a loaded model or checkpoint) instead of a fresh init. Its
@@ -143,8 +144,8 @@ export type JobEvent =
 /** Not about one job: the engine process stopped (how, and what was running) and a fresh one took over. */
 export type EngineNotice = { type: 'engine-restarted'; jobId?: undefined; message: string; detail: string };
 
-/** Everything the event stream carries. */
-export type LabEvent = JobEvent | EngineNotice;
+/** Everything the event stream carries (the connection to a remote engine too: shared/remote.ts). */
+export type LabEvent = JobEvent | EngineNotice | EngineConnectionEvent;
 
 export type JobListener = (event: LabEvent) => void;
 
@@ -172,6 +173,16 @@ export interface ShellApi {
   pickOpenPath(kind?: 'file' | 'folder'): Promise<string | null>;
   /** Native save dialog; resolves null when cancelled. Electron only. */
   pickSavePath(defaultName: string): Promise<string | null>;
+  /** Which engine does the work: this machine's, or a remote one (`lab serve`) and how its connection is. */
+  engineStatus(): Promise<EngineStatus>;
+  /** Switches to the engine at `url` (the token is remembered per host, in the shell only). */
+  connectEngine(req: ConnectEngineRequest): Promise<ConnectEngineResult>;
+  /** Back to this machine's engine. */
+  useLocalEngine(): Promise<EngineStatus>;
+  /** Engines connected to before (never their tokens). */
+  knownEngines(): Promise<KnownEngine[]>;
+  /** Forgets a remembered engine and its token. */
+  forgetEngine(url: string): Promise<void>;
 }
 
 export interface LabApi extends EngineApi, ShellApi {

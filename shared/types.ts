@@ -1,6 +1,7 @@
 // Plain data types shared by the engine, the shells (Electron main, loopback server, CLI) and the
 // renderer. Everything here must survive structured clone and our WebSocket wire format.
 import type { ModelName } from './models';
+import type { EngineStatus } from './remote';
 
 export type { ModelName } from './models';
 
@@ -34,8 +35,10 @@ export interface AppInfo {
   backend: BackendInfo | null;
   /** The shell can show native open/save dialogs (Electron only). */
   nativeDialogs: boolean;
-  /** Where exports go by default (browser mode has no save dialog). */
+  /** Where exports go by default (browser mode has no save dialog); on a remote engine, a folder of its machine. */
   defaultExportDir: string;
+  /** Which engine does the work (absent: this machine's). */
+  engine?: EngineStatus;
 }
 
 export interface LabError {
@@ -350,6 +353,12 @@ export interface RunSummary {
   bestEpoch: number | null;
   /** Mean per-row terms on the test split (testLoss = test.loss); null until scored. */
   test: LossValues | null;
+  /**
+   * KL(q(z|x) ‖ N(0, I)) of each latent dimension on the test split, averaged over its rows (they
+   * sum to test.kl); a dimension below 0.01 is inactive. Null until scored and for models without
+   * a KL term (AE, WAE); absent in runs recorded before it existed.
+   */
+  klPerDim: number[] | null;
   samplesPerSec: number;
   /** Latent codes of the test split, for the Compare panel; null until trained. */
   embeddingId: EmbeddingId | null;

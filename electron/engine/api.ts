@@ -5,13 +5,14 @@ import { compareHandlers } from './compare/service';
 import { dataHandlers } from './data/service';
 import { exploreHandlers } from './explore/service';
 import { exportHandlers } from './export/service';
+import { fileHandlers } from './files/service';
 import { generateHandlers } from './generate/service';
 import { validateArgs, type ApiOf, type Handlers } from './session/define';
 import { jobHandlers } from './session/service';
 import { trainingHandlers } from './training/service';
 import { workspaceHandlers } from './workspace/service';
 
-const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, exploreHandlers];
+const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, exploreHandlers, fileHandlers];
 
 export const engineHandlers = {
   ...dataHandlers,
@@ -23,6 +24,7 @@ export const engineHandlers = {
   ...exportHandlers,
   ...workspaceHandlers,
   ...exploreHandlers,
+  ...fileHandlers,
 };
 
 // two domains must never define the same method (a spread would silently keep only one)

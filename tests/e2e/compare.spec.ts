@@ -5,10 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, snap, test } from './fixtures';
+import { expectScatterDrawn } from './scatter-pixels';
 
 const penguins = 'penguins';
 
 async function lasso(page: Page, testid: string): Promise<void> {
+  // the whole plot on screen: the drag starts and ends where a user can reach
+  await page.getByTestId(testid).scrollIntoViewIfNeeded();
   const box = (await page.getByTestId(testid).locator('canvas').boundingBox())!;
   await page.keyboard.down('Shift');
   await page.mouse.move(box.x + box.width * 0.05, box.y + box.height * 0.05);
@@ -60,6 +63,8 @@ test('views side by side, linked lasso, neighbours, reconstructions and the numb
   await page.getByTestId('tsne-iterations').fill('300');
   await page.getByTestId('run-tsne').click();
   await expect(page.getByTestId('scatter-tsne')).toHaveAttribute('data-points', n!, { timeout: 120_000 });
+  // every view really drew its points (pixels read back), in the three species' colours
+  for (const v of ['scatter-pca', 'scatter-vae', 'scatter-umap', 'scatter-tsne']) await expectScatterDrawn(page, v, { classes: 3 });
 
   // lasso in the UMAP view: the same rows light up in every other view
   await lasso(page, 'scatter-umap');
@@ -76,6 +81,7 @@ test('views side by side, linked lasso, neighbours, reconstructions and the numb
 
   // click a point: its row and its neighbours in the data and in each view
   await page.getByRole('button', { name: 'Clear' }).click();
+  await expectScatterDrawn(page, 'scatter-pca', { classes: 3 }); // back in the label colours
   await hoverAPoint(page, 'scatter-pca');
   await page.mouse.down();
   await page.mouse.up();
@@ -114,6 +120,7 @@ test('image data: reconstruction grid of originals, PCA-k and the model; thumbna
   await expect(page.getByTestId('run-result')).toBeVisible({ timeout: 120_000 });
   await page.getByTestId('nav-compare').click();
   await expect(page.getByTestId('scatter-vae')).toHaveAttribute('data-points', '10000', { timeout: 120_000 });
+  await expectScatterDrawn(page, 'scatter-vae', { classes: 10 });
   await page.getByTestId('reconstruct').click();
   // one image row for the originals, one for PCA-k, one for the model; ten test rows each
   await expect(page.getByTestId('recon-grid')).toHaveAttribute('data-images', '30', { timeout: 120_000 });

@@ -80,14 +80,34 @@ test('penguins: proposed roles and cleaning are shown, and changing them reloads
 });
 
 test('a CSV read with the wrong delimiter can be re-read with the right one', async ({ lab: page }) => {
-  await openPath(page, good('semicolon-decimal.csv'));
+  // semicolons between fields, decimal commas, and commas in the column names ("Länge, mm")
+  const names = page.getByTestId('columns').locator('td.name');
+  const types = page.getByTestId('columns').locator('tbody tr td:nth-child(2)');
+  const right = ['Länge, mm', 'Art', 'Ort', 'Breite, mm'];
+  await openPath(page, good('semicolon-comma-names.csv'));
+  await expect(page.getByTestId('opt-delimiter')).toHaveValue(';');
+  await expect(names).toHaveText(right);
+
+  // read with a comma, the file still has a consistent shape, but every name and number is cut at
+  // its comma: three columns, two of whole numbers
+  await page.getByTestId('opt-delimiter').selectOption(',');
+  await page.getByTestId('apply-options').click();
+  await expect(names).toHaveText(['Länge', 'mm;Art;Ort;Breite', 'mm']);
+  await expect(types).toHaveText(['integer', 'text', 'integer']);
+  await expect(page.getByTestId('shape')).toHaveText('30 × 2');
+  await expect(page.getByTestId('label-name')).toHaveText('none');
+  await expect(page.getByTestId('opt-decimal')).toHaveValue('.');
+
+  // only the delimiter is changed back: the columns, their decimal numbers and the label return
+  await page.getByTestId('opt-delimiter').selectOption(';');
+  await page.getByTestId('apply-options').click();
+  await expect(names).toHaveText(right);
+  await expect(types).toHaveText(['decimal', 'text → 2', 'text', 'decimal']); // Art one-hot: two features
   await expect(page.getByTestId('opt-delimiter')).toHaveValue(';');
   await expect(page.getByTestId('opt-decimal')).toHaveValue(',');
-  await page.getByTestId('opt-decimal').selectOption('.');
-  await page.getByTestId('apply-options').click();
-  // with a point as the decimal mark the comma-decimal numbers are text: fewer numeric features
-  await expect(page.getByTestId('notes')).toBeVisible();
-  await expect(page.getByTestId('opt-decimal')).toHaveValue('.');
+  await expect(page.getByTestId('shape')).toHaveText('30 × 4');
+  await expect(page.getByTestId('label-name')).toHaveText('Ort (3 classes)');
+  await expect(page.getByTestId('notice-error')).toHaveCount(0);
 });
 
 const badFiles: [string, RegExp][] = [

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect, type Cookie, type Page } from '@playwright/test';
+import { assertFreshBuild, RENDERER_SOURCES } from '../unit/helpers/build';
 
 export interface App {
   /** The app's address (no credential in it). */
@@ -53,6 +54,9 @@ export const test = base.extend<{ app: App; lab: Page; appEnv: Record<string, st
   /** Extra environment for the app's server (and its engine), e.g. a fault to inject. */
   appEnv: [{}, { option: true }],
   app: async ({ appEnv }, use) => {
+    // the tests run the built app: refuse one older than its sources (npm test builds first)
+    assertFreshBuild(['out/main/serve.js', 'out/main/engine.js']);
+    assertFreshBuild(['out/renderer/index.html'], RENDERER_SOURCES);
     const dataDir = mkdtempSync(join(tmpdir(), 'lab-e2e-data-'));
     const { child, launchUrl } = await startApp(dataDir, appEnv);
     const url = launchUrl.slice(0, launchUrl.indexOf('#'));

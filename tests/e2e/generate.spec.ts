@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, snap, test } from './fixtures';
+import { expectScatterDrawn } from './scatter-pixels';
 
 const blobs = resolve('tests/fixtures/good/blobs.csv');
 
@@ -73,6 +74,7 @@ test('MNIST, a 2-D VAE: samples, traversal, the latent plane beside the scatter,
   await page.getByTestId('mode-manifold').click();
   await expect(page.getByTestId('manifold-grid-images')).toHaveAttribute('data-images', '225');
   await expect(page.getByTestId('manifold-scatter')).toHaveAttribute('data-points', '10000');
+  await expectScatterDrawn(page, 'manifold-scatter', { classes: 10 });
   const grid = (await page.getByTestId('manifold-grid-images').boundingBox())!;
   await page.mouse.move(grid.x + grid.width * 0.5, grid.y + grid.height * 0.5);
   await expect(page.getByTestId('manifold-link')).toContainText(/cell z = \(-?0(\.0\d*)?, -?0(\.0\d*)?\) · test row \d+/);
@@ -88,6 +90,7 @@ test('MNIST, a 2-D VAE: samples, traversal, the latent plane beside the scatter,
   // interpolation: click two points, then compare the three paths
   await page.getByTestId('mode-interpolation').click();
   await expect(page.getByTestId('interpolation-scatter')).toHaveAttribute('data-points', '10000');
+  await expectScatterDrawn(page, 'interpolation-scatter', { classes: 10 });
   const picked = async (n: number) => (await page.getByTestId('interpolation-scatter').getAttribute('data-selected')) === String(n);
   const a = await findPoint(page, 'interpolation-scatter', async () => page.locator('.tip').isVisible(), 0.3);
   await page.mouse.click(a.x, a.y);

@@ -8,6 +8,13 @@ import { expect, test } from '@playwright/test';
 import { EngineHost } from '../../electron/engine/host/host';
 import { writeLaunchPage } from '../../electron/server/launch';
 import { startServer } from '../../electron/server/server';
+import { assertFreshBuild, RENDERER_SOURCES } from '../unit/helpers/build';
+
+// the built engine and renderer: refuse ones older than their sources (npm test builds first)
+test.beforeAll(() => {
+  assertFreshBuild(['out/main/engine.js']);
+  assertFreshBuild(['out/renderer/index.html'], RENDERER_SOURCES);
+});
 
 test('the launch page opens the app once, leaves no code behind, and a reload keeps the session', async ({ page }) => {
   const host = new EngineHost({ entry: resolve('out/main/engine.js') });

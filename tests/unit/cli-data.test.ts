@@ -1,10 +1,11 @@
 // The `lab` CLI on data files: inspect --json on a good file, one clear line and exit 1 on a bad one
 // (exit 2 for a bad flag).
-// Spawns the built CLI (npm run build first; the test builds when out/ is missing). Kept few: slow.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// Spawns the built CLI (npm test builds first; a missing or stale build fails with what to do).
+// Kept few: slow.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assertFreshBuild } from './helpers/build';
 
 const root = join(__dirname, '..', '..');
 const lab = (...args: string[]) => labWith({}, ...args);
@@ -13,7 +14,7 @@ const labWith = (env: Record<string, string>, ...args: string[]) => spawnSync(pr
 });
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'out', 'main', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  assertFreshBuild(['out/main/cli.js']);
 });
 
 describe('lab inspect', () => {

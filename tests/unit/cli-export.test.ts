@@ -1,10 +1,11 @@
 // `lab export`, `lab reduce`, `lab report` and `lab generate` from the command line: the files they
 // write, --json, the refusal to replace a file without --force, and exit code 2 for usage errors
-// (1 for failed work). Spawns the built CLI (npm run build first; the test builds when out/ is missing).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// (1 for failed work). Spawns the built CLI (npm test builds first; a missing or stale build fails with what to do).
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assertFreshBuild } from './helpers/build';
 import { parseNpy } from '../../electron/engine/data/npy';
 import { tempDir } from './helpers/train';
 
@@ -24,7 +25,7 @@ function lab(...args: string[]): Promise<{ status: number | null; stdout: string
 }
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'out', 'main', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  assertFreshBuild(['out/main/cli.js']);
 });
 
 describe('lab export', () => {

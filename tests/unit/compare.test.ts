@@ -22,6 +22,24 @@ function outcome<K extends JobKind>(engine: Engine, start: Promise<JobId>, kind:
   });
 }
 
+/** MSE overall, per row and per column of x̂ against x (n×d), in doubles: the test's own arithmetic. */
+function errorsOf(x: ArrayLike<number>, xHat: ArrayLike<number>, n: number, d: number) {
+  const rowMse: number[] = [];
+  const columnMse = new Array<number>(d).fill(0);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let row = 0;
+    for (let j = 0; j < d; j++) {
+      const e2 = (x[i * d + j] - xHat[i * d + j]) ** 2;
+      row += e2;
+      columnMse[j] += e2 / n;
+    }
+    rowMse.push(row / d);
+    total += row;
+  }
+  return { mse: total / (n * d), rowMse, columnMse };
+}
+
 const result = <K extends JobKind>(engine: Engine, start: Promise<JobId>, kind: K) => awaitJob(engine, kind, start);
 
 describe('comparing embeddings through the engine', () => {
@@ -100,9 +118,21 @@ describe('comparing embeddings through the engine', () => {
       expect(r.silhouette).toBeGreaterThan(0.3);
       expect(r.seconds).toBeGreaterThan(0);
     }
-    // the model's reconstruction error matches the per-column table of `reconstruct`
-    const rec = await engine.reconstruct({ datasetId: ds.id, rows: [0], methods: [{ kind: 'model', runId: run.id }] });
-    expect(vae.mse).toBeCloseTo(rec.methods[0].mse, 12);
+    // The table's MSEs (and the error figures `reconstruct` reports) come from a per-dataset cache
+    // of test-split errors. Check them against errors computed here from the rows rebuilt afresh
+    // (`values` bypasses that cache): a wrong cache key or a stale entry shows as a mismatch.
+    const every = Array.from({ length: ds.testRows }, (_, i) => i);
+    const rec = await engine.reconstruct({ datasetId: ds.id, rows: every, methods: [{ kind: 'pca', components: 2 }, { kind: 'model', runId: run.id }] });
+    const fresh = rec.methods.map((m) => errorsOf(rec.original, m.values, ds.testRows, ds.features));
+    // the two methods rebuild the rows differently, so a cache entry shared between them would show
+    expect(Math.abs(fresh[0].mse - fresh[1].mse)).toBeGreaterThan(1e-3 * fresh[0].mse);
+    expect(pca.mse).toBeCloseTo(fresh[0].mse, 6);
+    expect(vae.mse).toBeCloseTo(fresh[1].mse, 6);
+    rec.methods.forEach((m, k) => {
+      expect(m.mse).toBeCloseTo(fresh[k].mse, 6);
+      for (let i = 0; i < ds.testRows; i++) expect(m.rowMse[i]).toBeCloseTo(fresh[k].rowMse[i], 5);
+      for (let j = 0; j < ds.features; j++) expect(m.columnMse[j]).toBeCloseTo(fresh[k].columnMse[j], 5);
+    });
   });
 
   it('exports the table as CSV', async () => {

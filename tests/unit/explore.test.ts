@@ -210,6 +210,27 @@ describe('exploring views through the engine', () => {
     expect(byCluster.pair!.groups[0].name).toMatch(/^cluster \d \((alpha|beta|gamma) · 100%\)$/);
   });
 
+  it('a rotation of the data keeps every neighbourhood; a plane keeps fewer; the groups cover every row, most changed first', async () => {
+    // PCA with all 8 components only rotates the (centred) rows: the same neighbours, up to ties
+    const all = (await awaitJob(engine, 'reduce', engine.reduce({ datasetId: ds.id, method: 'pca', params: { components: 8 } }))).id;
+    const change = await awaitJob(engine, 'neighbourhoods', engine.neighbourhoodChange({
+      datasetId: ds.id, embeddingIds: [all, ids.pca], pair: [all, ids.pca], groupBy: 'label',
+    }));
+    const [rotation, plane] = change.views;
+    expect(rotation.kept).toHaveLength(30);
+    expect(rotation.mean).toBeGreaterThan(0.98);
+    expect(plane.mean).toBeLessThan(rotation.mean);
+    expect(plane.mean).toBeCloseTo(plane.kept.reduce((s, v) => s + v, 0) / (30 * 10), 6);
+    const groups = change.pair!.groups;
+    expect(groups.reduce((s, g) => s + g.size, 0)).toBe(30);
+    for (const g of groups) {
+      expect(g.keptA).toBeGreaterThan(0.98);
+      expect(g.keptB).toBeLessThanOrEqual(g.keptA);
+    }
+    const agreement = groups.map((g) => g.agreement);
+    expect(agreement).toEqual([...agreement].sort((x, y) => x - y));
+  });
+
   it('closing the dataset frees its clusters and neighbour lists', async () => {
     const other = new Engine();
     const d = await awaitJob(other, 'open', other.openDataset({ source: { kind: 'file', path: blobs } }));

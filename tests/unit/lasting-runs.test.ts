@@ -65,11 +65,23 @@ describe('runs kept on disk', () => {
     expect(samples.samples.rows).toBe(4);
   });
 
+  it('appear in an engine that was already running when another process (the CLI) trained them', async () => {
+    const app = new Engine();
+    const before = (await app.listRuns()).length;
+    const cli = new Engine();
+    const extra = await train(cli, await open(cli));
+    const after = await app.listRuns();
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)!.id).toBe(extra.id);
+  });
+
   it('never repeat a title: a second run of the same model on the same data is numbered', async () => {
     const engine = new Engine();
     const d = await open(engine);
     const second = await train(engine, d);
-    expect(second.title).toBe(`${first.title} #2`);
+    expect(second.title.startsWith(`${first.title} #`)).toBe(true);
+    const titles = (await engine.listRuns()).map((r) => r.title);
+    expect(new Set(titles).size).toBe(titles.length);
     const renamed = await engine.renameRun({ runId: second.id, title: 'my favourite' });
     expect(renamed.title).toBe('my favourite');
     expect((await new Engine().listRuns()).find((r) => r.id === second.id)!.title).toBe('my favourite');

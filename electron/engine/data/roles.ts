@@ -43,7 +43,7 @@ function ignoreReason(col: RawColumn, stats: ColumnStats, rows: number): string 
     }
     if (text === undefined && col.dictionary.length > 1) return 'holds numbers written as text (check the decimal mark)';
   }
-  if (col.kind === 'text' && unique && stats.count > 20) return 'every value is different (an identifier or free text)';
+  if (col.kind === 'text' && unique && stats.count > 20) return 'has a different value in every row (an identifier or free text)';
   if (col.kind === 'text' && stats.distinct > 3 && stats.distinct > stats.count / 2) return `has ${stats.distinct} different values in ${stats.count} rows (an identifier or free text)`;
   if (col.kind === 'text' && stats.distinct > MAX_CATEGORIES) return `has ${stats.distinct} different values, too many to one-hot encode`;
   return null;

@@ -28,14 +28,14 @@ export type ChannelFactory = () => EngineChannel;
 const STDERR_TAIL = 4096;
 
 /** Forks the built engine entry as a Node child process. */
-export function forkChannel(entry: string, execArgv: string[] = []): EngineChannel {
+export function forkChannel(entry: string, execArgv: string[] = [], env: Record<string, string> = {}): EngineChannel {
   const child = fork(entry, [], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     // no inspector or other flags of the parent: only what the entry needs (tsx for a .ts entry)
     execArgv,
     // uploads belong to this shell: they outlive an engine that crashed (see data/uploads.ts)
-    env: { ...process.env, LAB_SHELL_PID: String(process.pid) },
+    env: { ...process.env, ...env, LAB_SHELL_PID: String(process.pid) },
   });
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -16,6 +16,7 @@ import type { DataSchema } from '../models/model-input';
 import { disposeModel, type Model } from '../models/model';
 import { loadModelDir, readModelFile, removeOrphans, saveModelDir, type SaveContents } from '../models/serialize';
 import { runsDir } from '../core/paths';
+import { processAlive as alive } from '../core/process';
 
 export interface Run {
   summary: RunSummary;
@@ -43,14 +44,6 @@ interface RunRecord {
   owner: { pid: number; host: string } | null;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 export class RunStore {
   private readonly runs = new Map<RunId, Run>();
@@ -80,10 +73,16 @@ export class RunStore {
     return this.restored;
   }
 
-  private async readFolder(): Promise<string[]> {
+  /** Lists runs another process (the CLI, another window) added to the runs folder since. */
+  async refresh(): Promise<void> {
+    await this.restore();
+    await this.readFolder(false);
+  }
+
+  private async readFolder(clean = true): Promise<string[]> {
     const root = runsDir();
     const notes: string[] = [];
-    await removeOrphans(root).catch(() => []);
+    if (clean) await removeOrphans(root).catch(() => []);
     const names = await readdir(root, { withFileTypes: true }).catch(() => []);
     for (const d of names) {
       if (!d.isDirectory() || this.runs.has(d.name as RunId)) continue;

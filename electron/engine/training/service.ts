@@ -83,7 +83,10 @@ export const trainingHandlers = {
   }),
 
   /** Every run (running, finished, failed, loaded), oldest first. */
-  listRuns: method(none, async (s): Promise<RunSummary[]> => structuredClone(s.runs.list())),
+  listRuns: method(none, async (s): Promise<RunSummary[]> => {
+    await s.runs.refresh();
+    return structuredClone(s.runs.list());
+  }),
 
   getRun: method(z.tuple([runId]), async (s, id: RunId): Promise<RunSummary> => structuredClone(s.runs.get(id).summary)),
 
@@ -117,6 +120,7 @@ export const trainingHandlers = {
         epochs: file.training.epochs,
         bestEpoch: file.training.bestEpoch,
         test: file.training.test,
+        klPerDim: null,
         samplesPerSec: 0,
         embeddingId: null,
         trainRows: file.training.trainRows ?? 0,
