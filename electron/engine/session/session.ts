@@ -119,6 +119,7 @@ export class Session {
     if (!e) return false;
     e.open = false;
     this.datasets.delete(id);
+    this.jobs.ledger.forgetDataset(id);
     return true;
   }
 
