@@ -82,6 +82,7 @@ interface PanCache {
   cx: number;
   cy: number;
   pointSize: number;
+  opacity: number;
   version: number;
 }
 
@@ -214,6 +215,7 @@ export class ScatterGL {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       this.drawPanned();
+      this.onDraw?.();
     });
   }
 
@@ -232,7 +234,7 @@ export class ScatterGL {
     const c = this.cache;
     const dpr = window.devicePixelRatio || 1;
     const usable = c !== null && c.version === this.version && c.zoom === this.view.zoom && c.pointSize === this.pointSize
-      && c.width === this.canvas.width && c.height === this.canvas.height;
+      && c.opacity === this.opacity && c.width === this.canvas.width && c.height === this.canvas.height;
     const [sx, sy] = this.scale();
     // where the cached centre now lies, in clip space
     const ox = usable ? (c.cx - this.view.cx) * sx : 0;
@@ -269,7 +271,7 @@ export class ScatterGL {
       const fb = gl.createFramebuffer()!;
       gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
       gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, tex, 0);
-      c = this.cache = { fb, tex, width, height, zoom: 0, cx: 0, cy: 0, pointSize: 0, version: -1 };
+      c = this.cache = { fb, tex, width, height, zoom: 0, cx: 0, cy: 0, pointSize: 0, opacity: 0, version: -1 };
       if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) {
         gl.bindFramebuffer(gl.FRAMEBUFFER, null);
         this.dropCache();
@@ -283,7 +285,7 @@ export class ScatterGL {
     } finally {
       gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     }
-    Object.assign(c, { zoom: this.view.zoom, cx: this.view.cx, cy: this.view.cy, pointSize: this.pointSize, version: this.version });
+    Object.assign(c, { zoom: this.view.zoom, cx: this.view.cx, cy: this.view.cy, pointSize: this.pointSize, opacity: this.opacity, version: this.version });
     return true;
   }
 
