@@ -17,7 +17,6 @@ import type {
   JobId,
   LabError,
   MetricsTable,
-  NeighbourhoodChange,
   OpenOptions,
   ReconMethod,
   ReduceRequestParams,
@@ -27,6 +26,7 @@ import type {
   TrainConfig,
 } from './types';
 import type { AnomalyResult } from './anomalies';
+import type { NeighbourhoodChange } from './explore';
 import type { ConnectEngineRequest, ConnectEngineResult, EngineConnectionEvent, EngineStatus, KnownEngine } from './remote';
 
 export type DatasetSource =
@@ -116,13 +116,12 @@ export interface JobResults {
   pca: EmbeddingSummary;
   reduce: EmbeddingSummary;
   metrics: MetricsTable;
-  /** Neighbours kept by each view (compare service neighbourhoodChange). */
-  neighbourhood: NeighbourhoodChange;
   export: ExportResult;
   embed: EmbeddingSummary;
   evaluate: EvaluationResult;
   anomalies: AnomalyResult;
   workspace: WorkspaceOpened;
+  neighbourhoods: NeighbourhoodChange;
 }
 export type JobKind = keyof JobResults;
 

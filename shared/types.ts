@@ -564,34 +564,6 @@ export interface NeighboursResult {
   embeddings: { embeddingId: EmbeddingId; title: string; list: NeighbourList; kept: number }[];
 }
 
-/** A label group's neighbourhoods in each view (see NeighbourhoodChange). */
-export interface NeighbourhoodGroup {
-  label: number;
-  name: string;
-  /** Test rows of the group that were scored. */
-  rows: number;
-  /** Per view: the mean number of its data-space neighbours a row of the group keeps (0…k). */
-  meanKept: number[];
-  /** Two views: meanKept of the second minus the first; null otherwise. */
-  change: number | null;
-}
-
-/**
- * Neighbourhood change (after Emblaze): per test row, how many of its k nearest neighbours in the
- * data each view keeps among its k nearest in the view; and the label groups whose neighbourhoods
- * differ most between two views (or, for one view, that it keeps worst), most first.
- */
-export interface NeighbourhoodChange {
-  datasetId: DatasetId;
-  k: number;
-  /** Test-split positions scored (a seeded sample on big test splits), or null: every test row in order. */
-  rows: Int32Array | null;
-  testRows: number;
-  views: { embeddingId: EmbeddingId; title: string; kept: Uint8Array; meanKept: number }[];
-  groups: NeighbourhoodGroup[];
-  notes: string[];
-}
-
 /** A way to rebuild data rows: PCA with k components, or a trained model's decode(encode mean). */
 export type ReconMethod = { kind: 'pca'; components: number } | { kind: 'model'; runId: RunId };
 

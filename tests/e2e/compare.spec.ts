@@ -25,6 +25,7 @@ async function lasso(page: Page, testid: string): Promise<void> {
 
 /** Moves the mouse over the plot until the inspector shows a row (a point is under the mouse). */
 async function hoverAPoint(page: Page, testid: string): Promise<void> {
+  // the plot may have scrolled out of view (a click further down the panel scrolls the page)
   await page.getByTestId(testid).scrollIntoViewIfNeeded();
   const box = (await page.getByTestId(testid).locator('canvas').boundingBox())!;
   for (let fy = 0.3; fy <= 0.7; fy += 0.04) {

@@ -1,14 +1,12 @@
 // The decoder as a lens (issue 14): decoding points of a model's view (a 2-D latent directly, a
 // wider one through the PCA inverse of its projection), mean codes of row groups and walks along
-// the vector between them, decoded table rows given as the file's columns (categories as
-// categories with their probabilities, numbers at the column's precision), and the neighbourhood
-// change between views.
+// the vector between them, and decoded table rows given as the file's columns (categories as
+// categories with their probabilities, numbers at the column's precision).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DecodedColumn } from '../../shared/generation';
 import type { DatasetSummary, EmbeddingSummary, RunSummary } from '../../shared/types';
 import { Engine } from '../../electron/engine/engine';
 import { layoutFromNames, decodeTable } from '../../electron/engine/generate/table-layout';
-import { keptCounts } from '../../electron/engine/compare/neighbourhood-change';
 import { openWith } from './helpers/open';
 import { runJob } from './helpers/train';
 
@@ -154,33 +152,5 @@ describe('decoded table rows in the file’s own columns', () => {
     expect(table.columns[0]).toMatchObject({ values: [1.235] });
     expect(table.columns[1]).toMatchObject({ index: [1] });
     expect((table.columns[3] as { probs: number[] }).probs).toEqual([0, 1]);
-  });
-});
-
-describe('neighbourhood change between views', () => {
-  it('counts the data neighbours a view keeps: all of them for a rotation of the data, fewer in 2-D', async () => {
-    const iris = await openWith(engine, { source: { kind: 'builtin', name: 'iris' } });
-    const all = await runJob(engine, 'reduce', engine.reduce({ datasetId: iris.id, method: 'pca', params: { components: 4 } }));
-    const two = await runJob(engine, 'reduce', engine.reduce({ datasetId: iris.id, method: 'pca', params: { components: 2 } }));
-    const change = await runJob(engine, 'neighbourhood', engine.neighbourhoodChange({ datasetId: iris.id, embeddingIds: [all.id, two.id], k: 5 }));
-    expect([change.k, change.testRows, change.rows]).toEqual([5, 30, null]);
-    const [rotation, plane] = change.views;
-    expect(rotation.kept).toHaveLength(30);
-    // PCA with every component only rotates the rows: the same neighbours (up to rounding ties)
-    expect(rotation.meanKept).toBeGreaterThan(4.9);
-    expect(plane.meanKept).toBeLessThan(rotation.meanKept);
-    expect(plane.meanKept).toBeCloseTo(plane.kept.reduce((s, v) => s + v, 0) / 30, 6);
-    // every species, the one whose neighbourhoods change most first
-    expect(change.groups.map((g) => g.name).sort()).toEqual([...iris.labelNames!].sort());
-    expect(change.groups.reduce((s, g) => s + g.rows, 0)).toBe(30);
-    for (const g of change.groups) expect(g.change).toBeCloseTo(g.meanKept[1] - g.meanKept[0], 6);
-    const sizes = change.groups.map((g) => Math.abs(g.change!));
-    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
-  });
-
-  it('keptCounts intersects the two neighbour lists row by row', () => {
-    const data = { k: 2, indices: Int32Array.from([1, 2, 0, 2, 0, 1]), distances: new Float32Array(6) };
-    const view = { k: 2, indices: Int32Array.from([2, 1, 2, 1, 1, 2]), distances: new Float32Array(6) };
-    expect(Array.from(keptCounts(data, view, 3))).toEqual([2, 1, 1]);
   });
 });

@@ -29,7 +29,6 @@ import { splitView, summaryOf, type EmbeddingRecord } from './embeddings';
 import { reconstructRows, reconTitle } from './reconstruct';
 import { ensureTrainCoords, KNN_K, NEIGHBOURHOOD_K, rowNeighbours, scoreEmbeddings, scoredRows, scoringNotes } from './score';
 import { compareSource, modelHandle, reduceContext, testErrorsOf } from './sources';
-import { neighbourhoodChange } from './neighbourhood-change';
 
 const REDUCER_NAMES = { pca: 'PCA', umap: 'UMAP', tsne: 't-SNE', latent: 'Latent means' } as const;
 
@@ -146,26 +145,6 @@ export const compareHandlers = {
       checkRows([req.row], entry.ds.test.n, 'test');
       await initBackend();
       return rowNeighbours(entry.ds, req.row, req.k, recordsFor(s, entry, req.embeddingIds));
-    }),
-
-  /**
-   * Neighbourhood change: per test row, how many of its k data-space neighbours each view keeps,
-   * and the label groups that change most between two views (or that one view keeps worst); a
-   * 'neighbourhood' job (the data-space neighbours are found once per dataset).
-   */
-  neighbourhoodChange: method(z.tuple([z.strictObject({ datasetId, embeddingIds: embeddingIds.min(1).max(8), k: z.number().int().min(1).max(50).optional() })]),
-    async (s, req: { datasetId: DatasetId; embeddingIds: EmbeddingId[]; k?: number }): Promise<JobId> => {
-      const entry = s.entry(req.datasetId);
-      const records = recordsFor(s, entry, req.embeddingIds);
-      if (entry.ds.test.n < 3) throw new LabFailure('too-few-rows', `Neighbourhoods need at least 3 test rows; ${entry.ds.summary.name} has ${entry.ds.test.n}.`, 'Use a larger test share in the Data panel.');
-      return s.jobs.start('neighbourhood', `Neighbourhoods in ${records.length === 1 ? records[0].data.title : `${records.length} views`}`, async (ctx) => {
-        await initBackend();
-        return neighbourhoodChange(entry.ds, records, req.k ?? NEIGHBOURHOOD_K, async (f, what) => {
-          ctx.progress(f, what);
-          ctx.checkCancelled();
-          await new Promise<void>((r) => setImmediate(r));
-        });
-      });
     }),
 
   /** Originals and reconstructions (PCA-k, models) of chosen test rows, plus per-feature errors. */
