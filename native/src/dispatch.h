@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "types.h"
+#include "vae.h"
 
 namespace lab {
 
@@ -37,6 +38,7 @@ struct Kernels {
   void (*conv2d)(const ConvShape& s, const float* x, const float* w, float* y);
   void (*conv2dBackpropInput)(const ConvShape& s, const float* dy, const float* w, float* dx);
   void (*conv2dBackpropFilter)(const ConvShape& s, const float* x, const float* dy, float* dw);
+  void (*vaeTrainStep)(const VaeStep& s);
 };
 
 // Each instruction-set unit defines its table (declared for the units this target compiles).
