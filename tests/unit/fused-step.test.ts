@@ -50,7 +50,7 @@ describe.skipIf(skipNative)('fused MLP VAE step (native)', () => {
   });
 
   // 600 rows, batch 128 with a ragged last batch of 88: 5 steps an epoch, 2 epochs
-  const base = { model: 'vae', architecture: 'mlp', latent: 3, hidden: [48], epochs: 2, batchSize: 128, seed: 5, validationFraction: 0 } as const;
+  const base: Partial<TrainConfig> = { model: 'vae', architecture: 'mlp', latent: 3, hidden: [48], epochs: 2, batchSize: 128, seed: 5, validationFraction: 0 };
   const cases: [string, Partial<TrainConfig>][] = [
     ['Bernoulli', { likelihood: 'bernoulli' }],
     ['Gaussian', { likelihood: 'gaussian' }],
