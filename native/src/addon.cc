@@ -137,11 +137,12 @@ size_t span(Call& c, int rows, int cols, int ld, bool trans, const char* what) {
   return c.add(c.mul(static_cast<size_t>(storedRows - 1), static_cast<size_t>(ld), what), static_cast<size_t>(storedCols), what);
 }
 
-// Runs a kernel, turning a C++ exception (out of memory for scratch space, in any pool thread)
-// into a JavaScript error: nothing may unwind through N-API.
+// Runs a kernel with denormals flushed to zero (pool.h), turning a C++ exception (out of memory
+// for scratch space, in any pool thread) into a JavaScript error: nothing may unwind through N-API.
 template <typename F>
 bool guarded(Call& c, F&& kernel) {
   try {
+    FlushDenormals flush;  // for the kernel's duration only: JavaScript keeps IEEE denormals
     kernel();
     return true;
   } catch (const std::bad_alloc&) {
