@@ -26,6 +26,7 @@ import type {
   TrainConfig,
 } from './types';
 import type { AnomalyResult } from './anomalies';
+import type { ConnectEngineRequest, ConnectEngineResult, EngineConnectionEvent, EngineStatus, KnownEngine } from './remote';
 
 export type DatasetSource =
   | { kind: 'builtin'; name: string }
@@ -141,8 +142,8 @@ export type JobEvent =
 /** Not about one job: the engine process stopped (how, and what was running) and a fresh one took over. */
 export type EngineNotice = { type: 'engine-restarted'; jobId?: undefined; message: string; detail: string };
 
-/** Everything the event stream carries. */
-export type LabEvent = JobEvent | EngineNotice;
+/** Everything the event stream carries (the connection to a remote engine too: shared/remote.ts). */
+export type LabEvent = JobEvent | EngineNotice | EngineConnectionEvent;
 
 export type JobListener = (event: LabEvent) => void;
 
@@ -170,6 +171,16 @@ export interface ShellApi {
   pickOpenPath(kind?: 'file' | 'folder'): Promise<string | null>;
   /** Native save dialog; resolves null when cancelled. Electron only. */
   pickSavePath(defaultName: string): Promise<string | null>;
+  /** Which engine does the work: this machine's, or a remote one (`lab serve`) and how its connection is. */
+  engineStatus(): Promise<EngineStatus>;
+  /** Switches to the engine at `url` (the token is remembered per host, in the shell only). */
+  connectEngine(req: ConnectEngineRequest): Promise<ConnectEngineResult>;
+  /** Back to this machine's engine. */
+  useLocalEngine(): Promise<EngineStatus>;
+  /** Engines connected to before (never their tokens). */
+  knownEngines(): Promise<KnownEngine[]>;
+  /** Forgets a remembered engine and its token. */
+  forgetEngine(url: string): Promise<void>;
 }
 
 export interface LabApi extends EngineApi, ShellApi {

@@ -6,12 +6,20 @@ import { LabFailure, type ShellApi } from './api';
 import { TRAIN_LIMITS, type LimitedKey } from './limits';
 import { MODEL_NAMES } from './models';
 import type { AnomalyId } from './anomalies';
-import type { DatasetId, EmbeddingId, JobId, RunId } from './types';
+import type { DatasetId, EmbeddingId, JobId, LabError, RunId } from './types';
 
 export const id = z.string().min(1).max(200);
 /** An id schema whose parsed value carries its brand (DatasetId, RunId…). */
 export const idOf = <T extends string>() => id as unknown as z.ZodType<T, string>;
-export const path = z.string().min(1).max(4096);
+/**
+ * Set inside an engine that serves remote clients (electron/engine/files/roots.ts): refuses every
+ * path outside the folders it serves. Its LabError reaches the caller as is (session/define.ts).
+ */
+export const pathPolicy: { check: ((p: string) => LabError | null) | null } = { check: null };
+export const path = z.string().min(1).max(4096).superRefine((p, ctx) => {
+  const refused = pathPolicy.check?.(p);
+  if (refused) ctx.addIssue({ code: 'custom', message: refused.message, params: { refused } });
+});
 export const datasetId = idOf<DatasetId>();
 export const runId = idOf<RunId>();
 export const embeddingId = idOf<EmbeddingId>();
@@ -138,6 +146,15 @@ export const shellArgSchemas = {
   info: none,
   pickOpenPath: z.union([none, z.tuple([z.enum(['file', 'folder'])])]),
   pickSavePath: z.tuple([z.string().max(255)]),
+  engineStatus: none,
+  connectEngine: z.tuple([z.strictObject({
+    url: z.string().min(1).max(1000),
+    token: z.string().min(1).max(4096).optional(),
+    trust: z.string().regex(/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/i, 'a SHA-256 fingerprint (32 pairs of hex digits)').optional(),
+  })]),
+  useLocalEngine: none,
+  knownEngines: none,
+  forgetEngine: z.tuple([z.string().min(1).max(1000)]),
 } satisfies Record<keyof ShellApi, z.ZodType>;
 
 export function isShellMethod(name: unknown): name is keyof ShellApi {

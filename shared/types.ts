@@ -1,6 +1,7 @@
 // Plain data types shared by the engine, the shells (Electron main, loopback server, CLI) and the
 // renderer. Everything here must survive structured clone and our WebSocket wire format.
 import type { ModelName } from './models';
+import type { EngineStatus } from './remote';
 
 export type { ModelName } from './models';
 
@@ -34,8 +35,10 @@ export interface AppInfo {
   backend: BackendInfo | null;
   /** The shell can show native open/save dialogs (Electron only). */
   nativeDialogs: boolean;
-  /** Where exports go by default (browser mode has no save dialog). */
+  /** Where exports go by default (browser mode has no save dialog); on a remote engine, a folder of its machine. */
   defaultExportDir: string;
+  /** Which engine does the work (absent: this machine's). */
+  engine?: EngineStatus;
 }
 
 export interface LabError {

@@ -1,8 +1,8 @@
 // The Data panel's options as `lab` flags (inspect and train share them).
-import { resolve } from 'node:path';
 import { LabFailure, type OpenDatasetRequest } from '../../shared/api';
 import { openOptionsShape } from '../../shared/schemas';
 import type { ColumnRole } from '../../shared/types';
+import { files } from './files';
 
 export const DATA_OPTIONS = {
   label: { type: 'string' },
@@ -80,7 +80,7 @@ export function openOptionsFromFlags(flags: Flags): Omit<OpenDatasetRequest, 'so
     out.imageSize = [Number(m[1]), Number(m[2])];
   }
   if (str('image-mode') !== undefined) out.imageMode = str('image-mode') as 'rgb';
-  if (str('labels') !== undefined) out.labelsPath = resolve(str('labels')!);
+  if (str('labels') !== undefined) out.labelsPath = files().enginePath(str('labels')!);
   // the same checks as a request from the UI
   for (const [key, value] of Object.entries(out)) {
     const schema = openOptionsShape[key as keyof typeof openOptionsShape];

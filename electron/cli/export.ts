@@ -6,7 +6,7 @@ import { LabFailure, type DatasetSource } from '../../shared/api';
 import { EXPORT_FORMATS, EXPORT_SPLITS, FORMAT_INFO, type ExportColumns, type ExportFormat, type ExportSplit } from '../../shared/export';
 import { MODEL_NAMES } from '../../shared/models';
 import type { DatasetSummary, EmbeddingId, EmbeddingSummary, ModelName } from '../../shared/types';
-import { findBuiltin } from '../engine/data/catalog';
+import { files } from './files';
 import { openOptionsFromFlags } from './data-options';
 import { choiceOption, intOption, trainConfigFrom, tsneParams, umapParams } from './options';
 import { runJob, type CliEngine } from './progress';
@@ -32,7 +32,7 @@ export const EXPORT_USAGE = `  lab export --data <file-or-builtin> --method pca|
                                                 by default); prints its parameters and diagnostics`;
 
 function sourceOf(arg: string): DatasetSource {
-  return findBuiltin(arg) ? { kind: 'builtin', name: arg.toLowerCase() } : { kind: 'file', path: resolve(arg) };
+  return files().source(arg);
 }
 
 export async function openData(engine: CliEngine, values: Flags, command: string): Promise<DatasetSummary> {
@@ -79,7 +79,7 @@ export async function fitView(engine: CliEngine, ds: DatasetSummary, values: Fla
   const method = str(values, 'method')?.toLowerCase();
   const load = str(values, 'load');
   if (load && allowModels && (method === undefined || (MODEL_NAMES as readonly string[]).includes(method))) {
-    const loaded = await engine.loadModel({ path: resolve(load) });
+    const loaded = await engine.loadModel({ path: await files().input(load) });
     if (str(values, 'epochs') !== undefined) {
       const run = await runJob(engine, 'train', engine.train({ datasetId: ds.id, config: trainConfigFrom(values), initFrom: loaded.id }));
       return summaryOf(engine, run.embeddingId);
@@ -120,8 +120,9 @@ async function writeView(engine: CliEngine, values: Flags, command: 'export' | '
   const columns = columnsOf(values, format);
   const ds = await openData(engine, values, command);
   const view = await fitView(engine, ds, values, command === 'export');
+  const target = await files().output(out, { force: values.force === true, folder: format === 'projector' });
   const result = await runJob(engine, 'export', engine.exportView({
-    embeddingId: view.id, path: out, format, split, columns, overwrite: values.force === true,
+    embeddingId: view.id, path: target, format, split, columns, overwrite: values.force === true,
   }));
   const json = {
     dataset: ds.name,

@@ -5,6 +5,7 @@ import { LabFailure } from '../../shared/api';
 import type { CommandOutput } from './export';
 import { choiceOption, intOption } from './options';
 import { runJob, type CliEngine } from './progress';
+import { files } from './files';
 
 type Flags = Record<string, unknown>;
 
@@ -27,7 +28,7 @@ export async function generateCommand(engine: CliEngine, values: Flags): Promise
   const source = choiceOption('source', s('source'), ['prior', 'fitted'] as const, 'prior');
   const out = resolve(s('out')!);
   await engine.backend();
-  const run = await engine.loadModel({ path: resolve(s('load')!) });
+  const run = await engine.loadModel({ path: await files().input(s('load')!) });
   let label: number | undefined;
   if (s('label') !== undefined) {
     const names = run.labelNames ?? [];
@@ -39,7 +40,7 @@ export async function generateCommand(engine: CliEngine, values: Flags): Promise
     }
   }
   const result = await runJob(engine, 'export', engine.exportSamples({
-    runId: run.id, count, seed, path: out, overwrite: values.force === true,
+    runId: run.id, count, seed, path: await files().output(out, { force: values.force === true }), overwrite: values.force === true,
     source: source === 'prior' ? 'standard-normal' : 'fitted-gaussian',
     ...(label !== undefined ? { label } : {}),
   }));

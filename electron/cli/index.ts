@@ -19,9 +19,10 @@ import { ANOMALY_MODEL_DEFAULTS, DEFAULT_PCA_COMPONENTS, DEFAULT_SAMPLES } from 
 import type { DatasetId, EmbeddingId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
 import { intOption, trainConfigFrom, tsneParams, umapParams } from './options';
-import { findBuiltin } from '../engine/data/catalog';
-import { EngineHost } from '../engine/host/host';
 import { writeFileAtomic } from '../engine/export/csv';
+import { SERVE_USAGE, serveCommand } from '../remote/serve';
+import { ENGINE_USAGE, openCliEngine } from './engine';
+import { files } from './files';
 import { appVersion } from '../version';
 import { runJob, status, type CliEngine } from './progress';
 import { ANOMALY_USAGE, anomalyRequestFrom, anomalyReport } from './anomalies';
@@ -64,6 +65,9 @@ ${REPORT_USAGE}
 ${GENERATE_USAGE}
   lab bench [--json] [--only training,pca]     the benchmark beside PyTorch and scikit-learn (same as
                                                 npm run bench; needs the source checkout)
+${SERVE_USAGE}
+
+${ENGINE_USAGE}
 
 ${DATA_USAGE}
 Exit codes: 0 done; 1 failed (one line on stderr naming the file and the problem); 2 usage error
@@ -71,7 +75,7 @@ Exit codes: 0 done; 1 failed (one line on stderr naming the file and the problem
 generate and --csv replace an existing file; without it they refuse.`;
 
 function sourceOf(arg: string): DatasetSource {
-  return findBuiltin(arg) ? { kind: 'builtin', name: arg.toLowerCase() } : { kind: 'file', path: resolve(arg) };
+  return files().source(arg);
 }
 
 async function open(engine: CliEngine, data: string, options: Omit<OpenDatasetRequest, 'source'>) {
@@ -95,7 +99,7 @@ async function anomalies(engine: CliEngine, values: Record<string, unknown>) {
   });
   const result = await runJob(engine, 'anomalies', engine.detectAnomalies(request));
   const csvPath = str('csv') ? resolve(str('csv')!) : null;
-  if (csvPath) await runJob(engine, 'export', engine.exportAnomalies({ anomalyId: result.id, path: csvPath, overwrite: values.force === true }));
+  if (csvPath) await runJob(engine, 'export', engine.exportAnomalies({ anomalyId: result.id, path: await files().output(csvPath, { force: values.force === true }), overwrite: values.force === true }));
   const top = intOption('top', str('top'), result.truth ? 0 : 10, 0);
   const ranked = top ? await Promise.all(result.methods.map((m) => engine.rankAnomalies({ anomalyId: result.id, key: m.key, top }))) : [];
   const report = anomalyReport(ds, result, names, config, ranked, csvPath);
@@ -104,6 +108,16 @@ async function anomalies(engine: CliEngine, values: Record<string, unknown>) {
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'serve') {
+    // runs until Ctrl-C / SIGTERM; clients come and go, the engine keeps running
+    const served = await serveCommand(argv.slice(1));
+    await new Promise<void>((resolveStop) => {
+      process.once('SIGINT', () => resolveStop());
+      process.once('SIGTERM', () => resolveStop());
+    });
+    await served.stop();
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -157,6 +171,10 @@ async function main(argv: string[]): Promise<void> {
       workspace: { type: 'string' },
       count: { type: 'string' },
       source: { type: 'string' },
+      engine: { type: 'string' },
+      'token-file': { type: 'string' },
+      ca: { type: 'string' },
+      fingerprint: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -169,14 +187,17 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  // the engine in its own process, as in the app: a native crash there ends with a message, not a core dump
-  const host = new EngineHost({ restartOnCrash: false });
-  const engine = host.api;
-  const print = (obj: unknown, text: string) => console.log(values.json ? JSON.stringify(obj, null, 2) : text);
+  // this machine's engine in its own process, or a remote one (--engine)
+  const { engine } = await openCliEngine(values);
+  /** Fetches what a remote engine wrote, then prints the result with this machine's paths. */
+  const print = async (obj: unknown, text: string) => {
+    await files().finish();
+    console.log(values.json ? JSON.stringify(files().localize(obj), null, 2) : files().localize(text));
+  };
 
   if (command === 'datasets') {
     const list = await engine.listDatasets();
-    print(list, list.map((d) => `${d.name.padEnd(12)} ${d.title} — ${d.rows} rows × ${d.features} features`).join('\n'));
+    await print(list, list.map((d) => `${d.name.padEnd(12)} ${d.title} — ${d.rows} rows × ${d.features} features`).join('\n'));
     return;
   }
 
@@ -209,7 +230,7 @@ async function main(argv: string[]): Promise<void> {
       options: s.options,
       notes: s.notes,
     };
-    print(out, [
+    await print(out, [
       `${s.name}: ${s.rows} rows, ${s.features} features, ${out.labels ?? 'no'} label classes (${s.format})`,
       ...s.notes.map((n) => `  - ${n}`),
     ].join('\n'));
@@ -225,7 +246,7 @@ async function main(argv: string[]): Promise<void> {
       throw new LabFailure('not-writable', `Cannot create the output folder ${outDir}: ${err.message}`);
     });
     const backend = await engine.backend();
-    const loaded = values.load ? await engine.loadModel({ path: resolve(values.load) }) : null;
+    const loaded = values.load ? await engine.loadModel({ path: await files().input(values.load) }) : null;
     const ds = await open(engine, values.data, openOptionsFromFlags(values));
     const trainFurther = !loaded || values.epochs !== undefined;
     const run: RunSummary = trainFurther
@@ -240,9 +261,9 @@ async function main(argv: string[]): Promise<void> {
       : (await runJob(engine, 'embed', engine.embed({ runId: run.id, datasetId: ds.id }))).id;
     const latent = run.config.latent;
     const pca = await runJob(engine, 'pca', engine.computePca({ datasetId: ds.id, components: latent }));
-    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId, path: join(outDir, 'embedding.csv'), overwrite: true }));
-    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId: pca.id, path: join(outDir, 'pca.csv'), overwrite: true }));
-    const saved = values.save ? await engine.saveModel({ runId: run.id, path: resolve(values.save) }) : null;
+    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId, path: await files().output(join(outDir, 'embedding.csv'), { force: true }), overwrite: true }));
+    await runJob(engine, 'export', engine.exportEmbedding({ embeddingId: pca.id, path: await files().output(join(outDir, 'pca.csv'), { force: true }), overwrite: true }));
+    const saved = values.save ? await engine.saveModel({ runId: run.id, path: await files().output(values.save, { folder: true, force: true }) }) : null;
     const info = MODEL_INFO[run.config.model];
     const metrics = {
       dataset: ds.name,
@@ -277,10 +298,10 @@ async function main(argv: string[]): Promise<void> {
         ...(run.checkpointDir ? { checkpoint: run.checkpointDir } : {}),
       },
     };
-    await writeFileAtomic(join(outDir, 'metrics.json'), [JSON.stringify(metrics, null, 2)]);
+    await writeFileAtomic(join(outDir, 'metrics.json'), [JSON.stringify(files().localize(metrics), null, 2)]);
     if (values.workspace) await recordInWorkspace(engine, values.workspace, ds.id, [embeddingId, pca.id]);
     const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(2));
-    print(metrics, [
+    await print(metrics, [
       trainFurther
         ? `Trained ${info.title} (${run.architecture}, ${run.likelihood}) on ${run.trainRows} rows with ${backend.detail}: ${Math.round(run.samplesPerSec)} samples/s${run.message ? `\n${run.message}` : ''}`
         : `Loaded ${info.title} from ${resolve(values.load!)}`,
@@ -321,7 +342,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const table = await runJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id, embeddingIds: ids }));
     if (values.workspace) await recordInWorkspace(engine, values.workspace, ds.id, ids);
-    if (csvPath) await runJob(engine, 'export', engine.exportMetrics({ datasetId: ds.id, embeddingIds: ids, path: csvPath, overwrite: values.force === true }));
+    if (csvPath) await runJob(engine, 'export', engine.exportMetrics({ datasetId: ds.id, embeddingIds: ids, path: await files().output(csvPath, { force: values.force === true }), overwrite: values.force === true }));
     const out = {
       dataset: ds.name,
       testRows: table.testRows,
@@ -345,7 +366,7 @@ async function main(argv: string[]): Promise<void> {
       ...(csvPath ? { csv: csvPath } : {}),
     };
     const cell = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits)).padStart(9);
-    print(out, [
+    await print(out, [
       `${ds.name}: ${table.testRows} test rows`,
       `${'method'.padEnd(16)}${['MSE', '5-NN acc', 'trust', 'contin', 'silh', 'seconds'].map((h) => h.padStart(9)).join('')}`,
       ...out.methods.map((r) => `${r.name.padEnd(16)}${cell(r.mse, 5)}${cell(r.knnAccuracy, 4)}${cell(r.trustworthiness, 4)}${cell(r.continuity, 4)}${cell(r.silhouette, 4)}${cell(r.seconds, 1)}`),
@@ -356,18 +377,18 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'workspace') {
     const out = await workspaceCommand(engine, rest);
-    print(out.json, out.text);
+    await print(out.json, out.text);
     return;
   }
   if (command === 'anomalies') {
     const out = await anomalies(engine, values);
-    print(out.json, out.text);
+    await print(out.json, out.text);
     return;
   }
   const commands = { export: exportCommand, reduce: reduceCommand, report: reportCommand, generate: generateCommand } as const;
   if (Object.hasOwn(commands, command)) {
     const out = await commands[command as keyof typeof commands](engine, values);
-    print(out.json, out.text);
+    await print(out.json, out.text);
     return;
   }
   throw new LabFailure('bad-option', `Unknown command "${command}". Run "lab --help" for the commands.`);

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { LabFailure } from '../../shared/api';
 import { openData, type CommandOutput } from './export';
+import { files } from './files';
 import { trainConfigFrom } from './options';
 import { runJob, type CliEngine } from './progress';
 
@@ -26,7 +27,7 @@ export async function reportCommand(engine: CliEngine, values: Flags): Promise<C
   const pca = await runJob(engine, 'pca', engine.computePca({ datasetId: ds.id, components: Math.min(2, ds.features) }));
   const views = [pca.id, ...(run.embeddingId ? [run.embeddingId] : [])];
   const table = await runJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id, embeddingIds: views }));
-  const result = await runJob(engine, 'export', engine.writeReport({ datasetId: ds.id, path: out, runId: run.id, embeddingIds: views, overwrite: values.force === true }));
+  const result = await runJob(engine, 'export', engine.writeReport({ datasetId: ds.id, path: await files().output(out, { force: values.force === true }), runId: run.id, embeddingIds: views, overwrite: values.force === true }));
   const json = {
     dataset: ds.name,
     run: { id: run.id, title: run.title, status: run.status, testLoss: run.test?.loss ?? null },

@@ -4,13 +4,14 @@ import { anomalyHandlers } from './anomalies/service';
 import { compareHandlers } from './compare/service';
 import { dataHandlers } from './data/service';
 import { exportHandlers } from './export/service';
+import { fileHandlers } from './files/service';
 import { generateHandlers } from './generate/service';
 import { validateArgs, type ApiOf, type Handlers } from './session/define';
 import { jobHandlers } from './session/service';
 import { trainingHandlers } from './training/service';
 import { workspaceHandlers } from './workspace/service';
 
-const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers];
+const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, fileHandlers];
 
 export const engineHandlers = {
   ...dataHandlers,
@@ -21,6 +22,7 @@ export const engineHandlers = {
   ...anomalyHandlers,
   ...exportHandlers,
   ...workspaceHandlers,
+  ...fileHandlers,
 };
 
 // two domains must never define the same method (a spread would silently keep only one)

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeUploads } from '../engine/data/uploads';
 import { EngineHost } from '../engine/host/host';
+import { EngineSwitch } from '../engine/host/switch';
 import { CONTENT_SECURITY_POLICY } from '../static-files';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, registerAppProtocol, windowEntry } from './app-protocol';
 import { utilityChannel } from './engine-channel';
@@ -14,6 +15,8 @@ import { bindIpc } from './ipc';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const host = new EngineHost({ spawn: () => utilityChannel(join(here, 'engine.js')) });
+// the window may switch to an engine on another machine (lab serve) and back
+const engines = new EngineSwitch(host.api, { log: (line) => console.error(`[lab] ${line}`) });
 
 // must happen before the app is ready
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
@@ -34,7 +37,7 @@ function createWindow(): void {
       webSecurity: true,
     },
   });
-  const unbind = bindIpc(host.api, window, app.getPath('downloads'));
+  const unbind = bindIpc(engines.api, window, app.getPath('downloads'), engines);
   window.on('closed', unbind);
   window.once('ready-to-show', () => window.show());
   // No navigation away from the app and no new windows; links open in the system browser.
@@ -59,5 +62,5 @@ app.whenReady().then(() => {
 });
 
 app.on('window-all-closed', () => {
-  void host.close().then(removeUploads).finally(() => app.quit());
+  void engines.close().then(() => host.close()).then(removeUploads).finally(() => app.quit());
 });

@@ -6,17 +6,25 @@ import type { ShellApi } from '../../shared/api';
 import { createDispatch } from '../../shared/handlers';
 import type { AppInfo } from '../../shared/types';
 import type { EngineClient } from '../../shared/api';
+import { localOnlyShell, type EngineSwitch } from '../engine/host/switch';
 import { appVersion } from '../version';
 
 export const CALL_CHANNEL = 'lab:call';
 export const EVENT_CHANNEL = 'lab:event';
 
-export function bindIpc(engine: EngineClient, window: BrowserWindow, exportDir: string): () => void {
+export function bindIpc(engine: EngineClient, window: BrowserWindow, exportDir: string, engines?: EngineSwitch): () => void {
   const shell: ShellApi = {
     async info(): Promise<AppInfo> {
+      const backend = await engine.backend();
+      // a remote engine's paths are its machine's: no native dialogs (they show this machine), its own default folder
+      if (engines?.isRemote) {
+        const host = await engine.engineInfo();
+        return { version: appVersion, mode: 'electron', backend, nativeDialogs: false, defaultExportDir: host.defaultFolder, engine: engines.status() };
+      }
       const exists = await stat(exportDir).then((s) => s.isDirectory(), () => false);
-      return { version: appVersion, mode: 'electron', backend: await engine.backend(), nativeDialogs: true, defaultExportDir: exists ? exportDir : join(exportDir, '..') };
+      return { version: appVersion, mode: 'electron', backend, nativeDialogs: true, defaultExportDir: exists ? exportDir : join(exportDir, '..'), engine: { kind: 'local' } };
     },
+    ...(engines?.shell() ?? localOnlyShell()),
     async pickOpenPath(kind = 'file') {
       const r = await dialog.showOpenDialog(window, {
         title: kind === 'folder' ? 'Open a folder of images (one sub-folder per class)' : 'Open a dataset',

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { removeUploads } from '../engine/data/uploads';
 import { EngineHost } from '../engine/host/host';
+import { EngineSwitch } from '../engine/host/switch';
 import { appVersion } from '../version';
 import { findChromium, openAppWindow } from './launch';
 import { startServer } from './server';
@@ -12,9 +13,12 @@ import { startServer } from './server';
 async function main(): Promise<void> {
   const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
   const host = new EngineHost();
+  // the window may switch to an engine on another machine (lab serve) and back
+  const engines = new EngineSwitch(host.api, { log: (line) => process.stderr.write(`[lab] ${line}\n`) });
   const portArg = process.argv.find((a) => a.startsWith('--port='));
   const server = await startServer({
-    engine: host.api,
+    engine: engines.api,
+    engines,
     rendererDir,
     port: portArg ? Number(portArg.slice(7)) : 0,
     version: appVersion,
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     child?.kill();
     await server.close();
+    await engines.close();
     await host.close();
     await removeUploads();
     process.exit(0);

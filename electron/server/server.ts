@@ -16,12 +16,15 @@ import { MAX_MESSAGE_BYTES } from '../../shared/limits';
 import type { AppInfo } from '../../shared/types';
 import { decodeMessage, encodeMessage } from '../../shared/wire';
 import type { EngineClient } from '../../shared/api';
+import { localOnlyShell, type EngineSwitch } from '../engine/host/switch';
 import { CONTENT_SECURITY_POLICY, mimeType, resolveStaticPath } from '../static-files';
 
 export { CONTENT_SECURITY_POLICY };
 
 export interface ServerOptions {
   engine: EngineClient;
+  /** When given, "Connect to engine…" switches `engine` between this machine's and a remote one. */
+  engines?: EngineSwitch;
   rendererDir: string;
   port?: number;
   version: string;
@@ -70,16 +73,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const shell: ShellApi = {
     async info(): Promise<AppInfo> {
+      const backend = await opts.engine.backend();
+      // a remote engine's paths are its machine's: its own default folder
+      if (opts.engines?.isRemote) {
+        const host = await opts.engine.engineInfo();
+        return { version: opts.version, mode: 'browser', backend, nativeDialogs: false, defaultExportDir: host.defaultFolder, engine: opts.engines.status() };
+      }
       const exportDir = defaultExportDir();
       const exists = await stat(exportDir).then((s) => s.isDirectory(), () => false);
       return {
         version: opts.version,
         mode: 'browser',
-        backend: await opts.engine.backend(),
+        backend,
         nativeDialogs: false,
         defaultExportDir: exists ? exportDir : homedir(),
+        engine: { kind: 'local' },
       };
     },
+    ...(opts.engines?.shell() ?? localOnlyShell()),
     async pickOpenPath() {
       throw new LabFailure('unsupported', 'Native file dialogs exist only in the desktop window.', 'Use the file picker, drag a file in, or type its path.');
     },

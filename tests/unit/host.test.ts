@@ -39,7 +39,7 @@ function runToEnd(host: EngineHost, start: Promise<string> | string): Promise<Jo
       }
     };
     const off = host.api.onEvent((e) => {
-      if (e.type === 'engine-restarted') return;
+      if (e.type === 'engine-restarted' || e.type === 'engine-connection') return;
       if (id === null) seen.push(e);
       else check(e);
     });

@@ -2,7 +2,7 @@
 // rows and columns for the Data panel, and files uploaded from the browser window.
 import { basename } from 'node:path';
 import { z } from 'zod';
-import type { ColumnRequest, OpenDatasetRequest, RowsRequest } from '../../../shared/api';
+import { LabFailure, type ColumnRequest, type OpenDatasetRequest, type RowsRequest } from '../../../shared/api';
 import { datasetId, datasetSource, none, openOptionsShape, split } from '../../../shared/schemas';
 import type { BackendInfo, CatalogEntry, ColumnValues, DatasetId, DatasetRows, DatasetSummary, JobId } from '../../../shared/types';
 import { initBackend } from '../core/backend';
@@ -15,6 +15,7 @@ import { openDataset } from './open';
 import { stableDatasetId } from './identity';
 import { getRows } from './rows';
 import { saveUpload } from './uploads';
+import { servedPathProblem } from '../files/roots';
 
 /**
  * Fault injection for the crash-containment tests: LAB_TEST_CRASH_ON_OPEN=<file name> makes the
@@ -27,6 +28,11 @@ function crashIfAsked(req: OpenDatasetRequest): void {
 
 /** Opens a dataset into the session under its stable id (the same data with the same settings is the same dataset in every session). */
 export async function openInto(s: Session, req: OpenDatasetRequest, ctx: LoadContext): Promise<DatasetEntry> {
+  // a served engine opens nothing outside its folders, whoever names the file (a call, a workspace)
+  for (const p of [req.source.kind === 'file' ? req.source.path : null, req.labelsPath ?? null]) {
+    const refused = p ? servedPathProblem(p) : null;
+    if (refused) throw new LabFailure('outside-roots', refused);
+  }
   crashIfAsked(req);
   const ds = await openDataset(newId<DatasetId>('ds'), req, ctx);
   ds.summary.id = await stableDatasetId(req.source, ds.summary.options);

@@ -5,7 +5,7 @@
 // processes that died are removed the next time Latent Lab starts an upload or shuts down.
 import { randomBytes } from 'node:crypto';
 import { constants, rmSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabFailure } from '../../../shared/api';
 import { MAX_UPLOAD_BYTES } from '../../../shared/limits';
@@ -116,6 +116,18 @@ async function ensureRealDir(dir: string, shown: string): Promise<void> {
   if (!st.isDirectory()) refuse(`Refusing to upload into ${shown}: a file of that name is in the way.`, 'Upload the folder again.');
 }
 
+/** This process's upload folder, or null while nothing was uploaded (engines serving remote clients let calls use it). */
+export function uploadsFolder(): string | null {
+  return folder;
+}
+
+/** A fresh private folder inside the upload folder, for files a remote client will download. */
+export async function uploadsSubfolder(prefix: string): Promise<string> {
+  const dir = join(await uploadFolder(), `${prefix}${randomBytes(6).toString('hex')}`);
+  await mkdir(dir, { mode: 0o700 });
+  return dir;
+}
+
 /**
  * Stores uploaded bytes and returns the path openDataset accepts. `name` may be a relative path
  * (a file inside a dropped folder); files sent with the same `group` land in the same sub-folder,
@@ -125,6 +137,20 @@ export async function saveUpload(name: string, bytes: Uint8Array, group?: string
   if (bytes.byteLength > MAX_UPLOAD_BYTES) {
     refuse(`${name} is ${Math.ceil(bytes.byteLength / 2 ** 20)} MiB; uploads are limited to ${MAX_UPLOAD_BYTES / 2 ** 20} MiB.`, 'Type the file\'s path instead: the engine reads it in place.');
   }
+  const { handle, path } = await createUploadFile(name, group);
+  try {
+    await handle.writeFile(bytes);
+  } finally {
+    await handle.close();
+  }
+  return path;
+}
+
+/**
+ * Creates the (empty) file an upload of `name` goes to, 0600, with every folder on the way checked
+ * and never a link followed; an earlier copy of the same name is replaced. Returns it open for writing.
+ */
+export async function createUploadFile(name: string, group?: string): Promise<{ handle: FileHandle; path: string }> {
   if (group !== undefined && !/^[\w-]{1,64}$/.test(group)) refuse(`Bad upload group name "${group.slice(0, 80)}".`);
   const segments = [group ?? randomBytes(6).toString('hex'), ...uploadSegments(name)];
   let dir = await uploadFolder();
@@ -148,10 +174,5 @@ export async function saveUpload(name: string, bytes: Uint8Array, group?: string
     if (code === 'EEXIST' || code === 'ELOOP') refuse(`Refusing to upload ${shown}: something appeared at that name while writing.`, 'Upload it again.');
     throw err;
   }
-  try {
-    await handle.writeFile(bytes);
-  } finally {
-    await handle.close();
-  }
-  return path;
+  return { handle, path };
 }

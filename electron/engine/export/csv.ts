@@ -7,6 +7,7 @@ import { LabFailure } from '../../../shared/api';
 import type { AnomalyResult } from '../../../shared/anomalies';
 import type { GeneratedSamples } from '../../../shared/generation';
 import type { EmbeddingData, ExportResult, MetricsTable } from '../../../shared/types';
+import { noteWritten } from '../files/written';
 import { f32String } from './numbers';
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
@@ -52,6 +53,7 @@ export async function writeFileAtomic(path: string, chunks: Iterable<string | Ui
     await fh.close();
     fh = null;
     await rename(tmp, path);
+    await noteWritten(path);
   } catch (err) {
     await fh?.close().catch(() => {});
     await rm(tmp, { force: true });

@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { DOUBLE, DuckDBDataChunk, FLOAT, INTEGER, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 import { LabFailure } from '../../../shared/api';
 import { duckConnect, sqlIdent, sqlString } from '../data/duck';
+import { noteWritten } from '../files/written';
 import { csvField, writeFileAtomic } from './csv';
 import { dataNumberString, f32String } from './numbers';
 import type { ExportColumn, ExportTable } from './table';
@@ -177,6 +178,7 @@ export async function writeParquet(path: string, t: ExportTable, onProgress?: (f
     }
     await conn.run(`COPY ${table} TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     await rename(tmp, path);
+    await noteWritten(path);
   } catch (err) {
     await rm(tmp, { force: true });
     if (err instanceof LabFailure) throw err;

@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { toLabError } from '../../../shared/api';
 import { Engine } from '../engine';
+import { installPathPolicy } from '../files/roots';
 import type { EngineToHost, HostToEngine } from './protocol';
 
 interface Port {
@@ -49,6 +50,8 @@ function lowerPriority(): void {
 }
 
 lowerPriority();
+// an engine serving remote clients (lab serve) uses only paths inside the folders it serves
+installPathPolicy();
 const port = parentPort();
 const engine = new Engine();
 engine.onEvent((event) => port.send({ kind: 'event', event }));

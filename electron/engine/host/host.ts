@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { LabFailure, type EngineClient, type LabEvent, type JobListener } from '../../../shared/api';
 import type { JobId, LabError } from '../../../shared/types';
 import { describeExit, forkChannel, type ChannelFactory, type EngineChannel, type EngineExit } from './channel';
+import { clientOf } from './client';
 import type { EngineToHost } from './protocol';
+
+export { clientOf };
 
 type Pending = { method: string; resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
@@ -21,20 +24,6 @@ export interface EngineHostOptions {
   restartOnCrash?: boolean;
   /** Extra environment for the engine process (e.g. LAB_BACKEND). */
   env?: Record<string, string>;
-}
-
-/** A typed client whose every method is a call by name. */
-export function clientOf(call: (method: string, args: unknown[]) => Promise<unknown>, onEvent: (l: JobListener) => () => void): EngineClient {
-  const fixed: Record<string, unknown> = { call, onEvent };
-  return new Proxy(fixed, {
-    get: (target, name) => {
-      if (typeof name !== 'string') return undefined;
-      if (name in target) return target[name];
-      // not a thenable: awaiting the client must not call the engine
-      if (name === 'then') return undefined;
-      return (...args: unknown[]) => call(name, args);
-    },
-  }) as unknown as EngineClient;
 }
 
 /** The built engine entry beside this bundle, or the source one when running from source. */

@@ -3,7 +3,8 @@
 // service file. The method list, the TypeScript API type and the validation all derive from the
 // merged handler map in ../api.ts, so adding a method touches one file plus its test.
 import type { z } from 'zod';
-import { LabFailure } from '../../../shared/api';
+import { isLabError, LabFailure } from '../../../shared/api';
+import type { LabError } from '../../../shared/types';
 import type { Session } from './session';
 
 type ArgsSchema = z.ZodType<unknown[], unknown[]>;
@@ -34,6 +35,12 @@ export function validateArgs<H extends Handlers>(handlers: H, method: unknown, a
   }
   const parsed = handlers[method].args.safeParse(args);
   if (!parsed.success) {
+    // a path the engine does not serve (shared/schemas.ts pathPolicy): its own words, not "malformed"
+    const refused = parsed.error.issues.find((i: z.core.$ZodIssue) => i.code === 'custom' && isLabError((i as { params?: { refused?: unknown } }).params?.refused));
+    if (refused) {
+      const e = (refused as { params: { refused: LabError } }).params.refused;
+      throw new LabFailure(e.code, e.message, e.detail);
+    }
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
     throw new LabFailure('bad-request', `Malformed ${method} request${where}: ${issue?.message ?? 'invalid'}.`);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LabFailure, toLabError, type JobEvent, type JobKind, type JobResults } from '../../../shared/api';
 import type { BatchMetrics, EpochMetrics, JobId, RunSummary } from '../../../shared/types';
 import type { ReduceHooks } from '../reduce/hooks';
+import { JobLedger } from './job-ledger';
 
 export class Cancelled extends Error {
   constructor() {
@@ -36,8 +37,16 @@ export class JobRunner {
   private readonly running = new Set<JobId>();
   private readonly pausable = new Set<JobId>();
   private readonly paused = new Map<JobId, Pause>();
+  /** Every job's last known state, for clients that reconnect (jobs()). */
+  readonly ledger = new JobLedger();
+  private readonly emit: (event: JobEvent) => void;
 
-  constructor(private readonly emit: (event: JobEvent) => void) {}
+  constructor(emit: (event: JobEvent) => void) {
+    this.emit = (e) => {
+      this.ledger.note(e);
+      emit(e);
+    };
+  }
 
   /** `pausable`: the work awaits ctx.whenRunning() between units, so pause() can hold it. */
   start<K extends JobKind>(kind: K, title: string, work: (ctx: JobContext) => Promise<JobResults[K]>, opts: { pausable?: boolean } = {}): JobId {

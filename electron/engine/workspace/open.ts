@@ -10,6 +10,7 @@ import type { AnomalyId } from '../../../shared/anomalies';
 import type { DatasetId, EmbeddingId, MetricsRow, RunId, RunSummary } from '../../../shared/types';
 import { fingerprint } from '../data/identity';
 import { openInto } from '../data/service';
+import { servedPathProblem } from '../files/roots';
 import type { JobContext } from '../session/jobs';
 import type { DatasetEntry, Session } from '../session/session';
 import { readWorkspace, type SavedDataset } from './format';
@@ -95,6 +96,13 @@ export async function restoreWorkspace(s: Session, path: string, opts: OpenWorks
       result.status = 'kept';
     } else {
       if (source.kind === 'file') {
+        // a served engine does not even look at a file outside its folders
+        const refused = servedPathProblem(source.path);
+        if (refused) {
+          result.status = 'failed';
+          result.message = `${saved.name} did not open: ${refused}`;
+          continue;
+        }
         const here = await stat(source.path).catch(() => null);
         if (!here) {
           result.status = 'missing';

@@ -13,6 +13,7 @@ import type {
   RunSummary,
   TrainConfig,
 } from '../../../shared/types';
+import type { EngineConnectionEvent } from '../../../shared/remote';
 import { withDefaults } from '../../../shared/train-config';
 
 export type PanelName = 'data' | 'train' | 'compare' | 'generate' | 'anomalies' | 'export';
@@ -82,7 +83,20 @@ class LabState {
 
   attach(api: LabApi): void {
     this.api = api;
-    api.onEvent((e: LabEvent) => (e.type === 'engine-restarted' ? this.recover(e) : this.enqueue(e)));
+    api.onEvent((e: LabEvent) => (e.type === 'engine-restarted' ? this.recover(e) : e.type === 'engine-connection' ? this.connection(e) : this.enqueue(e)));
+  }
+
+  /** The connection to a remote engine: lost (reconnecting), back, or refused for good. */
+  private connection(e: EngineConnectionEvent): void {
+    if (this.info?.engine?.kind === 'remote') {
+      this.info.engine = { ...this.info.engine, state: e.state, message: e.message };
+    }
+    if (e.state === 'connected') {
+      this.notices = this.notices.filter((n) => !n.message.includes(e.host));
+      this.notify('info', e.message);
+    } else {
+      this.notify('error', e.message);
+    }
   }
 
   /** Set by the workspace: what to do when the engine process stopped and a fresh one took over. */
