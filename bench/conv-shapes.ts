@@ -1,6 +1,6 @@
 // Times each convolution of the default image model (conv VAE on 28×28×1, channels 16/32, batch
 // 128) and its two gradients, plus pooling and upsampling, on the active backend: the per-layer view
-// behind the conv training profile. Best of REPS calls per kernel.
+// behind the conv training profile. Best CPU time of REPS calls per kernel.
 //   npx tsx bench/conv-shapes.ts            LAB_BACKEND=native|wasm|cpu, REPS=20
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../electron/engine/core/backend';
@@ -10,13 +10,16 @@ const B = 128;
 // [side, inC, outC]: encoder conv0, conv1; decoder conv0 (after ×2 up), conv1
 const LAYERS: [string, number, number, number][] = [['enc0', 28, 1, 16], ['enc1', 14, 16, 32], ['dec0', 14, 32, 16], ['dec1', 28, 16, 1]];
 
+// Best CPU time (all threads) of REPS calls, in ms: on a shared, busy machine wall time mostly
+// measures the other processes; with LAB_NATIVE_THREADS=1 CPU time is the kernel's own work. No
+// read-back: reading an output keeps the backend from recycling its buffer (as training does).
 function time(f: () => tf.Tensor): number {
   let best = Infinity;
   for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now();
-    const t = f();
-    t.dataSync();
-    best = Math.min(best, performance.now() - t0);
+    const c0 = process.cpuUsage();
+    const t = f(); // the native and cpu kernels are synchronous; a read-back would mark the buffer
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1000);
     t.dispose();
   }
   return best;

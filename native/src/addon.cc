@@ -423,6 +423,58 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// Pooling shapes travel as convolution shapes with inC = outC (the channels) and k = the window.
+bool poolShape(Call& c, size_t i, ConvShape& s, ConvSizes& n) {
+  if (!convShape(c, i, s, n)) return false;
+  if (s.inC != s.outC) {
+    c.fail("pooling keeps the channels: inC must equal outC");
+    return false;
+  }
+  return true;
+}
+
+// avgPool(shape, x, y) | avgPoolGrad(shape, dy, dx)
+napi_value AvgPool(napi_env env, napi_callback_info info) {
+  Call c(env, info, "avgPool");
+  ConvShape s;
+  ConvSizes n;
+  if (!poolShape(c, 0, s, n)) return nullptr;
+  const float* x = c.f32(1, n.in, "x");
+  float* y = c.f32(2, n.out, "y");
+  if (c.failed || !guarded(c, [&] { isa().avgPool(s, x, y); })) return nullptr;
+  return Undefined(env);
+}
+
+napi_value AvgPoolGrad(napi_env env, napi_callback_info info) {
+  Call c(env, info, "avgPoolGrad");
+  ConvShape s;
+  ConvSizes n;
+  if (!poolShape(c, 0, s, n)) return nullptr;
+  const float* dy = c.f32(1, n.out, "dy");
+  float* dx = c.f32(2, n.in, "dx");
+  if (c.failed || !guarded(c, [&] { isa().avgPoolGrad(s, dy, dx); })) return nullptr;
+  return Undefined(env);
+}
+
+// gatherPixels(shape, rows, cols, x, y): every source row and column must lie inside the input.
+napi_value GatherPixels(napi_env env, napi_callback_info info) {
+  Call c(env, info, "gatherPixels");
+  ConvShape s;
+  ConvSizes n;
+  if (!poolShape(c, 0, s, n)) return nullptr;
+  const int32_t* rows = c.array<int32_t>(1, napi_int32_array, s.outH, "rows");
+  const int32_t* cols = c.array<int32_t>(2, napi_int32_array, s.outW, "cols");
+  if (!rows || !cols) return nullptr;
+  for (int r = 0; r < s.outH; r++)
+    if (rows[r] < 0 || rows[r] >= s.inH) return c.fail("gatherPixels: a source row is outside the input"), nullptr;
+  for (int k = 0; k < s.outW; k++)
+    if (cols[k] < 0 || cols[k] >= s.inW) return c.fail("gatherPixels: a source column is outside the input"), nullptr;
+  const float* x = c.f32(3, n.in, "x");
+  float* y = c.f32(4, n.out, "y");
+  if (c.failed || !guarded(c, [&] { isa().gatherPixels(s, rows, cols, x, y); })) return nullptr;
+  return Undefined(env);
+}
+
 // sum(x, rows, inner, outer, out): out = Σ over the inner axis (outer false: out[rows]) or over
 // the rows (outer true: out[inner]) of x viewed as rows×inner.
 napi_value Sum(napi_env env, napi_callback_info info) {
@@ -577,6 +629,9 @@ NAPI_MODULE_INIT() {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"avgPool", nullptr, AvgPool, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"avgPoolGrad", nullptr, AvgPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gatherPixels", nullptr, GatherPixels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"vaeTrainStep", nullptr, VaeTrainStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

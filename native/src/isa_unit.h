@@ -15,7 +15,7 @@ extern const Kernels table;
 const Kernels table = {
     kIsaId, kIsa, VW, sgemm, denseForward, denseBackward, sigmoidBce, sigmoidBceGrad, adamStep, gatherRows, binary, unary,
     sumInner, sumOuter, covariance, symmetricEigen, orthonormalizeRows, conv2d, conv2dBackpropInput, conv2dBackpropFilter,
-    vaeTrainStep,
+    vaeTrainStep, avgPool, avgPoolGrad, gatherPixels,
 };
 
 }  // namespace LAB_ISA
