@@ -140,6 +140,34 @@ void microKernel(int kc, const float* __restrict a, const float* __restrict b, f
   }
 }
 
+// The same for a tile at most one vector wide (n ≤ VW): half the arithmetic of the full kernel, which
+// multiplies the panel's zero padding too (C with 16 columns, e.g. a convolution to 16 channels).
+void microKernelNarrow(int kc, const float* __restrict a, const float* __restrict b, float* c, int ldc, int m, int n,
+                       bool accumulate) {
+  vf c0[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) c0[i] = vf{};
+  for (int k = 0; k < kc; k++) {
+    const vf b0 = *reinterpret_cast<const vf*>(b + k * NR);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) c0[i] += a[k * MR + i] * b0;
+  }
+  if (m == MR && n == VW) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      float* row = c + static_cast<size_t>(i) * ldc;
+      storeu(row, accumulate ? loadu(row) + c0[i] : c0[i]);
+    }
+    return;
+  }
+  alignas(64) float tile[MR * VW];
+  for (int i = 0; i < MR; i++) *reinterpret_cast<vf*>(tile + i * VW) = c0[i];
+  for (int i = 0; i < m; i++) {
+    float* row = c + static_cast<size_t>(i) * ldc;
+    for (int j = 0; j < n; j++) row[j] = accumulate ? row[j] + tile[i * VW + j] : tile[i * VW + j];
+  }
+}
+
 // One thread's share: rows [r0, r1) × columns [c0, c1) of C.
 void gemmBlock(int r0, int r1, int c0, int c1, int K, const MatView& A, const MatView& B, float* C, int ldc,
                bool accumulate) {
@@ -165,8 +193,8 @@ void gemmBlock(int r0, int r1, int c0, int c1, int K, const MatView& A, const Ma
           const int n = std::min(NR, nc - jr);
           for (int ir = 0; ir < mc; ir += MR) {
             const int m = std::min(MR, mc - ir);
-            microKernel(kc, ap + static_cast<size_t>(ir) * kc, bp + static_cast<size_t>(jr) * kc,
-                        C + static_cast<size_t>(ic + ir) * ldc + jc + jr, ldc, m, n, acc);
+            (n <= VW ? microKernelNarrow : microKernel)(kc, ap + static_cast<size_t>(ir) * kc, bp + static_cast<size_t>(jr) * kc,
+                                                        C + static_cast<size_t>(ic + ir) * ldc + jc + jr, ldc, m, n, acc);
           }
         }
       }

@@ -83,7 +83,7 @@ describe.skipIf(skipNative)('native addon', () => {
   });
 
   it('GEMM matches a float64 reference on odd shapes, every transposition, with accumulate', () => {
-    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [13, 33, 17], [37, 65, 300], [129, 41, 785], [2, 200, 3]]) {
+    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [13, 33, 17], [37, 65, 300], [129, 41, 785], [2, 200, 3], [50, 16, 40], [25, 8, 9], [36, 48, 20]]) {
       for (const ta of [false, true]) for (const tb of [false, true]) for (const acc of [false, true]) {
         const A = randn(M * K);
         const B = randn(K * N);
