@@ -3,6 +3,7 @@
 import { anomalyHandlers } from './anomalies/service';
 import { compareHandlers } from './compare/service';
 import { dataHandlers } from './data/service';
+import { exploreHandlers } from './explore/service';
 import { exportHandlers } from './export/service';
 import { fileHandlers } from './files/service';
 import { generateHandlers } from './generate/service';
@@ -11,7 +12,7 @@ import { jobHandlers } from './session/service';
 import { trainingHandlers } from './training/service';
 import { workspaceHandlers } from './workspace/service';
 
-const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, fileHandlers];
+const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, exploreHandlers, fileHandlers];
 
 export const engineHandlers = {
   ...dataHandlers,
@@ -22,6 +23,7 @@ export const engineHandlers = {
   ...anomalyHandlers,
   ...exportHandlers,
   ...workspaceHandlers,
+  ...exploreHandlers,
   ...fileHandlers,
 };
 

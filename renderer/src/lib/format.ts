@@ -11,3 +11,11 @@ export function fmtDuration(seconds: number): string {
   const s = Math.round(seconds % 60);
   return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
+
+/**
+ * A run's title said of a dataset: "VAE on MNIST" scored on MNIST stays as it is (not "VAE on
+ * MNIST on MNIST"); on other data, "VAE on MNIST, applied to fashion.csv".
+ */
+export function runOnDataset(run: { title: string; datasetName: string }, datasetName: string): string {
+  return run.datasetName === datasetName || run.title.endsWith(` on ${datasetName}`) ? run.title : `${run.title}, applied to ${datasetName}`;
+}
