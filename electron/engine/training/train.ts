@@ -1,6 +1,7 @@
-// The training loop: seeded validation hold-out, shuffles and noise; batches gathered on the
-// backend; Adam with a learning-rate schedule, KL warm-up and optional gradient clipping; live
-// metrics read from an on-device running sum a few times a second (never once per batch);
+// The training loop: seeded validation hold-out, shuffles and noise; one step per batch (steps.ts:
+// fused native for the MLP VAE, tfjs autograd otherwise) with Adam, a learning-rate schedule, KL
+// warm-up and optional gradient clipping; live metrics read from running sums kept on the backend
+// a few times a second (never once per batch);
 // pause/resume/cancel between batches; a NaN/Inf guard; early stopping with the best weights kept.
 import * as tf from '@tensorflow/tfjs-core';
 import { LabFailure } from '../../../shared/api';
@@ -8,12 +9,11 @@ import type { BatchMetrics, EpochMetrics, LossValues, TrainConfig } from '../../
 import type { Split } from '../data/dataset';
 import { evaluateModel, lossValues } from '../models/evaluate';
 import { modelVariables, type Model } from '../models/model';
-import { seededNormal, termSums, TERM_ORDER } from '../models/variant';
-import { variants } from '../models/variants';
-import { adam } from './optimizer';
+import { TERM_ORDER } from '../models/variant';
 import { mulberry32, shuffledIndices } from '../core/random';
-import { gatherRows, oneHot, tensorRows } from '../models/rows';
-import { clipByGlobalNorm, klWeightAt, learningRateAt } from './train-controls';
+import { oneHot, tensorRows } from '../models/rows';
+import { makeStepper, type Stepper } from './steps';
+import { klWeightAt, learningRateAt } from './train-controls';
 
 export interface TrainHooks {
   /** Checked after every batch: true stops training there. */
@@ -35,6 +35,8 @@ export interface TrainOutcome {
   stop: StopReason;
   /** The epoch whose weights the model holds after early stopping restored them; else null. */
   bestEpoch: number | null;
+  /** How each step ran: the fused native step (MLP VAE) or tfjs autograd. */
+  step: Stepper['kind'];
 }
 
 export const REPORT_MS = 150;
@@ -68,7 +70,6 @@ function diverged(epoch: number, batch: number, values: ArrayLike<number>, lr: n
 /** Trains `model` in place on `data` (features d, labels one-hot when the model is conditional). */
 export async function trainModel(model: Model, data: Split, config: TrainConfig, hooks: TrainHooks): Promise<TrainOutcome> {
   const { inputDim: d, classes, name } = model.spec;
-  const variant = variants[name];
   const { train: trainIdx, validation: valIdx } = holdOut(data.n, config.validationFraction, config.seed);
   const n = trainIdx.length;
   if (n < 1) throw new LabFailure('too-few-rows', 'There are no training rows to learn from.');
@@ -78,13 +79,10 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
       'Set a validation fraction above 0 (e.g. 0.1), or turn early stopping off.');
   }
   const vars = modelVariables(model);
-  // fused into the addon on the native backend, tfjs's own elsewhere
-  const optimizer: tf.Optimizer = adam(config.learningRate, 0.9, 0.999, 1e-8);
-  // tfjs Adam reads its rate on every step; the schedule sets it before each batch
-  const setRate = (lr: number) => ((optimizer as unknown as { learningRate: number }).learningRate = lr);
   const xAll = tf.tensor2d(data.x, [data.n, d]);
   const yAll = classes ? tf.tensor2d(oneHot(data.labels!, classes), [data.n, classes]) : null;
   const valRows = valIdx.length ? tensorRows(xAll, yAll, valIdx) : null;
+  const stepper = makeStepper(model, data, xAll, yAll, config);
   const rand = mulberry32(config.seed ^ 0x5eed);
   const batch = Math.min(config.batchSize, n);
   const batchesPerEpoch = Math.ceil(n / batch);
@@ -102,7 +100,7 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
       const order = Int32Array.from(perm, (i) => trainIdx[i]);
       let epochMs = 0;
       let mark = performance.now();
-      let acc = tf.zeros([TERM_ORDER.length]) as tf.Tensor1D;
+      stepper.resetSums();
       let seen = 0;
       let lastReport = mark;
       let reported: { values: ArrayLike<number>; seen: number } = { values: new Float32Array(TERM_ORDER.length), seen: 0 };
@@ -112,23 +110,8 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
         const progress = epoch - 1 + b / batchesPerEpoch;
         lr = learningRateAt(config, progress);
         klWeight = klWeightAt(config, epoch - 1 + (b + 1) / batchesPerEpoch);
-        setRate(lr);
         const idx = order.subarray(b * batch, Math.min(n, (b + 1) * batch));
-        const stepSeed = config.seed * 1_000_003 + step;
-        const sums = tf.tidy(() => {
-          const rows = gatherRows(xAll, yAll, idx);
-          let s!: tf.Tensor1D;
-          const { grads } = tf.variableGrads(() => {
-            const t = variant.loss(model, rows, { normal: seededNormal(stepSeed), klWeight });
-            s = tf.keep(termSums(t, idx.length));
-            return t.train;
-          }, vars);
-          optimizer.applyGradients(config.clipNorm > 0 ? clipByGlobalNorm(grads, config.clipNorm) : grads);
-          return s;
-        });
-        const next = tf.add(acc, sums) as tf.Tensor1D;
-        tf.dispose([acc, sums]);
-        acc = next;
+        stepper.step(idx, config.seed * 1_000_003 + step, klWeight, lr);
         seen += idx.length;
         samplesDone += idx.length;
         step++;
@@ -138,8 +121,8 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
           epochMs += now - mark;
           activeMs += now - mark;
           mark = now;
-          const values = await acc.data();
-          const window = values.map((v, j) => (v - reported.values[j]) / Math.max(1, seen - reported.seen));
+          const values = await stepper.sums();
+          const window = Array.from(values, (v, j) => (v - reported.values[j]) / Math.max(1, seen - reported.seen));
           if (!window.every(Number.isFinite)) throw diverged(epoch, b + 1, window, lr, config);
           smoothed = smoothed ? smoothed.map((s, j) => SMOOTHING * window[j] + (1 - SMOOTHING) * s) : Array.from(window);
           reported = { values, seen };
@@ -160,8 +143,7 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
           break;
         }
       }
-      const totals = await acc.data();
-      acc.dispose();
+      const totals = await stepper.sums();
       if (stop === 'cancelled' && seen < n) break;
       const mean = Array.from(totals, (v) => v / seen);
       if (!mean.every(Number.isFinite)) throw diverged(epoch, batchesPerEpoch, mean, lr, config);
@@ -197,10 +179,10 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
       bestEpoch = best.epoch;
       if (best.epoch !== epochs[epochs.length - 1]?.epoch) vars.forEach((v, i) => v.assign(best!.weights[i]));
     }
-    return { epochs, stop, bestEpoch };
+    return { epochs, stop, bestEpoch, step: stepper.kind };
   } finally {
     tf.dispose(best?.weights ?? []);
     tf.dispose([xAll, ...(yAll ? [yAll] : [])]);
-    optimizer.dispose();
+    stepper.dispose();
   }
 }
