@@ -5,7 +5,9 @@ import type { ReduceHooks } from '../../electron/engine/reduce/hooks';
 import { silentHooks } from '../../electron/engine/reduce/hooks';
 import { knnGraph } from '../../electron/engine/reduce/knn-graph';
 import { QuadTree } from '../../electron/engine/reduce/quadtree';
-import { conditionalP, jointP, repulsiveForces, RepulsionWorkspace, tsne, tsneDefaults } from '../../electron/engine/reduce/tsne';
+import { tsne, tsneDefaults } from '../../electron/engine/reduce/tsne';
+import { conditionalP, jointP } from '../../electron/engine/reduce/tsne-affinities';
+import { repulsiveForces, RepulsionWorkspace } from '../../electron/engine/reduce/tsne-bh';
 import { findAbParams, fuzzySimplicialSet, smoothKnnDistances, umap, umapDefaults } from '../../electron/engine/reduce/umap';
 import { mulberry32 } from '../../electron/engine/core/random';
 

@@ -8,7 +8,8 @@ import { neighbourhoodScores } from '../../electron/engine/compare/metrics';
 import { fft, fftFactors, fftPlan, fftSize, fftStrided } from '../../electron/engine/reduce/fft';
 import { silentHooks } from '../../electron/engine/reduce/hooks';
 import { KernelPool, sharedF64 } from '../../electron/engine/reduce/threads';
-import { graphOrder, permuteP, type SparseP, tsne, tsneDefaults } from '../../electron/engine/reduce/tsne';
+import { tsne, tsneDefaults } from '../../electron/engine/reduce/tsne';
+import { graphOrder, permuteP, type SparseP } from '../../electron/engine/reduce/tsne-affinities';
 import { FftRepulsion, intervalsFor, tsneKernels } from '../../electron/engine/reduce/tsne-fft';
 
 afterEach(() => {

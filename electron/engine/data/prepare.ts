@@ -1,13 +1,16 @@
 // Turns a raw table into a Dataset: roles, missing values, one-hot encoding, split, scaling.
 // Every decision taken for the user is written into `notes`; every choice can be overridden.
+// The role decisions are in prepare-roles.ts, the building of the split matrices in prepare-matrix.ts.
 import { basename } from 'node:path';
 import type {
-  ColumnInfo, ColumnRole, ColumnStats, DatasetId, DatasetSummary, MissingPolicy, OpenOptions, Scaling,
+  ColumnInfo, ColumnStats, DatasetId, DatasetSummary, MissingPolicy, OpenOptions, Scaling,
 } from '../../../shared/types';
 import { asData, labelCounts, type Dataset, type FeatureMap, type Split } from './dataset';
 import { fileFailure, plural } from './files';
 import { fillValue, findMissingRows } from './missing';
-import { proposeLabel, proposeRole, splitColumn } from './roles';
+import { fillNumeric, gatherRows, splitBlockInPlace } from './prepare-matrix';
+import { labelIndex, quoteName, resolveRoles } from './prepare-roles';
+import { splitColumn } from './roles';
 import { fitScaling } from './scale';
 import { DEFAULT_TEST_FRACTION, splitRows } from './split';
 import { blockColumnStats, blockStats, columnStats } from './stats';
@@ -17,216 +20,8 @@ export const MIN_ROWS = 5;
 /** Drop rows with missing values by default when that loses at most this share of the rows. */
 const DROP_SHARE = 0.05;
 
-const quoteName = (n: string) => `\`${n}\``;
-
-/** Label index per source row and the class names (numbers sorted as numbers). */
-function labelIndex(col: RawColumn): { codes: Int32Array; names: string[] } {
-  if (col.kind === 'text') {
-    const order = col.dictionary.map((_, i) => i);
-    const numeric = col.dictionary.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
-    order.sort((a, b) => (numeric ? Number(col.dictionary[a]) - Number(col.dictionary[b]) : col.dictionary[a].localeCompare(col.dictionary[b])));
-    const remap = new Int32Array(order.length);
-    order.forEach((code, k) => (remap[code] = k));
-    return { codes: col.codes.map((c) => (c < 0 ? -1 : remap[c])), names: order.map((c) => col.dictionary[c]) };
-  }
-  const distinct = [...new Set(Array.from(col.values).filter((v) => v === v))].sort((a, b) => a - b);
-  const index = new Map(distinct.map((v, i) => [v, i]));
-  return { codes: Int32Array.from(col.values, (v) => (v === v ? index.get(v)! : -1)), names: distinct.map((v) => String(v)) };
-}
-
-function checkRoles(table: RawTable, opts: OpenOptions): void {
-  const known = new Set(table.columns.map((c) => c.name));
-  const unknown = [opts.labelColumn ?? null, ...Object.keys(opts.roles ?? {})].find((n) => n !== null && !known.has(n));
-  if (unknown !== undefined && unknown !== null) {
-    throw fileFailure(table.file, 'no-such-column', `has no column "${unknown}".`,
-      `Pick one of: ${table.columns.slice(0, 30).map((c) => c.name).join(', ')}${table.columns.length > 30 ? ', …' : ''}.`);
-  }
-  const labels = Object.entries(opts.roles ?? {}).filter(([, r]) => r === 'label').map(([n]) => n);
-  const all = new Set([...labels, ...(opts.labelColumn ? [opts.labelColumn] : [])]);
-  if (all.size > 1) {
-    throw fileFailure(table.file, 'two-labels', `more than one label column was chosen (${[...all].join(', ')}).`, 'Choose one label column; make the others features or ignore them.');
-  }
-}
-
-interface Resolved {
-  label: RawColumn | null;
-  labelChosen: boolean;
-  roles: ColumnRole[];
-  reasons: (string | null)[];
-}
-
-function resolveRoles(table: RawTable, stats: ColumnStats[], opts: OpenOptions, splitCol: RawColumn | null, notes: string[]): Resolved {
-  checkRoles(table, opts);
-  const byName = (n: string) => table.columns.find((c) => c.name === n) ?? null;
-  const givenLabel = Object.entries(opts.roles ?? {}).find(([, r]) => r === 'label')?.[0];
-  let label: RawColumn | null = null;
-  let labelChosen = true;
-  // "no label" rules out the columns the request knew of: a labels file added since (a reopen
-  // with the options echoed back and labelsPath set) still gives the label
-  const newFormatLabel = table.formatLabel !== null && opts.roles !== undefined && opts.roles[table.formatLabel] === undefined;
-  if (opts.labelColumn !== undefined) label = opts.labelColumn === null ? (newFormatLabel ? byName(table.formatLabel!) : null) : byName(opts.labelColumn);
-  else if (givenLabel) label = byName(givenLabel);
-  else if (table.formatLabel) label = byName(table.formatLabel);
-  else {
-    labelChosen = false;
-    const skip = new Set<RawColumn>(splitCol ? [splitCol] : []);
-    for (const [n, r] of Object.entries(opts.roles ?? {})) if (r !== 'label') skip.add(byName(n)!);
-    const proposed = proposeLabel(table, stats, skip);
-    if (proposed) {
-      label = proposed.column;
-      notes.push(`Proposed ${quoteName(label.name)} as the label column: ${proposed.why}.`);
-    }
-  }
-  const roles: ColumnRole[] = [];
-  const reasons: (string | null)[] = [];
-  table.columns.forEach((c, i) => {
-    const given = opts.roles?.[c.name];
-    if (c === label) {
-      roles.push('label');
-      reasons.push(null);
-    } else if (given) {
-      roles.push(given === 'label' ? 'ignore' : given);
-      reasons.push(null);
-    } else if (c === splitCol) {
-      roles.push('ignore');
-      reasons.push('gives the file’s own train/test split');
-    } else {
-      const p = proposeRole(c, stats[i], table.rows);
-      roles.push(p.role);
-      reasons.push(p.reason);
-      if (p.role === 'ignore') notes.push(`Ignored ${quoteName(c.name)}: it ${p.reason}.`);
-    }
-  });
-  return { label, labelChosen, roles, reasons };
-}
-
 function defaultMissing(missingRows: number, rows: number): MissingPolicy {
   return missingRows <= rows * DROP_SHARE ? 'drop' : 'median';
-}
-
-/** Builds the feature matrix of some rows (one row per source row id). */
-function gatherRows(
-  rowIds: Int32Array, d: number,
-  onehot: { col: TextColumn; at: number; codes: number[]; fill: number }[], pixels: RawTable['pixels'], pixelAt: number,
-): Float32Array {
-  const n = rowIds.length;
-  const x = new Float32Array(n * d);
-  for (const { col, at, codes, fill } of onehot) {
-    const slot = new Int32Array(col.dictionary.length).fill(-1);
-    codes.forEach((c, k) => (slot[c] = k));
-    for (let i = 0; i < n; i++) {
-      const code = col.codes[rowIds[i]];
-      const k = slot[code < 0 ? fill : code];
-      if (k >= 0) x[i * d + at + k] = 1;
-    }
-  }
-  if (pixels) {
-    const w = pixels.shape[0] * pixels.shape[1] * pixels.shape[2];
-    const scale = pixels.maxValue ? 1 / pixels.maxValue : 1;
-    const src = pixels.data;
-    for (let i = 0; i < n; i++) {
-      const from = rowIds[i] * w;
-      const to = i * d + pixelAt;
-      for (let k = 0; k < w; k++) x[to + k] = src[from + k] * scale;
-    }
-  }
-  return x;
-}
-
-/** Rows walked between two shrinks of the raw columns. */
-const RELEASE_EVERY = 1 << 16;
-
-/**
- * The numeric features of both splits, written from the file's last row to its first. The split
- * row lists are sorted, so the matrices fill from their ends as the walk goes, while each raw
- * column (a resizable buffer when DuckDB read it) shrinks behind it: the data is held about once,
- * not twice, at any moment.
- */
-function fillNumeric(
-  totalRows: number, parts: { train: Int32Array; test: Int32Array }, x: { train: Float32Array; test: Float32Array },
-  d: number, numeric: { col: NumberColumn; at: number; fill: number }[],
-): void {
-  // where[r]: position in train (≥ 0), -(position in test) - 2, or -1 for a dropped row
-  const where = new Int32Array(totalRows).fill(-1);
-  parts.train.forEach((r, i) => (where[r] = i));
-  parts.test.forEach((r, i) => (where[r] = -i - 2));
-  const cols = numeric.map((n) => n.col.values);
-  const at = Int32Array.from(numeric, (n) => n.at);
-  const fill = Float32Array.from(numeric, (n) => n.fill);
-  const shrinkable = numeric.map((n) => n.col.values.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.resizable);
-  for (let r = totalRows - 1; r >= 0; r--) {
-    const w = where[r];
-    if (w !== -1) {
-      const dst = w >= 0 ? x.train : x.test;
-      const base = (w >= 0 ? w : -w - 2) * d;
-      for (let k = 0; k < cols.length; k++) {
-        const v = cols[k][r];
-        dst[base + at[k]] = v === v ? v : fill[k];
-      }
-    }
-    if (r % RELEASE_EVERY === 0) for (const b of shrinkable) if (b.byteLength > r * 4) b.resize(r * 4);
-  }
-}
-
-/**
- * The split matrices made from a row-major block (rows × stride) in place, with no second copy of
- * the data: first the kept rows move to the front, d features each, in file order (row k comes from
- * source row ≥ k and is read before it is written, so nothing unread is overwritten); then the rows
- * are permuted, cycle by cycle with one row in hand, so that the training rows come first and the
- * test rows after them, each in file order. Train and test are two views of the block.
- */
-function splitBlockInPlace(
-  data: Float32Array, parts: { train: Int32Array; test: Int32Array }, d: number,
-  numeric: { col: NumberColumn; at: number; fill: number }[],
-): { train: Float32Array; test: Float32Array } {
-  const { train, test } = parts;
-  const stride = numeric[0].col.block!.stride;
-  const off = Int32Array.from(numeric, (n) => n.col.block!.offset);
-  const at = Int32Array.from(numeric, (n) => n.at);
-  const fill = Float32Array.from(numeric, (n) => n.fill);
-  const m = numeric.length;
-  const identity = d === stride && numeric.every((n, k) => n.fill !== n.fill && n.at === k && off[k] === k);
-  const kept = train.length + test.length;
-  // 1. kept rows to the front in file order; dest[k]: where kept row k belongs in [train | test]
-  const dest = new Int32Array(kept);
-  const row = new Float32Array(Math.max(stride, d));
-  for (let k = 0, i = 0, j = 0; k < kept; k++) {
-    const isTrain = j >= test.length || (i < train.length && train[i] < test[j]);
-    const source = isTrain ? train[i] : test[j];
-    dest[k] = isTrain ? i++ : train.length + j++;
-    const src = source * stride;
-    const to = k * d;
-    if (identity) {
-      if (src !== to) data.copyWithin(to, src, src + stride);
-      continue;
-    }
-    for (let t = 0; t < stride; t++) row[t] = data[src + t];
-    for (let t = 0; t < m; t++) {
-      const v = row[off[t]];
-      data[to + at[t]] = v === v ? v : fill[t];
-    }
-  }
-  // 2. the permutation, one cycle at a time: carry a row to where it belongs, pick up the one there
-  let carry = new Float32Array(d);
-  let spare = new Float32Array(d);
-  for (let k = 0; k < kept; k++) {
-    if (dest[k] === k || dest[k] < 0) continue;
-    carry.set(data.subarray(k * d, k * d + d));
-    let p = dest[k];
-    dest[k] = -1;
-    while (p !== k) {
-      const base = p * d;
-      spare.set(data.subarray(base, base + d));
-      data.set(carry, base);
-      [carry, spare] = [spare, carry];
-      const next = dest[p];
-      dest[p] = -1;
-      p = next;
-    }
-    data.set(carry, k * d);
-  }
-  const cut = train.length * d;
-  return { train: data.subarray(0, cut), test: data.subarray(cut, kept * d) };
 }
 
 /** columnStats() of every column; the columns of a row-major block in a few passes over it. */
