@@ -116,7 +116,8 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
         samplesDone += idx.length;
         step++;
         const now = performance.now();
-        if (now - lastReport >= REPORT_MS || b === batchesPerEpoch - 1) {
+        // the first batch of an epoch is reported at once (a fast step can finish an epoch within REPORT_MS)
+        if (b === 0 || now - lastReport >= REPORT_MS || b === batchesPerEpoch - 1) {
           lastReport = now;
           epochMs += now - mark;
           activeMs += now - mark;
