@@ -48,14 +48,14 @@ function checkRoles(table: RawTable, opts: OpenOptions): void {
   }
 }
 
-interface Resolved {
+export interface Resolved {
   label: RawColumn | null;
   labelChosen: boolean;
   roles: ColumnRole[];
   reasons: (string | null)[];
 }
 
-function resolveRoles(table: RawTable, stats: ColumnStats[], opts: OpenOptions, splitCol: RawColumn | null, notes: string[]): Resolved {
+export function resolveRoles(table: RawTable, stats: ColumnStats[], opts: OpenOptions, splitCol: RawColumn | null, notes: string[]): Resolved {
   checkRoles(table, opts);
   const byName = (n: string) => table.columns.find((c) => c.name === n) ?? null;
   const givenLabel = Object.entries(opts.roles ?? {}).find(([, r]) => r === 'label')?.[0];
@@ -97,7 +97,7 @@ function resolveRoles(table: RawTable, stats: ColumnStats[], opts: OpenOptions, 
   return { label, labelChosen, roles, reasons };
 }
 
-function defaultMissing(missingRows: number, rows: number): MissingPolicy {
+export function defaultMissing(missingRows: number, rows: number): MissingPolicy {
   return missingRows <= rows * DROP_SHARE ? 'drop' : 'median';
 }
 
