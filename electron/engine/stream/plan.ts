@@ -14,7 +14,7 @@ import { emptyTable, type RawTable } from '../data/table';
 import { rowHash, SALT, sqlRowHash, threshold } from './hash';
 import type { StreamSource } from './source';
 import { and, isNumeric, literal, presentExpr, ROW, valueExpr } from './sql';
-import type { StreamColumn } from './stats';
+import { aggregateInGroups, type StreamColumn } from './stats';
 
 /** Above this many training rows the median fill value is DuckDB's approximate quantile. */
 const EXACT_MEDIAN_ROWS = 2_000_000;
@@ -137,7 +137,7 @@ export async function planStream(conn: DuckDBConnection, src: StreamSource, cols
       `min(${v}) FILTER (WHERE ${w}) AS lo${k}`, `max(${v}) FILTER (WHERE ${w}) AS hi${k}`);
     if (policy === 'median' && cols[f.col].stub.missing > 0) aggs.push(`${bigTrain ? 'approx_quantile' : 'quantile_cont'}(${v}, 0.5) FILTER (WHERE ${w}) AS q${k}`);
   });
-  const s = (await conn.runAndReadAll(`SELECT ${aggs.join(', ')} FROM ${relation}`)).getRowObjects()[0];
+  const s = await aggregateInGroups(conn, relation, aggs, () => undefined);
   const counts: PlanCounts = { rows: src.rows, kept: int(s.kept), test: int(s.test), train: int(s.kept) - int(s.test), missingRows, labelCounts: null };
   if (counts.kept < MIN_ROWS) {
     throw fileFailure(file, 'too-few-rows', `keeps only ${plural(counts.kept, 'row')} after dropping rows with missing values.`,

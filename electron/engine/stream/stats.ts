@@ -39,6 +39,19 @@ function topOf(values: ValueCount[]): { value: string; count: number }[] {
   return [...values].sort((a, b) => b.count - a.count).slice(0, TOP_VALUES).map((v) => ({ value: String(v.value), count: v.count }));
 }
 
+/** Aggregates per scan: a wide table is scanned a few columns at a time, within DuckDB's share of a small budget. */
+const AGGREGATES_PER_SCAN = 48;
+
+/** One row of named aggregates, computed in scans of at most AGGREGATES_PER_SCAN. */
+export async function aggregateInGroups(conn: DuckDBConnection, relation: string, aggs: string[], check: () => void): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < aggs.length; i += AGGREGATES_PER_SCAN) {
+    Object.assign(out, (await conn.runAndReadAll(`SELECT ${aggs.slice(i, i + AGGREGATES_PER_SCAN).join(', ')} FROM ${relation}`)).getRowObjects()[0]);
+    check();
+  }
+  return out;
+}
+
 /** Scans the source for every column's statistics; `rows` is the source's row count. */
 export async function columnStatistics(conn: DuckDBConnection, relation: string, columns: SourceColumn[], rows: number, check: () => void): Promise<StreamColumn[]> {
   // pass 1: counts, missing, infinities, range, mean, std, approximate distinct
@@ -54,8 +67,7 @@ export async function columnStatistics(conn: DuckDBConnection, relation: string,
       aggs.push(`avg(${v}) FILTER (WHERE isfinite(${v})) AS m${j}`, `stddev_samp(${v}) FILTER (WHERE isfinite(${v})) AS s${j}`);
     }
   });
-  const a = (await conn.runAndReadAll(`SELECT ${aggs.join(', ')} FROM ${relation}`)).getRowObjects()[0];
-  check();
+  const a = await aggregateInGroups(conn, relation, aggs, check);
 
   // pass 2: histograms of the finite values
   const hist: string[] = [];
@@ -66,8 +78,7 @@ export async function columnStatistics(conn: DuckDBConnection, relation: string,
     const bin = width > 0 ? `LEAST(${HISTOGRAM_BINS - 1}, CAST(floor((${valueExpr(c)} - ${num(lo)}) / ${num(width)}) AS INTEGER))` : '0';
     hist.push(`histogram(${bin}) FILTER (WHERE isfinite(${valueExpr(c)})) AS h${j}`);
   });
-  const h = hist.length ? (await conn.runAndReadAll(`SELECT ${hist.join(', ')} FROM ${relation}`)).getRowObjects()[0] : {};
-  check();
+  const h = await aggregateInGroups(conn, relation, hist, check);
 
   const out: StreamColumn[] = [];
   for (let j = 0; j < columns.length; j++) {
