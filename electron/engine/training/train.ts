@@ -12,7 +12,8 @@ import { seededNormal, termSums, TERM_ORDER } from '../models/variant';
 import { variants } from '../models/variants';
 import { adam } from './optimizer';
 import { mulberry32, shuffledIndices } from '../core/random';
-import { gatherRows, oneHot, tensorRows } from '../models/rows';
+import { gatherRows, oneHot, splitRows, tensorRows } from '../models/rows';
+import type { StreamedTrainRows } from '../stream/train-rows';
 import { clipByGlobalNorm, klWeightAt, learningRateAt } from './train-controls';
 
 export interface TrainHooks {
@@ -65,15 +66,31 @@ function diverged(epoch: number, batch: number, values: ArrayLike<number>, lr: n
     `Lower the learning rate (now ${lr}; try ${+(config.learningRate / 10).toPrecision(3)})${clip}, then train again. The checkpoint of the last good epoch is kept.`);
 }
 
-/** Trains `model` in place on `data` (features d, labels one-hot when the model is conditional). */
-export async function trainModel(model: Model, data: Split, config: TrainConfig, hooks: TrainHooks): Promise<TrainOutcome> {
+/** One chunk of an epoch: its rows on the backend and the order to take them in. */
+interface EpochChunk {
+  x: tf.Tensor2D;
+  y: tf.Tensor2D | null;
+  order: Int32Array;
+  /** Disposes the chunk's tensors (not the split held for the whole run). */
+  done(): void;
+}
+
+/**
+ * Trains `model` in place on `data` (features d, labels one-hot when the model is conditional): a
+ * split in memory, or a streamed dataset's training rows read in chunks every epoch.
+ */
+export async function trainModel(model: Model, data: Split | StreamedTrainRows, config: TrainConfig, hooks: TrainHooks): Promise<TrainOutcome> {
   const { inputDim: d, classes, name } = model.spec;
   const variant = variants[name];
-  const { train: trainIdx, validation: valIdx } = holdOut(data.n, config.validationFraction, config.seed);
-  const n = trainIdx.length;
+  const streamed = 'kind' in data ? data : null;
+  const memory = streamed ? null : (data as Split);
+  const { train: trainIdx, validation: valIdx } = memory ? holdOut(memory.n, config.validationFraction, config.seed) : { train: new Int32Array(0), validation: new Int32Array(0) };
+  const n = streamed ? streamed.n : trainIdx.length;
+  const labelled = streamed ? streamed.labelled : !!memory!.labels;
   if (n < 1) throw new LabFailure('too-few-rows', 'There are no training rows to learn from.');
-  if (classes && !data.labels) throw new LabFailure('no-labels', 'A conditional VAE needs a label column.');
-  if (config.patience > 0 && valIdx.length === 0) {
+  if (classes && !labelled) throw new LabFailure('no-labels', 'A conditional VAE needs a label column.');
+  const valCount = streamed ? streamed.validation?.n ?? 0 : valIdx.length;
+  if (config.patience > 0 && valCount === 0) {
     throw new LabFailure('bad-config', 'Early stopping watches the validation loss, but no rows are held out for validation.',
       'Set a validation fraction above 0 (e.g. 0.1), or turn early stopping off.');
   }
@@ -82,13 +99,28 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
   const optimizer: tf.Optimizer = adam(config.learningRate, 0.9, 0.999, 1e-8);
   // tfjs Adam reads its rate on every step; the schedule sets it before each batch
   const setRate = (lr: number) => ((optimizer as unknown as { learningRate: number }).learningRate = lr);
-  const xAll = tf.tensor2d(data.x, [data.n, d]);
-  const yAll = classes ? tf.tensor2d(oneHot(data.labels!, classes), [data.n, classes]) : null;
-  const valRows = valIdx.length ? tensorRows(xAll, yAll, valIdx) : null;
+  const xAll = memory ? tf.tensor2d(memory.x, [memory.n, d]) : null;
+  const yAll = memory && classes ? tf.tensor2d(oneHot(memory.labels!, classes), [memory.n, classes]) : null;
+  const valRows = streamed
+    ? (streamed.validation?.n ? splitRows(streamed.validation, d, classes) : null)
+    : valIdx.length ? tensorRows(xAll!, yAll, valIdx) : null;
   const rand = mulberry32(config.seed ^ 0x5eed);
   const batch = Math.min(config.batchSize, n);
   const batchesPerEpoch = Math.ceil(n / batch);
   const totalSamples = n * config.epochs;
+  /** The epoch's chunks: the split in memory as one, or the stream's chunks uploaded one by one. */
+  async function* epochChunks(): AsyncGenerator<EpochChunk> {
+    if (memory) {
+      const perm = shuffledIndices(n, rand);
+      yield { x: xAll!, y: yAll, order: Int32Array.from(perm, (i) => trainIdx[i]), done: () => {} };
+      return;
+    }
+    for await (const c of streamed!.chunks(rand)) {
+      const x = tf.tensor2d(c.x, [c.n, d]);
+      const y = classes ? tf.tensor2d(oneHot(c.labels!, classes), [c.n, classes]) : null;
+      yield { x, y, order: shuffledIndices(c.n, rand), done: () => tf.dispose([x, ...(y ? [y] : [])]) };
+    }
+  }
   const epochs: EpochMetrics[] = [];
   let best: { epoch: number; loss: number; weights: tf.Tensor[] } | null = null;
   let stop: StopReason = 'finished';
@@ -98,8 +130,6 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
   let smoothed: number[] | null = null;
   try {
     for (let epoch = 1; epoch <= config.epochs && stop === 'finished'; epoch++) {
-      const perm = shuffledIndices(n, rand);
-      const order = Int32Array.from(perm, (i) => trainIdx[i]);
       let epochMs = 0;
       let mark = performance.now();
       let acc = tf.zeros([TERM_ORDER.length]) as tf.Tensor1D;
@@ -108,69 +138,79 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
       let reported: { values: ArrayLike<number>; seen: number } = { values: new Float32Array(TERM_ORDER.length), seen: 0 };
       let lr = config.learningRate;
       let klWeight = 1;
-      for (let b = 0; b < batchesPerEpoch; b++) {
-        const progress = epoch - 1 + b / batchesPerEpoch;
-        lr = learningRateAt(config, progress);
-        klWeight = klWeightAt(config, epoch - 1 + (b + 1) / batchesPerEpoch);
-        setRate(lr);
-        const idx = order.subarray(b * batch, Math.min(n, (b + 1) * batch));
-        const stepSeed = config.seed * 1_000_003 + step;
-        const sums = tf.tidy(() => {
-          const rows = gatherRows(xAll, yAll, idx);
-          let s!: tf.Tensor1D;
-          const { grads } = tf.variableGrads(() => {
-            const t = variant.loss(model, rows, { normal: seededNormal(stepSeed), klWeight });
-            s = tf.keep(termSums(t, idx.length));
-            return t.train;
-          }, vars);
-          optimizer.applyGradients(config.clipNorm > 0 ? clipByGlobalNorm(grads, config.clipNorm) : grads);
-          return s;
-        });
-        const next = tf.add(acc, sums) as tf.Tensor1D;
-        tf.dispose([acc, sums]);
-        acc = next;
-        seen += idx.length;
-        samplesDone += idx.length;
-        step++;
-        const now = performance.now();
-        if (now - lastReport >= REPORT_MS || b === batchesPerEpoch - 1) {
-          lastReport = now;
-          epochMs += now - mark;
-          activeMs += now - mark;
-          mark = now;
-          const values = await acc.data();
-          const window = values.map((v, j) => (v - reported.values[j]) / Math.max(1, seen - reported.seen));
-          if (!window.every(Number.isFinite)) throw diverged(epoch, b + 1, window, lr, config);
-          smoothed = smoothed ? smoothed.map((s, j) => SMOOTHING * window[j] + (1 - SMOOTHING) * s) : Array.from(window);
-          reported = { values, seen };
-          const live = lossValues(name, smoothed);
-          const sps = (samplesDone / activeMs) * 1000;
-          hooks.onBatch({
-            epoch, batch: b + 1, batchesPerEpoch, fraction: samplesDone / totalSamples,
-            loss: live.loss, recon: live.recon, kl: live.kl, mmd: live.mmd,
-            learningRate: lr, klWeight, samplesPerSec: sps, etaSeconds: (totalSamples - samplesDone) / sps,
-          });
-        }
-        await hooks.yieldToHost();
-        const waited = await hooks.whenRunning();
-        mark += waited;
-        lastReport += waited;
-        if (hooks.shouldStop()) {
-          stop = 'cancelled';
-          break;
+      let b = 0;
+      chunks: for await (const chunk of epochChunks()) {
+        try {
+          const { order } = chunk;
+          const chunkBatches = Math.ceil(order.length / batch);
+          for (let cb = 0; cb < chunkBatches; cb++, b++) {
+            const idx = order.subarray(cb * batch, Math.min(order.length, (cb + 1) * batch));
+            // where in the epoch: by batches in memory (as always), by rows when streamed (chunks end in partial batches)
+            lr = learningRateAt(config, epoch - 1 + (memory ? b / batchesPerEpoch : Math.min(1, seen / n)));
+            klWeight = klWeightAt(config, epoch - 1 + (memory ? (b + 1) / batchesPerEpoch : Math.min(1, (seen + idx.length) / n)));
+            setRate(lr);
+            const stepSeed = config.seed * 1_000_003 + step;
+            const sums = tf.tidy(() => {
+              const rows = gatherRows(chunk.x, chunk.y, idx);
+              let s!: tf.Tensor1D;
+              const { grads } = tf.variableGrads(() => {
+                const t = variant.loss(model, rows, { normal: seededNormal(stepSeed), klWeight });
+                s = tf.keep(termSums(t, idx.length));
+                return t.train;
+              }, vars);
+              optimizer.applyGradients(config.clipNorm > 0 ? clipByGlobalNorm(grads, config.clipNorm) : grads);
+              return s;
+            });
+            const next = tf.add(acc, sums) as tf.Tensor1D;
+            tf.dispose([acc, sums]);
+            acc = next;
+            seen += idx.length;
+            samplesDone += idx.length;
+            step++;
+            const now = performance.now();
+            if (now - lastReport >= REPORT_MS || cb === chunkBatches - 1) {
+              lastReport = now;
+              epochMs += now - mark;
+              activeMs += now - mark;
+              mark = now;
+              const values = await acc.data();
+              const window = values.map((v, j) => (v - reported.values[j]) / Math.max(1, seen - reported.seen));
+              if (!window.every(Number.isFinite)) throw diverged(epoch, b + 1, window, lr, config);
+              smoothed = smoothed ? smoothed.map((s, j) => SMOOTHING * window[j] + (1 - SMOOTHING) * s) : Array.from(window);
+              reported = { values, seen };
+              const live = lossValues(name, smoothed);
+              const sps = (samplesDone / activeMs) * 1000;
+              hooks.onBatch({
+                epoch, batch: Math.min(b + 1, batchesPerEpoch), batchesPerEpoch, fraction: Math.min(1, samplesDone / totalSamples),
+                loss: live.loss, recon: live.recon, kl: live.kl, mmd: live.mmd,
+                learningRate: lr, klWeight, samplesPerSec: sps, etaSeconds: Math.max(0, totalSamples - samplesDone) / sps,
+              });
+            }
+            await hooks.yieldToHost();
+            const waited = await hooks.whenRunning();
+            mark += waited;
+            lastReport += waited;
+            if (hooks.shouldStop()) {
+              stop = 'cancelled';
+              break chunks;
+            }
+          }
+        } finally {
+          chunk.done();
         }
       }
+      if (seen === 0 && stop !== 'cancelled') throw new LabFailure('too-few-rows', 'There are no training rows to learn from.');
       const totals = await acc.data();
       acc.dispose();
       if (stop === 'cancelled' && seen < n) break;
       const mean = Array.from(totals, (v) => v / seen);
-      if (!mean.every(Number.isFinite)) throw diverged(epoch, batchesPerEpoch, mean, lr, config);
+      if (!mean.every(Number.isFinite)) throw diverged(epoch, b, mean, lr, config);
       let val: LossValues | null = null;
       if (valRows) {
         const v0 = performance.now();
         val = await evaluateModel(model, valRows, config.seed + 104729);
         epochMs += performance.now() - v0;
-        if (!Number.isFinite(val.loss)) throw diverged(epoch, batchesPerEpoch, [val.loss], lr, config);
+        if (!Number.isFinite(val.loss)) throw diverged(epoch, b, [val.loss], lr, config);
       }
       const metrics: EpochMetrics = {
         epoch,
@@ -200,7 +240,7 @@ export async function trainModel(model: Model, data: Split, config: TrainConfig,
     return { epochs, stop, bestEpoch };
   } finally {
     tf.dispose(best?.weights ?? []);
-    tf.dispose([xAll, ...(yAll ? [yAll] : [])]);
+    tf.dispose([...(xAll ? [xAll] : []), ...(yAll ? [yAll] : [])]);
     optimizer.dispose();
   }
 }
