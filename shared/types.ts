@@ -228,6 +228,12 @@ export interface MemoryBudgetInfo {
   maxMb: number;
 }
 
+/** The engine process's resident memory, now and at its peak, in bytes. */
+export interface EngineMemory {
+  rssBytes: number;
+  peakRssBytes: number;
+}
+
 /** Points of a streamed embedding inside a rectangle of its first two coordinates. */
 export interface RegionPoints {
   embeddingId: EmbeddingId;

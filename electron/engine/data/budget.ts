@@ -8,13 +8,11 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { LabFailure } from '../../../shared/api';
+import { budgetProblem, MAX_BUDGET_MB, MIN_BUDGET_MB } from '../../../shared/budget';
 import { userDataDir } from '../core/paths';
 
 export const BUDGET_ENV = 'LAB_MEMORY_BUDGET_MB';
-/** The smallest budget the engine accepts from a setting or a flag (it needs some room to work). */
-export const MIN_BUDGET_MB = 16;
-/** The largest: a petabyte is surely a typo. */
-export const MAX_BUDGET_MB = 2 ** 30;
+export { MAX_BUDGET_MB, MIN_BUDGET_MB } from '../../../shared/budget';
 
 export interface MemoryBudget {
   bytes: number;
@@ -87,9 +85,8 @@ function saved(): number | null {
  * the command line's --memory-budget does not.
  */
 export function setMemoryBudget(mb: number | null, save: boolean): void {
-  if (mb !== null && !validBudgetMb(mb)) {
-    throw new LabFailure('bad-setting', `A memory budget of ${mb} MB is not possible.`, `Give a number of MB from ${MIN_BUDGET_MB} to ${MAX_BUDGET_MB.toLocaleString('en-US')}.`);
-  }
+  const problem = mb === null ? null : budgetProblem(mb);
+  if (problem) throw new LabFailure('bad-setting', problem, `Give a number of MB from ${MIN_BUDGET_MB} to ${MAX_BUDGET_MB.toLocaleString('en-US')}.`);
   setMb = mb === null ? null : Math.round(mb);
   if (!save) return;
   const settings: Record<string, unknown> = { ...readSettings(), memoryBudgetMB: setMb };
