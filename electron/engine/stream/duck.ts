@@ -23,7 +23,8 @@ export async function streamConnect(): Promise<DuckDBConnection> {
   const spill = join(streamsDir(), 'spill');
   instance ??= (async () => {
     mkdirSync(spill, { recursive: true, mode: 0o700 });
-    return DuckDBInstance.create(':memory:', { threads: '2', memory_limit: `${duckLimitMb()}MB`, temp_directory: spill });
+    // one thread under a small budget: each scanning thread holds its own row group buffers
+    return DuckDBInstance.create(':memory:', { threads: memoryBudget().bytes < 2 ** 31 ? '1' : '2', memory_limit: `${duckLimitMb()}MB`, temp_directory: spill });
   })();
   const conn = await (await instance).connect();
   // the budget may have changed since the instance started

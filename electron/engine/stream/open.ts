@@ -20,7 +20,7 @@ import { columnStatistics } from './stats';
 import type { StreamedData } from './types';
 
 /** Share of the budget the in-memory sample may take, and its bounds in rows. */
-const SAMPLE_SHARE = 0.15;
+const SAMPLE_SHARE = 0.08;
 const MIN_SAMPLE = 2_000;
 export const MAX_SAMPLE = 250_000;
 /** Rows of each class the sample takes at least (when the class has them), so rare classes show. */
