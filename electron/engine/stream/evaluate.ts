@@ -8,6 +8,7 @@ import type { Model } from '../models/model';
 import { splitRows } from '../models/rows';
 import { readBlocks } from './chunks';
 import { streamConnect } from './duck';
+import { collectBetweenChunks } from './gc';
 import type { StreamedData } from './types';
 
 export async function evaluateStreamed(model: Model, s: StreamedData, seed: number, check?: () => void): Promise<LossValues> {
@@ -25,6 +26,7 @@ export async function evaluateStreamed(model: Model, s: StreamedData, seed: numb
       terms ??= v;
       for (const k of keys) sums[k] += (v[k] ?? 0) * b.n;
       n += b.n;
+      collectBetweenChunks();
     }
   } finally {
     conn.closeSync();

@@ -31,11 +31,10 @@ const STREAM_OVERHEAD = 8 * 2 ** 20;
 export const EVERY_ROW = [
   'training (shuffled chunks every epoch) and the test score',
   'PCA (fitted in passes over the chunks)',
-  'the embeddings of models and PCA (written to Parquet in chunks; exports read them)',
-  'zooming into a view (the points in the visible region are fetched)',
 ];
 export const ON_SAMPLE = [
-  'the scatter views, the comparison table and nearest neighbours',
+  'the scatter views (zooming in shows the same sample), the comparison table and nearest neighbours',
+  'the embeddings and exports (the sample’s rows)',
   'UMAP and t-SNE (no transform for new rows: they run on the sample)',
   'anomaly detection, generation, reconstructions and hover cards',
 ];
@@ -154,7 +153,7 @@ export async function openStreamed(id: DatasetId, req: OpenDatasetRequest, file:
       wholeBytes, budgetBytes: budget.bytes, everyRow: EVERY_ROW, onSample: ON_SAMPLE,
     };
     notes.unshift(`Over the memory budget (loading it whole would need about ${formatBytes(wholeBytes)}; the budget is ${formatBytes(budget.bytes)}, ${budget.description}): opened streamed. `
-      + `Training, PCA, embeddings and exports go through all ${counts.kept.toLocaleString('en-US')} rows in chunks; views, comparisons, UMAP, t-SNE and anomalies use an in-memory sample of ${total.toLocaleString('en-US')} rows${plan.label ? ', stratified by label' : ''}.`);
+      + `Training, its test score and PCA go through all ${counts.kept.toLocaleString('en-US')} rows in chunks; views, embeddings, exports, comparisons, UMAP, t-SNE and anomalies use an in-memory sample of ${total.toLocaleString('en-US')} rows${plan.label ? ', stratified by label' : ''}.`);
 
     const featureMap: FeatureMap = {
       center: plan.center,

@@ -13,6 +13,7 @@ import { eigenSymmetric, matmul, orthonormalizeRows, scatterOf } from '../reduce
 import { eigenTop, finishPca, type PcaModel } from '../reduce/pca';
 import { readBlocks, type Block } from './chunks';
 import { streamConnect } from './duck';
+import { collectBetweenChunks } from './gc';
 import type { StreamedData } from './types';
 
 export interface StreamPcaOptions {
@@ -80,6 +81,7 @@ export async function streamedPca(s: StreamedData, opts: StreamPcaOptions = {}):
         }
         acc.n = n;
       }
+      collectBetweenChunks();
       opts.progress?.(method === 'covariance' ? acc.n / rows : (0.2 * acc.n) / rows, `PCA: ${acc.n.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} training rows`);
     }
     const n = acc.n;
@@ -117,6 +119,7 @@ export async function streamedPca(s: StreamedData, opts: StreamPcaOptions = {}):
         const part = matmul(l, d, b.n, y, true, b.x, false); // l×d
         for (let c = 0; c < l; c++) for (let j = 0; j < d; j++) out[c * d + j] += part[c * d + j] - ySum[c] * acc.mean[j];
         seen += b.n;
+        collectBetweenChunks();
         opts.progress?.(0.2 + (0.8 * (pass + seen / n)) / passes, `PCA (randomized): pass ${pass + 1} of ${passes}`);
       }
       z = Float32Array.from(out);

@@ -10,6 +10,7 @@ import { asData, type Split } from '../data/dataset';
 import { shuffledIndices } from '../core/random';
 import { readBlocks, type Block } from './chunks';
 import { streamConnect } from './duck';
+import { collectBetweenChunks } from './gc';
 import { rowHash, SALT, sqlRowHash, threshold } from './hash';
 import { and, ROW } from './sql';
 import type { StreamedData } from './types';
@@ -109,6 +110,8 @@ export async function streamedTrainRows(s: StreamedData, sampleTrain: Split, o: 
           const chunk = await next!;
           next = k + 1 < order.length ? start(k + 1) : null;
           if (chunk.n > 0) yield chunk;
+          // the loop is done with this chunk (its tensors disposed)
+          collectBetweenChunks();
         }
       },
       close: async () => {
