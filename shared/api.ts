@@ -26,6 +26,7 @@ import type {
   TrainConfig,
 } from './types';
 import type { AnomalyResult } from './anomalies';
+import type { NeighbourhoodChange } from './explore';
 import type { ConnectEngineRequest, ConnectEngineResult, EngineConnectionEvent, EngineStatus, KnownEngine } from './remote';
 
 export type DatasetSource =
@@ -52,7 +53,7 @@ export interface ColumnRequest {
 
 export interface TrainRequest {
   datasetId: DatasetId;
-  /** Fields left out take DEFAULT_TRAIN_CONFIG's value (see shared/train-config.ts withDefaults). */
+  /** Fields left out take the defaults that suit the dataset (shared/train-config.ts withDefaults, datasetDefaults). */
   config: Partial<TrainConfig>;
   /**
    * Start from this run's weights (a loaded model or checkpoint) instead of a fresh init. Its
@@ -120,6 +121,7 @@ export interface JobResults {
   evaluate: EvaluationResult;
   anomalies: AnomalyResult;
   workspace: WorkspaceOpened;
+  neighbourhoods: NeighbourhoodChange;
 }
 export type JobKind = keyof JobResults;
 

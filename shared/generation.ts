@@ -18,7 +18,28 @@ export interface DecodedRows {
   original: DataMatrix;
   /** Image models: rows × height×width×channels in [0, 1], ready for an image grid; null for tables. */
   pixels: Float32Array | null;
+  /**
+   * Tables: the rows in the dataset's own columns — numbers rounded to the column's precision,
+   * one-hot groups decoded to their most probable category. Null for images; absent where the
+   * rows are not decoded (older callers).
+   */
+  table?: DecodedTable | null;
 }
+
+/** Decoded rows as the file's columns (see DecodedRows.table). */
+export interface DecodedTable {
+  rows: number;
+  columns: DecodedColumn[];
+}
+
+export type DecodedColumn =
+  /** `values` rounded to `decimals` places (the most the column has in the file); null decimals: not known (4 significant digits). */
+  | { name: string; kind: 'number'; values: number[]; decimals: number | null }
+  /**
+   * A one-hot group: `index` is each row's most probable category; `probs` (rows × categories,
+   * row-major) the decoded one-hot values clipped to [0, 1] and normalised to sum to 1.
+   */
+  | { name: string; kind: 'category'; categories: string[]; index: number[]; probs: number[] };
 
 /** What every generation result says about the model it came from. */
 export interface GenerationInfo {
@@ -126,4 +147,55 @@ export interface SampleExportRequest extends SampleRequest {
   path: string;
   /** Replace an existing file (default: refuse with code 'exists'). */
   overwrite?: boolean;
+}
+
+/** Points of a model's 2-D view (Compare scatter coordinates) to decode: the decoder as a lens. */
+export interface DecodeAtRequest {
+  embeddingId: EmbeddingId;
+  /** [x, y] in the view's coordinates. */
+  points: [number, number][];
+  /** Conditional VAE: the class to decode as (default: the class of the nearest test row of the view). */
+  label?: number;
+}
+
+export interface DecodedAt extends GenerationInfo {
+  embeddingId: EmbeddingId;
+  /** The view shows the latent through its 2-D PCA: points were mapped back by the PCA inverse. */
+  projected: boolean;
+  /** The latent points decoded, one per view point (n × latent). */
+  latentPoints: LatentMatrix;
+  decoded: DecodedRows;
+}
+
+/** Mean latent codes (μ(x)) of groups of test rows, e.g. two lassoed selections or two classes. */
+export interface MeanCodesRequest {
+  runId: RunId;
+  datasetId: DatasetId;
+  /** Test-split row positions per group (as in EmbeddingData.coords). */
+  groups: number[][];
+}
+
+export interface MeanCodes {
+  runId: RunId;
+  latent: number;
+  /** groups × latent, row-major. */
+  means: LatentMatrix;
+  counts: number[];
+}
+
+/** Decodes base + t·direction for each t: a walk along an attribute vector. */
+export interface DecodeAlongRequest {
+  runId: RunId;
+  base: number[];
+  direction: number[];
+  t: number[];
+  /** Conditional VAE: the class to decode as. */
+  label?: number;
+}
+
+export interface DecodedAlong extends GenerationInfo {
+  t: number[];
+  /** The latent points decoded (t.length × latent). */
+  latentPoints: LatentMatrix;
+  decoded: DecodedRows;
 }

@@ -407,6 +407,12 @@ export interface RunSummary {
   bestEpoch: number | null;
   /** Mean per-row terms on the test split (testLoss = test.loss); null until scored. */
   test: LossValues | null;
+  /**
+   * KL(q(z|x) ‖ N(0, I)) of each latent dimension on the test split, averaged over its rows (they
+   * sum to test.kl); a dimension below 0.01 is inactive. Null until scored and for models without
+   * a KL term (AE, WAE); absent in runs recorded before it existed.
+   */
+  klPerDim: number[] | null;
   samplesPerSec: number;
   /** Latent codes of the test split, for the Compare panel; null until trained. */
   embeddingId: EmbeddingId | null;

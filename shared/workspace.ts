@@ -1,5 +1,6 @@
 // How the window looks at one dataset, as a workspace keeps it and the CLI writes it: the views on
-// screen, what points are coloured by, the selection, the run shown, the anomaly result shown.
+// screen, what points are coloured by, the selection and the named ones, the run shown, the
+// anomaly result shown.
 // Every field optional: the window fills in what is missing with its defaults.
 import type { AnomalyId } from './anomalies';
 import type { EmbeddingId, RunId } from './types';
@@ -17,4 +18,6 @@ export interface DatasetView {
   runId?: RunId | null;
   /** The anomaly result the Anomalies panel shows. */
   anomalyId?: AnomalyId | null;
+  /** Named selections of test-split rows (positions), in the order they were saved. */
+  selections?: { name: string; rows: Int32Array }[];
 }

@@ -5,7 +5,7 @@
 //             [--save <dir>] [--load <dir>] [--json]   (see USAGE)
 //   lab bench [--json] [--only training,pca]
 //   lab compare --data <file-or-builtin> [--methods pca,umap,tsne,vae] [--latent 2] [--json] …
-//   lab export / reduce / report / generate (export.ts, report.ts, generate.ts)
+//   lab export / reduce / report / generate / clusters (export.ts, report.ts, generate.ts, clusters.ts)
 // Exit codes: 0 done, 1 failed (data, files, training), 2 usage error (unknown command or flag, bad value).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,6 +26,7 @@ import { files } from './files';
 import { appVersion } from '../version';
 import { runJob, status, type CliEngine } from './progress';
 import { ANOMALY_USAGE, anomalyRequestFrom, anomalyReport } from './anomalies';
+import { CLUSTERS_USAGE, clustersCommand } from './clusters';
 import { EXPORT_USAGE, exportCommand, reduceCommand } from './export';
 import { GENERATE_USAGE, generateCommand } from './generate';
 import { REPORT_USAGE, reportCommand } from './report';
@@ -63,6 +64,7 @@ ${EXPORT_USAGE}
 ${WORKSPACE_USAGE}
 ${REPORT_USAGE}
 ${GENERATE_USAGE}
+${CLUSTERS_USAGE}
   lab bench [--json] [--only training,pca]     the benchmark beside PyTorch and scikit-learn (same as
                                                 npm run bench; needs the source checkout)
 ${SERVE_USAGE}
@@ -174,6 +176,10 @@ async function main(argv: string[]): Promise<void> {
       workspace: { type: 'string' },
       count: { type: 'string' },
       source: { type: 'string' },
+      bandwidth: { type: 'string' },
+      prominence: { type: 'string' },
+      noise: { type: 'string' },
+      'min-size': { type: 'string' },
       engine: { type: 'string' },
       'token-file': { type: 'string' },
       ca: { type: 'string' },
@@ -396,7 +402,7 @@ async function main(argv: string[]): Promise<void> {
     await print(out.json, out.text);
     return;
   }
-  const commands = { export: exportCommand, reduce: reduceCommand, report: reportCommand, generate: generateCommand } as const;
+  const commands = { export: exportCommand, reduce: reduceCommand, report: reportCommand, generate: generateCommand, clusters: clustersCommand } as const;
   if (Object.hasOwn(commands, command)) {
     const out = await commands[command as keyof typeof commands](engine, values);
     await print(out.json, out.text);

@@ -4,6 +4,7 @@ import { anomalyHandlers } from './anomalies/service';
 import { compareHandlers } from './compare/service';
 import { budgetHandlers } from './data/budget-service';
 import { dataHandlers } from './data/service';
+import { exploreHandlers } from './explore/service';
 import { exportHandlers } from './export/service';
 import { fileHandlers } from './files/service';
 import { generateHandlers } from './generate/service';
@@ -12,7 +13,7 @@ import { jobHandlers } from './session/service';
 import { trainingHandlers } from './training/service';
 import { workspaceHandlers } from './workspace/service';
 
-const domains = [dataHandlers, budgetHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, fileHandlers];
+const domains = [dataHandlers, budgetHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, exploreHandlers, fileHandlers];
 
 export const engineHandlers = {
   ...dataHandlers,
@@ -24,6 +25,7 @@ export const engineHandlers = {
   ...anomalyHandlers,
   ...exportHandlers,
   ...workspaceHandlers,
+  ...exploreHandlers,
   ...fileHandlers,
 };
 

@@ -10,6 +10,8 @@ import { expectScatterDrawn } from './scatter-pixels';
 const penguins = 'penguins';
 
 async function lasso(page: Page, testid: string): Promise<void> {
+  // the whole plot on screen: the drag starts and ends where a user can reach
+  await page.getByTestId(testid).scrollIntoViewIfNeeded();
   const box = (await page.getByTestId(testid).locator('canvas').boundingBox())!;
   await page.keyboard.down('Shift');
   await page.mouse.move(box.x + box.width * 0.05, box.y + box.height * 0.05);
@@ -23,6 +25,8 @@ async function lasso(page: Page, testid: string): Promise<void> {
 
 /** Moves the mouse over the plot until the inspector shows a row (a point is under the mouse). */
 async function hoverAPoint(page: Page, testid: string): Promise<void> {
+  // the plot may have scrolled out of view (a click further down the panel scrolls the page)
+  await page.getByTestId(testid).scrollIntoViewIfNeeded();
   const box = (await page.getByTestId(testid).locator('canvas').boundingBox())!;
   for (let fy = 0.3; fy <= 0.7; fy += 0.04) {
     for (let fx = 0.2; fx <= 0.8; fx += 0.02) {

@@ -6,6 +6,7 @@ import { resolve, join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Page } from '@playwright/test';
+import { readWorkspace } from '../../electron/engine/workspace/format';
 import { expect, snap, startApp, test } from './fixtures';
 
 const blobs = resolve('tests/fixtures/good/blobs.csv');
@@ -16,6 +17,15 @@ async function openPath(page: Page, path: string): Promise<void> {
   if (await page.getByTestId('show-sources').isVisible()) await page.getByTestId('show-sources').click();
   await page.getByTestId('path-input').fill(path);
   await page.getByTestId('open-path').click();
+}
+
+/** Whether the autosave in `dataDir` has a view of `method` on screen (its embedding and the dataset's shown list). */
+async function autosaveShows(dataDir: string, method: string): Promise<boolean> {
+  const saved = await readWorkspace(join(dataDir, 'autosave.latentlab')).catch(() => null);
+  return saved?.file.datasets.some((d) => {
+    const shown = (d.view as { shown?: string[] } | null)?.shown ?? [];
+    return d.embeddings.some((e) => e.data.method === method && shown.includes(e.data.id));
+  }) ?? false;
 }
 
 async function trainQuick(page: Page): Promise<void> {
@@ -131,13 +141,14 @@ test('switching to another dataset and back keeps the first one’s model, views
 test.describe('an engine crash', () => {
   test.use({ appEnv: { LAB_TEST_CRASH_ON_OPEN: 'crash-me.csv' } });
 
-  test('says what happened and which file caused it, and the session comes back', async ({ lab: page }) => {
+  test('says what happened and which file caused it, and the session comes back', async ({ lab: page, app }) => {
     await openPath(page, blobs);
     await trainQuick(page);
     await page.getByTestId('nav-compare').click();
     await expect(page.getByTestId('scatter-vae')).toHaveAttribute('data-points', '48');
-    // let the autosave catch up with the views on screen
+    // let the autosave catch up with the views on screen (its file holds the VAE view, shown)
     await expect(page.getByTestId('status-saved')).toContainText('autosaved', { timeout: 15_000 });
+    await expect.poll(() => autosaveShows(app.dataDir, 'vae'), { timeout: 15_000 }).toBe(true);
     await openPath(page, crashing);
     const notice = page.getByTestId('notice-error').filter({ hasText: 'The engine stopped' });
     await expect(notice).toContainText('crashed in native code (SIGSEGV) while “Open crash-me.csv” was running');

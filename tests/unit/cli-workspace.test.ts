@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/train';
+import { unexpectedStderr } from './helpers/cli';
 
 const root = join(__dirname, '..', '..');
 const work = tempDir('cli-workspace');
@@ -26,7 +27,7 @@ describe('lab --workspace and lab workspace show', () => {
   it('collects a train, a compare and an anomaly run on one dataset into one workspace', async () => {
     const ws = join(work, 'study.latentlab');
     const trained = await lab('train', '--data', blobs, '--out', join(work, 'out'), '--epochs', '2', '--hidden', '8', '--workspace', ws, '--json');
-    expect(trained.stderr).toBe('');
+    expect(unexpectedStderr(trained.stderr)).toEqual([]);
     expect(trained.status).toBe(0);
     const compared = await lab('compare', '--data', blobs, '--methods', 'pca,tsne', '--tsne-iterations', '250', '--workspace', ws, '--json');
     expect(compared.status).toBe(0);

@@ -43,7 +43,7 @@ describe('workspaces', () => {
     await runJob(engine, 'metrics', engine.computeMetrics({ datasetId: ds.id }));
     await runJob(engine, 'anomalies', engine.detectAnomalies({ datasetId: ds.id, normalClasses: [0], methods: ['pca-error'], pcaComponents: 3 }));
     saved = join(wsDir, 'day-one.latentlab');
-    const result = await engine.saveWorkspace({ path: saved, views: { [ds.id]: { shown: [pca.id, tsne.id], colorBy: 'label', selection } }, active: ds.id, panel: 'compare' });
+    const result = await engine.saveWorkspace({ path: saved, views: { [ds.id]: { shown: [pca.id, tsne.id], colorBy: 'label', selection, selections: [{ name: 'odd ones', rows: Int32Array.from([3, 5]) }] } }, active: ds.id, panel: 'compare' });
     expect(result).toMatchObject({ datasets: 1, runs: 1 });
     expect(result.embeddings).toBe(3);
   });
@@ -54,9 +54,14 @@ describe('workspaces', () => {
     expect(opened.datasets).toEqual([expect.objectContaining({ savedId: ds.id, id: ds.id, status: 'opened', embeddings: 3, anomalies: 1 })]);
     expect(opened.active).toBe(ds.id);
     expect(opened.panel).toBe('compare');
-    const view = opened.views[ds.id] as { shown: string[]; selection: Int32Array };
+    const view = opened.views[ds.id] as { shown: string[]; selection: Int32Array; selections: { name: string; rows: Int32Array }[] };
     expect(view.shown).toEqual([pca.id, tsne.id]);
     expect(Array.from(view.selection)).toEqual([1, 4, 9]);
+    // named selections come back as typed rows
+    expect(view.selections).toHaveLength(1);
+    expect(view.selections[0].name).toBe('odd ones');
+    expect(view.selections[0].rows).toBeInstanceOf(Int32Array);
+    expect(Array.from(view.selections[0].rows)).toEqual([3, 5]);
     // t-SNE is random: equal coordinates mean it was read back, not run again
     const before = await engine.getEmbedding(tsne.id);
     const after = await other.getEmbedding(tsne.id);

@@ -12,6 +12,7 @@ import type {
   SplitName,
 } from '../../../shared/types';
 import type { Dataset } from '../data/dataset';
+import type { LatentProjection } from '../reduce/latent';
 
 export interface EmbeddingRecord {
   /** Test-split coordinates and the summary. */
@@ -20,6 +21,8 @@ export interface EmbeddingRecord {
   train: LatentMatrix | null;
   /** How to reconstruct rows from this embedding; null when the method has no inverse. */
   recon: ReconMethod | null;
+  /** A model's latent shown through its 2-D PCA: the projection, to map a point of the view back (decodeAt). */
+  projection?: LatentProjection | null;
 }
 
 /** The summary part of an embedding (no arrays): what a job's `done` event carries. */

@@ -13,6 +13,8 @@ import type { Reconstructor } from './reconstruct';
 export const KNN_K = 5;
 /** Neighbourhood size for trustworthiness and continuity. */
 export const NEIGHBOURHOOD_K = 10;
+/** Below this many test rows a 10-neighbourhood is a large part of the split: the scores say so. */
+export const SMALL_SPLIT_ROWS = 100;
 /** Trustworthiness, continuity and silhouette are O(n²): above this many test rows, a seeded sample. */
 export const MAX_SCORED_ROWS = 10000;
 
@@ -50,7 +52,9 @@ export function scoringNotes(testRows: number): string[] {
     notes.push(`Trustworthiness, continuity and silhouette use a seeded sample of ${scored.toLocaleString('en-US')} of the ${testRows.toLocaleString('en-US')} test rows.`);
   }
   if (scored <= 2 * NEIGHBOURHOOD_K + 1) {
-    notes.push(`Trustworthiness and continuity need more than ${2 * NEIGHBOURHOOD_K + 1} test rows; this dataset has ${scored}.`);
+    notes.push(`Trustworthiness, continuity and silhouette need more than ${2 * NEIGHBOURHOOD_K + 1} test rows; this test split has ${scored}, so they are left out (—). A larger test share (Data panel) gives them.`);
+  } else if (scored < SMALL_SPLIT_ROWS) {
+    notes.push(`The test split is small for ${NEIGHBOURHOOD_K}-neighbour scores: ${scored} rows, so each neighbourhood holds ${Math.round((100 * NEIGHBOURHOOD_K) / (scored - 1))}% of the other rows and trustworthiness and continuity come out high for any view. Compare them between views only; a larger test share (Data panel) makes them tell more.`);
   }
   return notes;
 }

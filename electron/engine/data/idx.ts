@@ -167,6 +167,60 @@ export function idxPartner(file: string): string | null {
   return null;
 }
 
+function checkLabelCount(images: IdxArray, imagesFile: string, labels: IdxArray | null, labelsFile: string | null): void {
+  const rows = images.shape[0];
+  if (labels && (labels.shape.length !== 1 || labels.shape[0] !== rows)) {
+    throw fileFailure(labelsFile!, 'label-count', `has ${plural(labels.shape[0], 'label')} but ${basename(imagesFile)} has ${plural(rows, 'image')}.`,
+      'Keep the images and labels files of the same set together (train with train, t10k with t10k).');
+  }
+}
+
+function concat(a: Uint8Array | Float32Array, b: Uint8Array | Float32Array): Uint8Array | Float32Array {
+  const out = a instanceof Uint8Array && b instanceof Uint8Array ? new Uint8Array(a.length + b.length) : new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The test set's images file beside a training images file: train-… → t10k-… (or test-…), raw or gzipped. */
+export function idxTestFile(trainImages: string): string | null {
+  const name = basename(trainImages);
+  if (!/train/i.test(name)) return null;
+  for (const word of ['t10k', 'test']) {
+    const base = name.replace(/train/i, word).replace(/\.gz$/i, '');
+    for (const candidate of [base, `${base}.gz`]) {
+      const path = join(dirname(trainImages), candidate);
+      if (existsSync(path)) return path;
+    }
+  }
+  return null;
+}
+
+/**
+ * The t10k pair beside a training pair, read as the test split when it matches (same image shape,
+ * labels when the training images have them); otherwise a note says why it was left out.
+ */
+async function testPair(imagesFile: string, images: IdxArray, withLabels: boolean, notes: string[], ctx: LoadContext): Promise<{ images: IdxArray; labels: IdxArray | null } | null> {
+  const testImages = idxTestFile(imagesFile);
+  if (!testImages) return null;
+  ctx.progress(0.6, `Reading ${basename(testImages)}`);
+  const t = await readIdx(testImages, ctx);
+  const shapeOf = (a: IdxArray) => a.shape.slice(1).join('×');
+  if (t.shape.length !== images.shape.length || shapeOf(t) !== shapeOf(images)) {
+    notes.push(`Did not use ${basename(testImages)} as the test split: its images are ${shapeOf(t) || 'not images'}, the training images ${shapeOf(images)}. The test split is drawn at random instead.`);
+    return null;
+  }
+  const testLabels = idxPartner(testImages);
+  if (withLabels && !testLabels) {
+    notes.push(`Did not use ${basename(testImages)} as the test split: no labels file is beside it. The test split is drawn at random instead.`);
+    return null;
+  }
+  const labels = withLabels ? await readIdx(testLabels!, ctx) : null;
+  checkLabelCount(t, testImages, labels, testLabels);
+  notes.push(`Used ${basename(testImages)}${labels ? ` and ${basename(testLabels!)}` : ''} beside it as the test split (${plural(t.shape[0], 'image')}).`);
+  return { images: t, labels };
+}
+
 /** Reads an IDX images file (and its labels partner when there is one) into a raw table. */
 export async function readIdxPair(picked: string, ctx: LoadContext): Promise<RawTable> {
   ctx.progress(0.05, `Reading ${basename(picked)}`);
@@ -193,13 +247,23 @@ export async function readIdxPair(picked: string, ctx: LoadContext): Promise<Raw
     }
   }
   ctx.checkCancelled();
-  const rows = images.shape[0];
-  if (labels && (labels.shape.length !== 1 || labels.shape[0] !== rows)) {
-    throw fileFailure(labelsFile!, 'label-count', `has ${plural(labels.shape[0], 'label')} but ${basename(imagesFile)} has ${plural(rows, 'image')}.`,
-      'Keep the images and labels files of the same set together (train with train, t10k with t10k).');
+  checkLabelCount(images, imagesFile, labels, labelsFile);
+  const trainRows = images.shape[0];
+  const notes: string[] = [];
+  // MNIST and Fashion-MNIST ship their test set as a t10k pair beside the training pair
+  const test = await testPair(imagesFile, images, labels !== null, notes, ctx);
+  let fileSplit: Uint8Array | null = null;
+  if (test) {
+    const shape = [trainRows + test.images.shape[0], ...images.shape.slice(1)];
+    checkMemory(imagesFile, datasetBytes(images.data.length + test.images.data.length, images.data instanceof Uint8Array ? 1 : 4), describeShape(shape, 'images (training and test)'));
+    images = { shape: [trainRows + test.images.shape[0], ...images.shape.slice(1)], data: concat(images.data, test.images.data) };
+    if (labels) labels = { shape: [trainRows + test.images.shape[0]], data: concat(labels.data, test.labels!.data) };
+    fileSplit = new Uint8Array(images.shape[0]).fill(1, trainRows);
   }
+  const rows = images.shape[0];
   const table = emptyTable(imagesFile, 'idx');
   table.rows = rows;
+  table.fileSplit = fileSplit;
   const [h, w, c] = images.shape.length === 2 ? [1, images.shape[1], 1] : [images.shape[1], images.shape[2], images.shape[3] ?? 1];
   table.pixels = {
     data: images.data,
@@ -208,7 +272,7 @@ export async function readIdxPair(picked: string, ctx: LoadContext): Promise<Raw
     featureName: (k) => `px${k}`,
     isImage: images.shape.length >= 3,
   };
-  table.notes.push(`Read ${plural(rows, 'image')} of ${h}×${w}${c > 1 ? `×${c}` : ''} from ${basename(imagesFile)}${labelsFile ? ` and labels from ${basename(labelsFile)}` : ' (no labels file found beside it)'}.`);
+  table.notes.push(`Read ${plural(trainRows, 'image')} of ${h}×${w}${c > 1 ? `×${c}` : ''} from ${basename(imagesFile)}${labelsFile ? ` and labels from ${basename(labelsFile)}` : ' (no labels file found beside it)'}.`, ...notes);
   if (labels) {
     table.columns.push(numberColumn('label', Float32Array.from(labels.data), 'integer'));
     table.formatLabel = 'label';

@@ -61,7 +61,10 @@ export function resolveRoles(table: RawTable, stats: ColumnStats[], opts: OpenOp
   const givenLabel = Object.entries(opts.roles ?? {}).find(([, r]) => r === 'label')?.[0];
   let label: RawColumn | null = null;
   let labelChosen = true;
-  if (opts.labelColumn !== undefined) label = opts.labelColumn === null ? null : byName(opts.labelColumn);
+  // "no label" rules out the columns the request knew of: a labels file added since (a reopen
+  // with the options echoed back and labelsPath set) still gives the label
+  const newFormatLabel = table.formatLabel !== null && opts.roles !== undefined && opts.roles[table.formatLabel] === undefined;
+  if (opts.labelColumn !== undefined) label = opts.labelColumn === null ? (newFormatLabel ? byName(table.formatLabel!) : null) : byName(opts.labelColumn);
   else if (givenLabel) label = byName(givenLabel);
   else if (table.formatLabel) label = byName(table.formatLabel);
   else {

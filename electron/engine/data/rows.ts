@@ -4,6 +4,7 @@ import { LabFailure } from '../../../shared/api';
 import type { DatasetRows, SplitName } from '../../../shared/types';
 import { samplePosition } from '../stream/types';
 import type { Dataset } from './dataset';
+import { dataNumber, rangeExponent } from '../export/numbers';
 import { cellValue } from './table';
 
 /** Where a source row's raw cells are: the row itself, or (streamed) its position in the sample. */
@@ -29,7 +30,6 @@ export function contains(sorted: Int32Array | null, value: number): boolean {
   return sorted !== null && indexOf(sorted, value) >= 0;
 }
 
-const round = (v: number) => Number(v.toPrecision(7));
 
 export function getRows(ds: Dataset, split: SplitName, rowIds: number[]): DatasetRows {
   const part = split === 'train' ? ds.train : ds.test;
@@ -43,10 +43,13 @@ export function getRows(ds: Dataset, split: SplitName, rowIds: number[]): Datase
   const features = new Float32Array(n * d);
   positions.forEach((p, i) => features.set(part.x.subarray(p * d, (p + 1) * d), i * d));
   const { center, spread, columns: map } = ds.featureMap;
+  // a feature column's value comes back by undoing the scaling: round away the error that leaves
+  const exps = map.map((m, c) => (m.kind === 'number' && (center[m.start] !== 0 || spread[m.start] !== 1)
+    ? rangeExponent(ds.summary.columns[c]?.stats.min ?? null, ds.summary.columns[c]?.stats.max ?? null) : null));
   const cells = rowIds.map((id, i) => ds.raw.columns.map((col, c) => {
     const m = map[c];
     if (contains(m.imputed, id)) return null;
-    if (m.kind === 'number') return round(features[i * d + m.start] * spread[m.start] + center[m.start]);
+    if (m.kind === 'number') return dataNumber(features[i * d + m.start] * spread[m.start] + center[m.start], exps[c]);
     return cellValue(col, rawAt(ds, id));
   }));
   return {

@@ -1,6 +1,7 @@
 // A raw table as read from a file, before roles, cleaning and scaling turn it into a Dataset.
 // Columns are indexed by source row; the prepared Dataset refers back to them by row id.
 import type { ColumnType, DatasetFormat, DelimitedSettings, OpenOptions, Scaling } from '../../../shared/types';
+import { dataNumber } from '../export/numbers';
 
 export interface NumberColumn {
   name: string;
@@ -108,12 +109,15 @@ export function numberColumn(name: string, values: Float32Array, type: NumberCol
   return { name, kind: 'number', type, values, missing, infinite, firstInfiniteRow };
 }
 
-/** The text of one cell, for previews and raw row lookups. */
+/**
+ * One cell, for previews and raw row lookups: text, a number as the file wrote it (the float32 read
+ * back as its shortest decimal: 26.6, not 26.600000381469727), or null when missing.
+ */
 export function cellValue(col: RawColumn, row: number): string | number | null {
   if (col.kind === 'text') {
     const c = col.codes[row];
     return c < 0 ? null : col.dictionary[c];
   }
   const v = col.values[row];
-  return v !== v ? null : v;
+  return v !== v ? null : dataNumber(v);
 }

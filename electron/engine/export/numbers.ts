@@ -98,3 +98,53 @@ export function columnExponent(values: ArrayLike<number>): number | null {
   }
   return max > 0 && Number.isFinite(max) ? Math.floor(Math.log10(max)) - 6 : null;
 }
+
+/**
+ * The power of ten of the 7th significant digit of a column whose values lie in [min, max] (from
+ * its statistics); null when both are missing or zero.
+ */
+export function rangeExponent(min: number | null, max: number | null): number | null {
+  const m = Math.max(Math.abs(min ?? 0), Math.abs(max ?? 0));
+  return m > 0 && Number.isFinite(m) ? Math.floor(Math.log10(m)) - 6 : null;
+}
+
+/**
+ * A float32 value read from a file as the number it was written as: 26.6, not 26.600000381469727
+ * (its shortest decimal that reads back as the same float32). For values rebuilt by undoing the
+ * scaling, `columnExp` rounds away the error that left (see dataNumberString).
+ */
+export function dataNumber(v: number, columnExp: number | null = null): number {
+  if (!Number.isFinite(v)) return v;
+  return Number(columnExp === null ? f32String(v) : dataNumberString(v, columnExp));
+}
+
+/** Most decimal places looked at: finer values are shown at this many. */
+const MAX_DECIMALS = 6;
+
+/**
+ * Decimal places the column is written with: the most any of (up to `sample`, evenly spread)
+ * values needs as data text (dataNumberString with `columnExp`), at most 6; null when a value
+ * needs an exponent (very large or small values), or there is no finite value.
+ */
+export function columnDecimals(values: ArrayLike<number>, columnExp: number | null = null, sample = 2000): number | null {
+  const step = Math.max(1, Math.floor(values.length / sample));
+  let decimals = 0;
+  let seen = 0;
+  for (let i = 0; i < values.length; i += step) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    seen++;
+    const s = columnExp === null ? f32String(v) : dataNumberString(v, columnExp);
+    if (/e/i.test(s)) return null;
+    const dot = s.indexOf('.');
+    if (dot >= 0) decimals = Math.max(decimals, s.length - dot - 1);
+    if (decimals >= MAX_DECIMALS) return MAX_DECIMALS;
+  }
+  return seen ? decimals : null;
+}
+
+/** v rounded to `decimals` places (null: 4 significant digits). */
+export function roundTo(v: number, decimals: number | null): number {
+  if (!Number.isFinite(v)) return v;
+  return decimals === null ? Number(v.toPrecision(4)) : Number(v.toFixed(decimals));
+}

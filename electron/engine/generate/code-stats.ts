@@ -11,6 +11,7 @@ import type { DataSchema } from '../models/model-input';
 import { decode, type Model } from '../models/model';
 import { mulberry32 } from '../core/random';
 import { oneHot, type RowSource } from '../models/rows';
+import { decodeTable, type TableLayout } from './table-layout';
 
 /** Mean, spread and range of a model's codes on its training rows: the AE's stand-in prior. */
 export interface CodeStats {
@@ -31,6 +32,8 @@ export interface Decoding {
   schema: DataSchema;
   /** The pixel block of the dataset the model was trained on, when it is open. */
   pixels: FeatureMap['pixels'] | null;
+  /** Tables: where the file's columns sit among the features (categories, decimals); null for images. */
+  layout?: TableLayout | null;
 }
 
 /** n × k standard-normal draws (Box–Muller on a seeded mulberry32): the same on every backend. */
@@ -154,8 +157,8 @@ export function toPixels(original: Float32Array, n: number, d: number, shape: [n
   return out;
 }
 
-/** Rows in scaled units (decoded, or the dataset's own) in all three forms. */
-export function asDecodedRows(values: Float32Array, n: number, scaling: DataSchema['scaling'], imageShape: [number, number, number] | null, pixels: FeatureMap['pixels'] | null): DecodedRows {
+/** Rows in scaled units (decoded, or the dataset's own) in all three forms, and for tables as the file's columns. */
+export function asDecodedRows(values: Float32Array, n: number, scaling: DataSchema['scaling'], imageShape: [number, number, number] | null, pixels: FeatureMap['pixels'] | null, layout: TableLayout | null = null): DecodedRows {
   const original = unscale(values, n, scaling);
   const d = n ? values.length / n : 0;
   return {
@@ -163,13 +166,14 @@ export function asDecodedRows(values: Float32Array, n: number, scaling: DataSche
     values: values as DataMatrix,
     original: original as DataMatrix,
     pixels: imageShape ? toPixels(original, n, d, imageShape, pixels) : null,
+    table: !imageShape && layout && layout.features === d ? decodeTable(original, n, layout) : null,
   };
 }
 
 /** Decodes latent points and packs the rows for the UI. */
 export async function decodeRows(g: Decoding, z: Float32Array, n: number, y: Float32Array | null): Promise<DecodedRows> {
   const values = await decodePoints(g.model, z, n, y);
-  return asDecodedRows(values, n, g.schema.scaling, g.model.spec.imageShape, g.pixels);
+  return asDecodedRows(values, n, g.schema.scaling, g.model.spec.imageShape, g.pixels, g.layout ?? null);
 }
 
 /** Mean, per-dimension spread and percentiles, and a Cholesky factor of the covariance of codes (n × k). */

@@ -192,8 +192,9 @@ export async function interpolate(g: GenerationSource, pair: RowPair, steps: num
   const latentPath = await decodeRows(g, mix(pair.codes, k), steps, pair.y ? mix(pair.y, classes) : null);
   const features = mix(pair.x, d);
   const imageShape = g.model.spec.imageShape;
-  const featurePath = asDecodedRows(features, steps, pair.scaling, imageShape, pair.pixels);
-  const pcaPath = asDecodedRows(await pair.pcaReconstruct(features, steps), steps, pair.scaling, imageShape, pair.pixels);
+  const layout = g.layout ?? null;
+  const featurePath = asDecodedRows(features, steps, pair.scaling, imageShape, pair.pixels, layout);
+  const pcaPath = asDecodedRows(await pair.pcaReconstruct(features, steps), steps, pair.scaling, imageShape, pair.pixels, layout);
   return {
     ...info(g, 'standard-normal', null, notes),
     rows: pair.rows,

@@ -66,6 +66,31 @@ export async function embedCodes(model: Model, rows: RowSource): Promise<LatentM
   return (await mapRows(model, rows, model.spec.latent, (b) => encode(model, b.x, b.y).mu)) as LatentMatrix;
 }
 
+/**
+ * KL(q(z|x) ‖ N(0, I)) of each latent dimension, averaged over the rows: ½(μ² + σ² − 1 − log σ²)
+ * per dimension (their sum is the model's KL term). Null for deterministic encoders (no q(z|x)).
+ */
+export async function klPerDimension(model: Model, rows: RowSource): Promise<number[] | null> {
+  if (!model.spec.stochastic) return null;
+  const k = model.spec.latent;
+  const total = new Float64Array(k);
+  const step = evalBatchSize(model);
+  for (let i = 0; i < rows.n; i += step) {
+    const end = Math.min(rows.n, i + step);
+    const sums = tf.tidy(() => {
+      const b = rows.batch(i, end);
+      const { mu, logvar } = encode(model, b.x, b.y);
+      const kl = tf.mul(tf.sub(tf.add(tf.square(mu), tf.exp(logvar!)), tf.add(logvar!, 1)), 0.5);
+      return tf.sum(kl, 0);
+    });
+    const values = await sums.data();
+    sums.dispose();
+    values.forEach((v, j) => (total[j] += v));
+  }
+  const n = Math.max(1, rows.n);
+  return Array.from(total, (v) => v / n);
+}
+
 /** decode(μ(x)) for every row of the source: the model's reconstruction in data units (n × d). */
 export function reconstructMeans(model: Model, rows: RowSource): Promise<Float32Array> {
   return mapRows(model, rows, model.spec.inputDim, (b) => decode(model, encode(model, b.x, b.y).mu, b.y));

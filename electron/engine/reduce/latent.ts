@@ -15,12 +15,34 @@ export interface LatentModel {
   reconstruct(x: Float32Array, n: number, labels: Int32Array | null): Promise<Float32Array>;
 }
 
+/** A 2-D view of a wider latent: view = (z − mean)·axesᵀ; its inverse on the plane is z = mean + view·axes. */
+export interface LatentProjection {
+  /** Latent size k. */
+  latent: number;
+  mean: Float32Array;
+  /** The two principal axes as rows, 2 × k row-major. */
+  axes: Float32Array;
+}
+
 export interface LatentEmbedding {
   train: LatentMatrix;
   test: LatentMatrix;
   dims: number;
   /** Set when projected: explained variance ratio of the 2 axes within the latent. */
   projectionVariance: number[] | null;
+  /** Set when projected: the projection, so a point of the view can be mapped back into the latent space. */
+  projection: LatentProjection | null;
+}
+
+/** Latent points (n × k) on the plane of a projected view for view points (n × 2): the PCA inverse. */
+export function unproject(p: LatentProjection, points: Float32Array, n: number): Float32Array {
+  const k = p.latent;
+  const out = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const [a, b] = [points[2 * i], points[2 * i + 1]];
+    for (let j = 0; j < k; j++) out[i * k + j] = p.mean[j] + a * p.axes[j] + b * p.axes[k + j];
+  }
+  return out;
 }
 
 export async function latentEmbedding(
@@ -32,7 +54,7 @@ export async function latentEmbedding(
   const testMeans = await model.encodeMeans(test);
   const k = model.latent;
   if (!project2d || k <= 2 || train.n < 3) {
-    return { train: trainMeans, test: testMeans, dims: k, projectionVariance: null };
+    return { train: trainMeans, test: testMeans, dims: k, projectionVariance: null, projection: null };
   }
   await hooks.step(0.9, 'Projecting the latent means to 2-D (PCA)');
   const pca = pcaFit(trainMeans, train.n, k);
@@ -41,5 +63,6 @@ export async function latentEmbedding(
     test: pcaTransform(pca, testMeans, test.n, 2),
     dims: 2,
     projectionVariance: Array.from(pca.explainedVarianceRatio.subarray(0, 2)),
+    projection: { latent: k, mean: Float32Array.from(pca.mean), axes: Float32Array.from(pca.components.subarray(0, 2 * k)) },
   };
 }

@@ -17,7 +17,7 @@ import type {
 import type { Dataset } from '../data/dataset';
 import type { EmbeddingRecord } from '../compare/embeddings';
 import { stageHooks, type ReduceHooks } from './hooks';
-import { latentEmbedding, type LatentModel } from './latent';
+import { latentEmbedding, type LatentModel, type LatentProjection } from './latent';
 import { pcaTransform, type PcaModel } from './pca';
 import { tsne, tsneDefaults } from './tsne';
 import { umap, umapDefaults } from './umap';
@@ -65,6 +65,8 @@ interface Coords {
   explainedVariance: number[] | null;
   runId: RunId | null;
   recon: EmbeddingRecord['recon'];
+  /** A model's latent shown through its 2-D PCA: the projection (for decoding points of the view). */
+  projection?: LatentProjection | null;
 }
 
 function diagnostics(notes: string[], stages: EmbeddingDiagnostics['stages'] = []): EmbeddingDiagnostics {
@@ -236,6 +238,7 @@ async function runLatent(params: { runId: RunId; project2d?: boolean }, ctx: Red
     explainedVariance: null,
     runId: params.runId,
     recon: { kind: 'model', runId: params.runId },
+    projection: e.projection,
   };
 }
 
@@ -271,5 +274,6 @@ export async function runReducer(id: EmbeddingId, req: ReduceRequestParams, ctx:
     },
     train: c.train,
     recon: c.recon,
+    projection: c.projection ?? null,
   };
 }

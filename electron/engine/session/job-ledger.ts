@@ -40,7 +40,23 @@ export class JobLedger {
     }
   }
 
+  /**
+   * Drops the ended jobs whose result belongs to a dataset that closed (its summary, embeddings,
+   * scores, anomaly results): closing a dataset frees what was computed from it, here too.
+   */
+  forgetDataset(id: string): void {
+    const kept = this.ended.filter((e) => !(e.type === 'done' && belongsTo(e.result, id)));
+    this.ended.splice(0, this.ended.length, ...kept);
+  }
+
   snapshot(): JobsSnapshot {
     return { running: [...this.running.values()].map((j) => ({ ...j })), ended: [...this.ended] };
   }
+}
+
+/** Whether a job's result is about that dataset (an open's summary is the dataset itself). */
+function belongsTo(result: unknown, id: string): boolean {
+  if (!result || typeof result !== 'object') return false;
+  const r = result as { id?: unknown; datasetId?: unknown };
+  return r.datasetId === id || r.id === id;
 }

@@ -1,14 +1,17 @@
 // The session store: what the engine holds between calls, and who owns what. A dataset owns
 // everything computed from it (embeddings, its PCA fit, reconstruction errors, table rows, code
-// statistics, anomaly results): closing the dataset drops them all at once. Runs outlive datasets
-// (they are kept on disk and can be reopened against the same data); their models live in the run
-// store. Services (data, training, compare, generate, anomalies) read and write through here.
+// statistics, anomaly results, clusters, neighbour lists): closing the dataset drops them all at
+// once. Runs outlive datasets (they are kept on disk and can be reopened against the same data);
+// their models live in the run store. Services (data, training, compare, generate, anomalies,
+// explore) read and write through here.
 import { randomUUID } from 'node:crypto';
 import { LabFailure, type JobEvent, type JobListener } from '../../../shared/api';
 import type { AnomalyId, AnomalyResult } from '../../../shared/anomalies';
+import type { ClusterResult } from '../../../shared/explore';
 import type { DatasetId, EmbeddingId, MetricsRow, RunId } from '../../../shared/types';
 import type { EmbeddingRecord } from '../compare/embeddings';
 import type { ReconstructionErrors } from '../compare/metrics';
+import type { KnnResult } from '../compare/neighbours';
 import { initBackend } from '../core/backend';
 import type { Dataset } from '../data/dataset';
 import type { CodeStats } from '../generate/code-stats';
@@ -31,6 +34,10 @@ export class DatasetEntry {
   /** Code statistics per run (the AE's fitted Gaussian, the manifold's data extent), for the model they were computed with. */
   readonly codeStats = new Map<RunId, { model: Model; stats: Promise<CodeStats> }>();
   readonly anomalies = new Map<AnomalyId, AnomalyResult>();
+  /** Automatic clusters of a view, per view and parameters (explore/service.ts). */
+  readonly clusters = new Map<string, ClusterResult>();
+  /** The k nearest test rows of every test row: in data space ('data') and in each embedding (its id). */
+  readonly testNeighbours = new Map<string, Promise<KnnResult>>();
   private pcaFit: Promise<FittedPca> | null = null;
   /** False once closed: work still running on it must not add to it. */
   open = true;
@@ -116,6 +123,7 @@ export class Session {
     if (!e) return false;
     e.open = false;
     this.datasets.delete(id);
+    this.jobs.ledger.forgetDataset(id);
     return true;
   }
 

@@ -11,7 +11,7 @@ import { modelShortName } from '../compare/embeddings';
 import { initBackend } from '../core/backend';
 import { checkClasses, classList, rowsOfClasses } from '../data/class-subset';
 import { headRows, type Split } from '../data/dataset';
-import { embedCodes, evaluateModel } from '../models/evaluate';
+import { embedCodes, evaluateModel, klPerDimension } from '../models/evaluate';
 import { createModel, type Model } from '../models/model';
 import { modelInput, schemaOf } from '../models/model-input';
 import { modelSpecFor } from '../models/model-spec';
@@ -21,6 +21,7 @@ import type { JobContext } from '../session/jobs';
 import { newId, type DatasetEntry, type Session } from '../session/session';
 import { evaluateStreamed } from '../stream/evaluate';
 import { streamedTrainRows } from '../stream/train-rows';
+import { COLLAPSE_PREFIX, collapseAfterTraining, collapseWhileTraining, withCollapseVerdict } from './collapse';
 import type { Run, RunPlan } from './runs';
 import { trainModel, validationSize, type TrainOutcome } from './train';
 
@@ -42,9 +43,10 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
   const ds = entry.ds;
   const from = req.initFrom ? s.runs.get(req.initFrom) : null;
   const fromModel = req.initFrom ? s.runs.model(req.initFrom) : null;
+  // fields left out take the defaults that suit this dataset (its kind, width and size)
   const config: TrainConfig = withDefaults(from
     ? { ...req.config, ...Object.fromEntries(SHAPE_FIELDS.map((f) => [f, from.summary.config[f]])) }
-    : req.config);
+    : req.config, ds.summary);
   if (from) config.likelihood = from.summary.likelihood;
   const checked = trainConfigSchema.safeParse(config);
   if (!checked.success) {
@@ -81,6 +83,7 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
       epochs: [],
       bestEpoch: null,
       test: null,
+      klPerDim: null,
       samplesPerSec: 0,
       embeddingId: null,
       trainRows: 0,
@@ -132,9 +135,16 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
     if (outcome.bestEpoch !== null) await checkpoint(s, ctx, run, outcome.bestEpoch);
     else if (last && run.checkpointed !== last.epoch) await checkpoint(s, ctx, run, last.epoch);
     ctx.progress(0.96, stream ? `Scoring the ${(stream.counts.test).toLocaleString('en-US')} test rows in chunks` : 'Scoring the test split');
+    const rows = splitRows(testInput, spec.inputDim, spec.classes);
     sum.test = stream
       ? await evaluateStreamed(model, stream, config.seed + 7919, () => ctx.checkCancelled())
-      : await evaluateModel(model, splitRows(testInput, spec.inputDim, spec.classes), config.seed + 7919);
+      : await evaluateModel(model, rows, config.seed + 7919);
+    // per latent dimension on the rows in memory (a streamed dataset's: its sample's test rows)
+    sum.klPerDim = await klPerDimension(model, rows);
+    // the verdict on the finished model replaces what was said while it trained
+    const verdict = collapseAfterTraining(sum);
+    sum.warnings = withCollapseVerdict(sum.warnings, verdict);
+    if (verdict) ctx.log(verdict);
     sum.embeddingId = await addModelEmbedding(entry, run, model, testInput, ds.test.labels, (Date.now() - sum.startedAt) / 1000);
     sum.samplesPerSec = last.samplesPerSec;
     sum.status = outcome.stop;
@@ -161,11 +171,22 @@ function trainHooks(s: Session, ctx: JobContext, run: Run) {
       run.summary.epochs.push(m);
       run.summary.samplesPerSec = m.samplesPerSec;
       ctx.metrics(m);
+      warnCollapse(ctx, run);
       // tiny epochs end many times a second: writing each would cost more than training it
       if (Date.now() - (run.checkpointedAt ?? 0) >= checkpointSeconds() * 1000) await checkpoint(s, ctx, run, m.epoch);
     },
     yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
   };
+}
+
+/** Says once (and updates the run) when the epoch KL shows posterior collapse after the warm-up. */
+function warnCollapse(ctx: JobContext, run: Run): void {
+  const sum = run.summary;
+  const warning = collapseWhileTraining(sum.config, sum.epochs, sum.trainRows);
+  if (!warning || sum.warnings.some((w) => w.startsWith(COLLAPSE_PREFIX))) return;
+  sum.warnings = withCollapseVerdict(sum.warnings, warning);
+  ctx.log(warning);
+  ctx.run(structuredClone(sum));
 }
 
 /**

@@ -120,6 +120,7 @@ export const trainingHandlers = {
         epochs: file.training.epochs,
         bestEpoch: file.training.bestEpoch,
         test: file.training.test,
+        klPerDim: null,
         samplesPerSec: 0,
         embeddingId: null,
         trainRows: file.training.trainRows ?? 0,

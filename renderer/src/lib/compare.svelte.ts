@@ -29,6 +29,8 @@ class CompareState {
   metrics = $state<MetricsTable | null>(null);
   /** Components for PCA reconstructions and the PCA-k row of the table (picked on the scree plot). */
   pcaK = $state(10);
+  /** The user chose k (scree plot): it no longer follows the model's latent size. */
+  pcaKPicked = $state(false);
 
   /** Starts over when the open dataset changed. */
   sync(ds: DatasetSummary | null): void {
@@ -42,7 +44,9 @@ class CompareState {
     this.hovered = null;
     this.picked = null;
     this.metrics = null;
-    this.pcaK = Math.min(10, ds?.features ?? 10);
+    // never every component by default: PCA-7 of 7 columns rebuilds them exactly (MSE 0)
+    this.pcaK = Math.min(10, Math.max(1, (ds?.features ?? 11) - 1));
+    this.pcaKPicked = false;
   }
 
   async refresh(): Promise<void> {

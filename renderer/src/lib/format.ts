@@ -24,3 +24,11 @@ export function fmtBytes(n: number): string {
   if (u === 0) return `${Math.round(v)} bytes`;
   return `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')} ${units[u]}`;
 }
+
+/**
+ * A run's title said of a dataset: "VAE on MNIST" scored on MNIST stays as it is (not "VAE on
+ * MNIST on MNIST"); on other data, "VAE on MNIST, applied to fashion.csv".
+ */
+export function runOnDataset(run: { title: string; datasetName: string }, datasetName: string): string {
+  return run.datasetName === datasetName || run.title.endsWith(` on ${datasetName}`) ? run.title : `${run.title}, applied to ${datasetName}`;
+}

@@ -6,7 +6,7 @@ import { MODEL_INFO } from '../../../shared/models';
 import type { DatasetSummary, RunId, RunSummary } from '../../../shared/types';
 import { lab } from './lab.svelte';
 
-export type GenerateMode = 'samples' | 'traversal' | 'manifold' | 'interpolation';
+export type GenerateMode = 'samples' | 'traversal' | 'manifold' | 'interpolation' | 'attribute';
 
 /** A run can generate when it has a model: it finished (or stopped with some epochs) or was loaded. */
 export function canGenerate(run: RunSummary, ds: DatasetSummary | null): boolean {

@@ -23,13 +23,14 @@ uniform vec2 u_scale;
 uniform vec2 u_center;
 uniform float u_size;
 uniform float u_dpr;
+uniform float u_opacity;
 varying vec4 v_color;
 void main() {
   gl_Position = vec4((a_pos - u_center) * u_scale, 0.0, 1.0);
   // state: 0 normal, 1 highlighted, 2 dimmed
   float s = a_state > 1.5 ? 0.75 : (a_state > 0.5 ? 1.8 : 1.0);
   gl_PointSize = u_size * s * u_dpr;
-  float alpha = a_state > 1.5 ? 0.12 : 0.85;
+  float alpha = a_state > 1.5 ? 0.12 : u_opacity;
   v_color = vec4(a_color, alpha);
 }`;
 
@@ -56,13 +57,17 @@ export class ScatterGL {
   private readonly program: WebGLProgram;
   private readonly buffers: { pos: WebGLBuffer; color: WebGLBuffer; state: WebGLBuffer };
   private readonly loc: Record<'pos' | 'color' | 'state', number>;
-  private readonly uni: Record<'scale' | 'center' | 'size' | 'dpr', WebGLUniformLocation>;
+  private readonly uni: Record<'scale' | 'center' | 'size' | 'dpr' | 'opacity', WebGLUniformLocation>;
   private count = 0;
   private frame = 0;
   width = 1;
   height = 1;
   pointSize = 3;
+  /** Alpha of points that are not dimmed. */
+  opacity = 0.85;
   view: View = { zoom: 1, cx: 0, cy: 0 };
+  /** Called after each frame drawn on screen (not for snapshots): layers drawn over the plot follow it. */
+  onDraw: (() => void) | null = null;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     const gl = canvas.getContext('webgl', { antialias: false, premultipliedAlpha: false, preserveDrawingBuffer: true });
@@ -85,6 +90,7 @@ export class ScatterGL {
       center: gl.getUniformLocation(program, 'u_center')!,
       size: gl.getUniformLocation(program, 'u_size')!,
       dpr: gl.getUniformLocation(program, 'u_dpr')!,
+      opacity: gl.getUniformLocation(program, 'u_opacity')!,
     };
   }
 
@@ -163,6 +169,7 @@ export class ScatterGL {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       this.draw();
+      this.onDraw?.();
     });
   }
 
@@ -211,6 +218,7 @@ export class ScatterGL {
     gl.uniform2f(this.uni.center, this.view.cx, this.view.cy);
     gl.uniform1f(this.uni.size, this.pointSize * Math.min(3, Math.sqrt(this.view.zoom)));
     gl.uniform1f(this.uni.dpr, dpr);
+    gl.uniform1f(this.uni.opacity, this.opacity);
     gl.drawArrays(gl.POINTS, 0, this.count);
   }
 

@@ -19,6 +19,8 @@ export interface ScatterSvgInput {
   /** Diameter in CSS pixels of a point in each state. */
   diameter: (state: number) => number;
   title: string;
+  /** Alpha of points that are not dimmed (default 0.85). */
+  opacity?: number;
 }
 
 const hex = (c: Uint8Array, i: number) => `#${[c[3 * i], c[3 * i + 1], c[3 * i + 2]].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
@@ -59,7 +61,7 @@ export function scatterSvg(p: ScatterSvgInput): { svg: string; drawn: number; vi
     const [state, color] = key.split('|');
     const s = Number(state);
     const r = (p.diameter(s) / 2).toFixed(2);
-    out.push(`<g fill="${color}" fill-opacity="${s === 2 ? 0.12 : 0.85}">`);
+    out.push(`<g fill="${color}" fill-opacity="${s === 2 ? 0.12 : (p.opacity ?? 0.85)}">`);
     for (const i of idx) out.push(`<circle cx="${xs[i].toFixed(1)}" cy="${ys[i].toFixed(1)}" r="${r}"/>`);
     out.push('</g>');
   }

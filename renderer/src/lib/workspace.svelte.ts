@@ -7,6 +7,7 @@ import type { DatasetId, DatasetSummary, EmbeddingId, OpenOptions } from '../../
 import type { DatasetView } from '../../../shared/workspace';
 import { anomalies } from './anomalies.svelte';
 import { compare } from './compare.svelte';
+import { explore } from './explore.svelte';
 import { gen } from './generate.svelte';
 import { isCancelled, lab, sourceOf } from './lab.svelte';
 
@@ -43,6 +44,7 @@ class WorkspaceState {
       selection: lab.selection,
       runId: lab.run && lab.run.datasetId === ds.id ? lab.run.id : null,
       anomalyId: anomalies.result && anomalies.datasetId === ds.id ? anomalies.result.id : null,
+      selections: explore.datasetId === ds.id ? explore.selections.map((s) => ({ name: s.name, rows: s.rows })) : (this.views.get(ds.id)?.selections ?? []),
     };
   }
 
@@ -52,6 +54,7 @@ class WorkspaceState {
     if (current && lab.dataset && lab.dataset.id !== summary.id) this.views.set(lab.dataset.id, current);
     lab.setDataset(summary);
     compare.sync(summary);
+    explore.sync(summary);
     anomalies.sync(summary);
     gen.sync(summary);
     if (!this.open.some((d) => d.id === summary.id)) this.open = [...this.open, summary];
@@ -73,6 +76,8 @@ class WorkspaceState {
     if (view.pcaK) compare.pcaK = view.pcaK;
     if (view.colorBy && (view.colorBy === 'label' || summary.columns.some((c) => c.name === view.colorBy))) void compare.setColorBy(view.colorBy);
     lab.selection = view.selection && view.selection.every((r) => r >= 0 && r < summary.testRows) ? view.selection : null;
+    const inSplit = (rows: unknown): rows is Int32Array => rows instanceof Int32Array && rows.every((r) => r >= 0 && r < summary.testRows);
+    explore.selections = (view.selections ?? []).filter((s) => typeof s?.name === 'string' && inSplit(s.rows)).map((s) => ({ name: s.name, rows: s.rows }));
     lab.run = lab.runs.find((r) => r.id === view.runId && r.datasetId === summary.id) ?? null;
     const result = results.find((r) => r.id === view.anomalyId) ?? null;
     if (result) anomalies.setResult(result);
@@ -252,3 +257,4 @@ class WorkspaceState {
 export const workspace = new WorkspaceState();
 lab.onEngineRestarted = (e) => workspace.recover(e);
 lab.onWorkDone = () => workspace.touch();
+explore.onChange = () => workspace.touch();
