@@ -42,6 +42,9 @@ test('a file over the memory budget opens streamed, says why, and the views say 
   await expect(caption).toContainText(`showing ${sample.toLocaleString('en-US')} of `);
   const total = Number(/of ([\d,]+) test rows/.exec(await caption.innerText())![1].replaceAll(',', ''));
   expect(total).toBeGreaterThan(sample * 2);
+  // …and was fitted on every training row, not on the sample
+  const fitted = Number(/fitted on ([\d,]+) rows/.exec(await page.getByTestId('view-pca').innerText())![1].replaceAll(',', ''));
+  expect(fitted).toBeGreaterThan(total * 2);
   await snap(page, 'compare-streamed');
 
   // the setting is back after a reload (kept by the engine)
