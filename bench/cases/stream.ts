@@ -1,5 +1,5 @@
-// Data larger than memory: a generated 4,000,000 × 10 Parquet file (400,000 rows with
-// BENCH_QUICK=1, written by DuckDB into a private temp folder) trained one epoch and fitted with
+// Data larger than memory: a generated 4,000,000 × 10 Parquet file (1,000,000 rows with
+// BENCH_QUICK=1, still over the budget; written by DuckDB into a private temp folder) trained one epoch and fitted with
 // PCA under a memory budget of 100 MB (streamed) and under the default budget (loaded whole):
 // samples/s each way, and the peak RSS of the engine against the budget plus the runtime alone
 // (the same engine training on a tiny built-in dataset).
@@ -21,7 +21,7 @@ interface ChildOut {
 export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'lab-bench-stream-'));
   try {
-    const rows = ctx.quick ? 400_000 : 4_000_000;
+    const rows = ctx.quick ? 1_000_000 : 4_000_000;
     ctx.log(`stream: writing ${rows.toLocaleString('en-US')} × 10 rows of Parquet`);
     const file = await writeStreamFile(join(dir, 'rows.parquet'), { rows, features: 10, extras: true });
     const env = { LAB_DATA_DIR: join(dir, 'data'), LAB_MEMORY_BUDGET_MB: '' };
@@ -30,6 +30,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     const streamed = await ctx.runNode<ChildOut>('bench/child/stream.ts', ['--file', file, '--budget', String(BUDGET_MB)], env);
     ctx.log('stream: loaded whole');
     const whole = await ctx.runNode<ChildOut>('bench/child/stream.ts', ['--file', file, '--budget', '0'], env);
+    if (!streamed.streamed || whole.streamed) throw new Error(`expected the file streamed under ${BUDGET_MB} MB and loaded whole under the default budget (streamed: ${streamed.streamed}, ${whole.streamed})`);
     const over = streamed.peakRssMb - runtime.peakRssMb;
     const table: BenchRow[] = [
       { metric: `training samples/s, ${streamed.trainRows.toLocaleString('en-US')} rows streamed (${streamed.backend})`, value: streamed.samplesPerSec, unit: 'samples/s',

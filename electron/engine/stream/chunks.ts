@@ -33,6 +33,8 @@ export interface ReadOptions {
   blockRows?: number;
   /** Checked between DuckDB chunks. */
   check?: () => void;
+  /** Read the label column (default true): training an unconditional model and PCA skip it. */
+  labels?: boolean;
 }
 
 /**
@@ -66,9 +68,9 @@ class BlockBuilder {
   raw: (Float32Array | (string | null)[])[] | null;
   imputed: number[][] | null;
   n = 0;
-  constructor(readonly plan: StreamPlan, readonly capacity: number, withRaw: boolean) {
+  constructor(readonly plan: StreamPlan, readonly capacity: number, withRaw: boolean, withLabels: boolean) {
     this.x = new Float32Array(capacity * plan.d);
-    this.labels = plan.label ? new Int32Array(capacity) : null;
+    this.labels = plan.label && withLabels ? new Int32Array(capacity) : null;
     this.rowIds = new Int32Array(capacity);
     this.test = new Uint8Array(capacity);
     this.raw = withRaw ? plan.columns.map((c) => (isNumeric(c) ? new Float32Array(capacity) : new Array<string | null>(capacity).fill(null))) : null;
@@ -85,10 +87,10 @@ class BlockBuilder {
 }
 
 /** The columns a read needs: features, the label, the split column, or (raw) all. */
-function neededColumns(plan: StreamPlan, raw: boolean): number[] {
+function neededColumns(plan: StreamPlan, raw: boolean, labels: boolean): number[] {
   if (raw) return plan.columns.map((_, j) => j);
   const set = new Set<number>([...plan.numeric.map((f) => f.col), ...plan.onehot.map((f) => f.col)]);
-  if (plan.label) set.add(plan.label.col);
+  if (plan.label && labels) set.add(plan.label.col);
   if (plan.split.kind === 'file') set.add(plan.split.col);
   return [...set].sort((a, b) => a - b);
 }
@@ -100,7 +102,8 @@ function neededColumns(plan: StreamPlan, raw: boolean): number[] {
  */
 export async function* readBlocks(conn: DuckDBConnection, relation: string, plan: StreamPlan, opts: ReadOptions = {}): AsyncGenerator<Block> {
   const raw = opts.raw ?? false;
-  const need = neededColumns(plan, raw);
+  const withLabels = raw || opts.labels !== false;
+  const need = neededColumns(plan, raw, withLabels);
   const at = new Map(need.map((j, k) => [j, k + 1]));
   const select = [`CAST(${ROW} AS INTEGER)`, ...need.map((j) => `CAST(${sqlIdent(plan.columns[j].name)} AS ${isNumeric(plan.columns[j]) ? 'FLOAT' : 'VARCHAR'})`)];
   const splitWhere = opts.split === 'train' ? `NOT (${plan.sql.test})` : opts.split === 'test' ? plan.sql.test : null;
@@ -110,7 +113,7 @@ export async function* readBlocks(conn: DuckDBConnection, relation: string, plan
   const { d, numeric, onehot, label, center, spread } = plan;
   const inv = spread.map((s) => 1 / s);
   const scale = plan.scaling !== 'none';
-  let block = new BlockBuilder(plan, cap + 2048, raw);
+  let block = new BlockBuilder(plan, cap + 2048, raw, withLabels);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
@@ -129,7 +132,7 @@ export async function* readBlocks(conn: DuckDBConnection, relation: string, plan
     };
     if (block.n + count > block.capacity) {
       yield block.finish();
-      block = new BlockBuilder(plan, cap + 2048, raw);
+      block = new BlockBuilder(plan, cap + 2048, raw, withLabels);
     }
     for (let r = 0; r < count; r++) {
       const row = rows[r];
@@ -156,7 +159,7 @@ export async function* readBlocks(conn: DuckDBConnection, relation: string, plan
         const k = v === null ? undefined : o.slot.get(v);
         if (k !== undefined) block.x[base + o.at + k] = 1;
       }
-      if (label) {
+      if (label && withLabels) {
         const c = label.col;
         const v = isNumeric(plan.columns[c]) ? floats.get(c)![r] : text(c, r);
         block.labels![i] = v === null || v !== v ? -1 : label.index.get(v) ?? -1;
@@ -171,7 +174,7 @@ export async function* readBlocks(conn: DuckDBConnection, relation: string, plan
     }
     if (block.n >= cap) {
       yield block.finish();
-      block = new BlockBuilder(plan, cap + 2048, raw);
+      block = new BlockBuilder(plan, cap + 2048, raw, withLabels);
     }
   }
   if (block.n > 0) yield block.finish();

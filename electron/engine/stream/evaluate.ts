@@ -19,7 +19,7 @@ export async function evaluateStreamed(model: Model, s: StreamedData, seed: numb
   /** Which terms the model has (null ones stay null). */
   let terms: LossValues | null = null;
   try {
-    for await (const b of readBlocks(conn, s.source.relation, s.plan, { split: 'test', blockRows: s.chunkRows, check })) {
+    for await (const b of readBlocks(conn, s.source.relation, s.plan, { split: 'test', blockRows: s.chunkRows, check, labels: model.spec.classes > 0 })) {
       if (b.n === 0) continue;
       // the seed moves with the rows already scored, so no two chunks draw the same noise
       const v = await evaluateModel(model, splitRows({ x: asData(b.x), n: b.n, labels: b.labels, rowIds: b.rowIds }, model.spec.inputDim, model.spec.classes), seed + n);

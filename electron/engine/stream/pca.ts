@@ -31,7 +31,7 @@ const OVERSAMPLE = 10;
 
 /** Every training row of the stream, block by block. */
 async function* trainBlocks(conn: DuckDBConnection, s: StreamedData, check?: () => void): AsyncGenerator<Block> {
-  yield* readBlocks(conn, s.source.relation, s.plan, { split: 'train', blockRows: s.chunkRows, check });
+  yield* readBlocks(conn, s.source.relation, s.plan, { split: 'train', blockRows: s.chunkRows, check, labels: false });
 }
 
 /** Merges a chunk's mean and scatter into the running ones (pairwise update, float64). */

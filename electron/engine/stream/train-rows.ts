@@ -62,9 +62,10 @@ function pick(split: Split, d: number, keep: (row: number) => boolean): Split {
 
 /**
  * Prepares streamed training over every training row of `s` (the first `limit` when it is set);
- * `sampleTrain` is the sample's training split (validation rows are taken from it).
+ * `sampleTrain` is the sample's training split (validation rows are taken from it); `labels`
+ * false leaves the label column unread (a model that is not conditional).
  */
-export async function streamedTrainRows(s: StreamedData, sampleTrain: Split, o: { validationFraction: number; seed: number; limit: number }): Promise<StreamedTrainRows> {
+export async function streamedTrainRows(s: StreamedData, sampleTrain: Split, o: { validationFraction: number; seed: number; limit: number; labels?: boolean }): Promise<StreamedTrainRows> {
   const d = s.plan.d;
   const cut = o.validationFraction > 0 ? threshold(o.validationFraction) : 0;
   const held = cut > 0 ? `${sqlRowHash(ROW, o.seed, SALT.validation)} < ${cut}` : null;
@@ -90,12 +91,12 @@ export async function streamedTrainRows(s: StreamedData, sampleTrain: Split, o: 
     for (let a = 0; a < endRow; a += chunkRows) ranges.push([a, Math.min(endRow, a + chunkRows)]);
     const readChunk = async (range: [number, number], check?: () => void): Promise<Split> => {
       const blocks: Block[] = [];
-      for await (const b of readBlocks(conn, relation, s.plan, { where: and(held ? `NOT (${held})` : null, rangeWhere(range[0], range[1])), split: 'train', blockRows: chunkRows, check })) blocks.push(b);
+      for await (const b of readBlocks(conn, relation, s.plan, { where: and(held ? `NOT (${held})` : null, rangeWhere(range[0], range[1])), split: 'train', blockRows: chunkRows, check, labels: o.labels ?? true })) blocks.push(b);
       return concat(blocks, d);
     };
     let pending: Promise<unknown> = Promise.resolve();
     return {
-      kind: 'streamed', n, d, labelled: !!s.plan.label, validation, chunkRows,
+      kind: 'streamed', n, d, labelled: !!s.plan.label && (o.labels ?? true), validation, chunkRows,
       async *chunks(rand, check) {
         const order = shuffledIndices(ranges.length, rand);
         // the next chunk is read while the loop trains on this one

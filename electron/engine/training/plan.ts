@@ -107,7 +107,7 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
     if (fromModel) copyWeights(fromModel, model);
     run.model = model;
     // a streamed dataset trains on every training row, read in chunks each epoch (a class subset: on the sample)
-    const streamed = stream ? await streamedTrainRows(stream, trainInput, { validationFraction: config.validationFraction, seed: config.seed, limit: config.limit }) : null;
+    const streamed = stream ? await streamedTrainRows(stream, trainInput, { validationFraction: config.validationFraction, seed: config.seed, limit: config.limit, labels: spec.classes > 0 }) : null;
     const train = streamed ?? headRows(trainInput, spec.inputDim, config.limit);
     sum.validationRows = streamed ? streamed.validation?.n ?? 0 : validationSize(train.n, config.validationFraction);
     sum.trainRows = streamed ? streamed.n : train.n - sum.validationRows;
