@@ -234,17 +234,6 @@ export interface EngineMemory {
   peakRssBytes: number;
 }
 
-/** Points of a streamed embedding inside a rectangle of its first two coordinates. */
-export interface RegionPoints {
-  embeddingId: EmbeddingId;
-  /** Test-split rows inside the rectangle, in all (`total`), and the ones returned (at most the limit). */
-  total: number;
-  coords: LatentMatrix;
-  dims: number;
-  labels: Int32Array | null;
-  rowIds: Int32Array;
-}
-
 /** One column over a split's rows (for colouring points): numbers (NaN = missing) or categories. */
 export type ColumnValues =
   | { column: string; kind: 'number'; values: Float32Array }
@@ -548,12 +537,6 @@ export interface EmbeddingSummary {
   /** The parameters actually used, after defaults and clamping. */
   params: Record<string, number | string | boolean>;
   diagnostics: EmbeddingDiagnostics;
-  /**
-   * A streamed dataset's view: `coords` hold the in-memory sample's test rows, and every test row
-   * is in a Parquet file the engine wrote (`rows` of them): exports read it, and embeddingRegion
-   * returns its points inside a rectangle. Null when the view is of the sample only (UMAP, t-SNE).
-   */
-  streamed?: { rows: number } | null;
 }
 
 /** Coordinates for plotting and exporting: test-split rows of a dataset. */
