@@ -1,6 +1,7 @@
 // Renderer figures in Chromium (browser window mode, software WebGL here): time to the first
-// complete frame of a scatter of 100k and 1M points, and the longest main-thread task while a
-// model trains with the live chart on screen (should stay under 50 ms).
+// complete frame of a scatter of 100k and 1M points (and its stages), frames per second while
+// panning it, and the longest main-thread task while a model trains with the live chart on screen
+// (should stay under 50 ms).
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
@@ -30,13 +31,20 @@ export async function run(): Promise<Record<string, unknown>> {
   const app = await startApp();
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
   try {
-    const scatter: Record<string, { firstFrameMs: number; redrawMs: number }> = {};
+    type ScatterFigures = { firstFrameMs: number; redrawMs: number; panFps: number; panGrabMs: number; stages: Record<string, number> };
+    const scatter: Record<string, ScatterFigures> = {};
     for (const n of [100_000, 1_000_000]) {
       const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
       await page.goto(`${app.origin}/bench.html?n=${n}`);
       const r = await page.waitForFunction(() => window.benchResult, undefined, { timeout: 120_000 });
-      const v = (await r.jsonValue()) as { firstFrameMs: number; redrawMs: number };
-      scatter[String(n)] = { firstFrameMs: Math.round(v.firstFrameMs), redrawMs: Math.round(v.redrawMs) };
+      const v = (await r.jsonValue()) as ScatterFigures;
+      scatter[String(n)] = {
+        firstFrameMs: Math.round(v.firstFrameMs),
+        redrawMs: Math.round(v.redrawMs),
+        panFps: Math.round(v.panFps * 10) / 10,
+        panGrabMs: Math.round(v.panGrabMs),
+        stages: Object.fromEntries(Object.entries(v.stages).map(([k, ms]) => [k, Math.round(ms)])),
+      };
       await page.close();
     }
 
@@ -64,12 +72,16 @@ export async function run(): Promise<Record<string, unknown>> {
       { metric: 'scatter of 100k points: first frame', value: scatter['100000'].firstFrameMs, unit: 'ms', note: 'software WebGL (SwiftShader)' },
       { metric: 'scatter of 1M points: first frame', value: scatter['1000000'].firstFrameMs, unit: 'ms' },
       { metric: 'scatter of 1M points: redraw after zoom', value: scatter['1000000'].redrawMs, unit: 'ms' },
+      { metric: 'scatter of 1M points: frames per second while panning', value: scatter['1000000'].panFps, unit: 'fps', note: `after the first frame of the drag (${scatter['1000000'].panGrabMs} ms); target ≥ 10` },
       { metric: 'longest main-thread task while training', value: Math.max(0, ...tasks), unit: 'ms', note: `${tasks.length} tasks over 50 ms; target < 50 ms` },
     ];
     return {
       rows,
       scatterFirstFrameMs: { '100k': scatter['100000'].firstFrameMs, '1M': scatter['1000000'].firstFrameMs },
       scatterRedrawMs: { '100k': scatter['100000'].redrawMs, '1M': scatter['1000000'].redrawMs },
+      scatterPanFps: { '100k': scatter['100000'].panFps, '1M': scatter['1000000'].panFps },
+      scatterPanGrabMs: { '100k': scatter['100000'].panGrabMs, '1M': scatter['1000000'].panGrabMs },
+      scatterFirstFrameStagesMs: { '100k': scatter['100000'].stages, '1M': scatter['1000000'].stages },
       trainingLongestTaskMs: Math.round(Math.max(0, ...tasks)),
       trainingLongTasks: tasks.length,
       note: 'Chromium with software WebGL (SwiftShader); a GPU draws faster',

@@ -1,8 +1,11 @@
 // The numbers of the comparison table, each defined as scikit-learn defines it so that the values
 // agree: reconstruction MSE, kNN label accuracy (KNeighborsClassifier(5), uniform weights),
 // trustworthiness (sklearn.manifold.trustworthiness), continuity (the same with the spaces swapped)
-// and the silhouette by label (sklearn.metrics.silhouette_score, Euclidean).
-import { exactKnn, smallestK, SquaredDistances } from './neighbours';
+// and the silhouette by label (sklearn.metrics.silhouette_score, Euclidean). The per-row work of
+// the last three is in row-scores.ts; tests/unit/helpers/metrics-reference.ts keeps the plain
+// definitions the results are checked against.
+import { exactKnn } from './neighbours';
+import { rowScores } from './row-scores';
 
 export interface ReconstructionErrors {
   /** Mean over all rows and features. */
@@ -85,50 +88,6 @@ export async function knnAccuracy(
   return correct / te.n;
 }
 
-/** 1-based rank of column j in row i's ordering (self left out; ties ordered by index). */
-function rankOf(row: Float32Array, off: number, n: number, self: number, j: number): number {
-  const v = row[off + j];
-  let rank = 1;
-  for (let l = 0; l < n; l++) {
-    if (l === self) continue;
-    const u = row[off + l];
-    if (u < v || (u === v && l < j)) rank++;
-  }
-  return rank;
-}
-
-/** Sum over j in `a` (not in `b`) of (rank of j in `row`) − k: the penalty of T and C. */
-function penalty(
-  a: Int32Array, b: Int32Array, at: number, k: number, row: Float32Array, off: number, n: number, self: number,
-): number {
-  let sum = 0;
-  for (let t = 0; t < k; t++) {
-    const j = a[at + t];
-    let shared = false;
-    for (let u = 0; u < k; u++) if (b[at + u] === j) { shared = true; break; }
-    if (!shared) sum += rankOf(row, off, n, self, j) - k;
-  }
-  return sum;
-}
-
-/** Silhouette of point i from its squared-distance row; labels < 0 are left out. */
-function silhouetteOf(
-  row: Float32Array, off: number, n: number, i: number, labels: Int32Array, sizes: Int32Array, sums: Float64Array,
-): number {
-  const own = labels[i];
-  if (sizes[own] <= 1) return 0; // sklearn: a point alone in its cluster scores 0
-  sums.fill(0);
-  for (let l = 0; l < n; l++) {
-    const c = labels[l];
-    if (c >= 0 && l !== i) sums[c] += Math.sqrt(row[off + l]);
-  }
-  const a = sums[own] / (sizes[own] - 1);
-  let b = Infinity;
-  for (let c = 0; c < sizes.length; c++) if (c !== own && sizes[c] > 0) b = Math.min(b, sums[c] / sizes[c]);
-  const m = Math.max(a, b);
-  return m > 0 ? (b - a) / m : 0;
-}
-
 export interface PointSet {
   coords: Float32Array;
   dims: number;
@@ -151,49 +110,11 @@ export async function neighbourhoodScores(
   onBlock?: (f: number) => Promise<void>,
 ): Promise<NeighbourhoodScores[]> {
   if (n < 2 * k + 2) throw new Error(`trustworthiness with k=${k} needs more than ${2 * k + 1} rows (got ${n})`);
-  const dataSource = new SquaredDistances(data.coords, n, data.dims);
-  const embSources = embeddings.map((e) => new SquaredDistances(e.coords, n, e.dims));
-  const tSum = new Float64Array(embeddings.length);
-  const cSum = new Float64Array(embeddings.length);
-  const silSum = new Float64Array(embeddings.length);
-  let classes = 0;
-  if (labels) for (let i = 0; i < n; i++) classes = Math.max(classes, labels[i] + 1);
-  const sizes = new Int32Array(classes);
-  if (labels) for (let i = 0; i < n; i++) if (labels[i] >= 0) sizes[labels[i]]++;
-  const labelledRows = sizes.reduce((s, c) => s + c, 0);
-  const withSilhouette = labels !== null && sizes.filter((c) => c > 0).length >= 2;
-  const sums = new Float64Array(classes);
-  try {
-    const step = Math.min(dataSource.blockRows, 2048);
-    const dataIdx = new Int32Array(step * k);
-    const dataDist = new Float32Array(step * k);
-    const embIdx = new Int32Array(step * k);
-    const embDist = new Float32Array(step * k);
-    for (let start = 0; start < n; start += step) {
-      const rows = Math.min(step, n - start);
-      const dBlock = dataSource.block(data.coords.subarray(start * data.dims, (start + rows) * data.dims), rows);
-      for (let i = 0; i < rows; i++) smallestK(dBlock, i * n, n, k, start + i, dataIdx, dataDist, i * k);
-      for (let e = 0; e < embeddings.length; e++) {
-        const { coords, dims } = embeddings[e];
-        const eBlock = embSources[e].block(coords.subarray(start * dims, (start + rows) * dims), rows);
-        for (let i = 0; i < rows; i++) {
-          const self = start + i;
-          smallestK(eBlock, i * n, n, k, self, embIdx, embDist, i * k);
-          tSum[e] += penalty(embIdx, dataIdx, i * k, k, dBlock, i * n, n, self);
-          cSum[e] += penalty(dataIdx, embIdx, i * k, k, eBlock, i * n, n, self);
-          if (withSilhouette && labels![self] >= 0) silSum[e] += silhouetteOf(eBlock, i * n, n, self, labels!, sizes, sums);
-        }
-      }
-      await onBlock?.((start + rows) / n);
-    }
-  } finally {
-    dataSource.dispose();
-    for (const s of embSources) s.dispose();
-  }
+  const sums = await rowScores(data, n, embeddings, labels, k, onBlock);
   const norm = 2 / (n * k * (2 * n - 3 * k - 1));
   return embeddings.map((_, e) => ({
-    trustworthiness: 1 - norm * tSum[e],
-    continuity: 1 - norm * cSum[e],
-    silhouette: withSilhouette ? silSum[e] / labelledRows : null,
+    trustworthiness: 1 - norm * sums.trust[e],
+    continuity: 1 - norm * sums.cont[e],
+    silhouette: sums.withSilhouette ? sums.silhouette[e] / sums.labelledRows : null,
   }));
 }
