@@ -1,7 +1,7 @@
 // Where a training step's time goes: the reference VAE (784-400-20, batch 128, Bernoulli, Adam) on
 // MNIST on the active backend. Prints medians over many steps (robust on a shared, noisy machine):
 // wall and CPU time per step, time per kernel (tf.profile), and the rest (tfjs bookkeeping, JS).
-//   npx tsx bench/profile-step.ts        LAB_BACKEND=native|wasm|cpu picks the backend
+//   npx tsx bench/profile-step.ts        LAB_BACKEND=native|wasm|cpu picks the backend; ARCH=conv
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../electron/engine/core/backend';
 import { quietContext } from '../electron/engine/data/files';
@@ -25,7 +25,10 @@ async function main() {
   const backend = await initBackend();
   const ds = await openDataset('ds-prof' as DatasetId, { source: { kind: 'builtin', name: 'mnist' } }, quietContext);
   const d = 784;
-  const config = withDefaults({ model: 'vae', architecture: 'mlp', likelihood: 'bernoulli', hidden: [400], latent: 20 });
+  // ARCH=conv: the default image model (conv VAE, latent 2) instead of the reference MLP VAE
+  const config = process.env.ARCH === 'conv'
+    ? withDefaults({ model: 'vae', architecture: 'conv', likelihood: 'bernoulli' })
+    : withDefaults({ model: 'vae', architecture: 'mlp', likelihood: 'bernoulli', hidden: [400], latent: 20 });
   const model = createModel(modelSpecFor(config, ds.summary), 1);
   const vars = modelVariables(model);
   // the training objective exactly as the engine's loop builds it

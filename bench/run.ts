@@ -51,6 +51,15 @@ function table(cases: Record<string, Record<string, unknown>>, titles: Record<st
   return out.join('\n');
 }
 
+type Summary = Record<string, unknown> | null;
+/** The headline ratios (ours ÷ PyTorch's faster configuration): summary.training and summary.conv. */
+function trainingSummary(training: Summary, conv: Summary) {
+  const pick = (s: Summary, cpu: boolean) => s && {
+    ratio: s.ratio ?? null, ...(cpu ? { cpuRatio: s.cpuRatio ?? null } : {}), ours: s.samplesPerSec ?? null, reference: s.pytorchSamplesPerSec ?? null,
+  };
+  return { training: pick(training, true), conv: pick(conv, false) };
+}
+
 async function main() {
   const started = new Date();
   const before = machine();
@@ -82,6 +91,8 @@ async function main() {
     durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
     training: summaryOf('training'),
     pca: summaryOf('pca'),
+    conv: summaryOf('conv'),
+    summary: { ...trainingSummary(summaryOf('training'), summaryOf('conv')) },
     cases,
   };
   await writeFile(join(REPO, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

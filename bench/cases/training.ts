@@ -88,6 +88,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       pytorchSamplesPerSec: ref ? Math.round(ref.sps) : null,
       pytorchThreads: ref?.threads ?? null,
       ratio: best && ref ? Math.round((best.sps / ref.sps) * 100) / 100 : null,
+      cpuRatio: bestCpu !== null && cpuRef ? Math.round((bestCpu / cpuRef.v) * 100) / 100 : null,
     },
   };
 }

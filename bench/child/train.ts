@@ -1,6 +1,7 @@
-// Child process of the training case: trains the reference VAE (784-400-20, Bernoulli, Adam 1e-3,
-// batch 128) on the first --rows MNIST rows for --epochs epochs with the engine's own loop, on the
-// backend LAB_BACKEND picks, and prints one JSON line.
+// Child process of the training and conv cases: trains the reference VAE (784-400-20, Bernoulli,
+// Adam 1e-3, batch 128) — or with --arch conv the default image model (conv VAE, channels 16/32,
+// hidden 400, latent 2, Bernoulli) — on the first --rows MNIST rows for --epochs epochs with the
+// engine's own loop, on the backend LAB_BACKEND picks, and prints one JSON line.
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../electron/engine/core/backend';
 import { quietContext } from '../../electron/engine/data/files';
@@ -11,13 +12,13 @@ import { splitRows } from '../../electron/engine/models/rows';
 import { trainOnSplit } from '../../electron/engine/training/train-split';
 import type { DatasetId } from '../../shared/types';
 
-const { values } = parseArgs({ options: { rows: { type: 'string' }, epochs: { type: 'string' }, test: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { rows: { type: 'string' }, epochs: { type: 'string' }, test: { type: 'boolean' }, arch: { type: 'string' } } });
 const backend = await initBackend();
 const ds = await openDataset('ds-bench' as DatasetId, { source: { kind: 'builtin', name: 'mnist' } }, quietContext);
 const rows = Math.min(ds.train.n, Number(values.rows ?? ds.train.n));
 const config = {
-  model: 'vae' as const, architecture: 'mlp' as const, likelihood: 'bernoulli' as const,
-  latent: 20, hidden: [400], epochs: Number(values.epochs ?? 1), batchSize: 128, learningRate: 1e-3, seed: 1, limit: rows,
+  model: 'vae' as const, architecture: values.arch === 'conv' ? 'conv' as const : 'mlp' as const, likelihood: 'bernoulli' as const,
+  latent: values.arch === 'conv' ? 2 : 20, hidden: [400], epochs: Number(values.epochs ?? 1), batchSize: 128, learningRate: 1e-3, seed: 1, limit: rows,
 };
 // CPU time per epoch (all threads of this process): a figure other processes on the machine
 // barely disturb, unlike wall time.

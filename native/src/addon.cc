@@ -12,13 +12,14 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "dispatch.h"
 #include "pool.h"
 #include "types.h"
 
 // Raised when the JavaScript side of this addon expects a different interface (engine/native/addon.ts).
-#define LAB_NATIVE_VERSION 2
+#define LAB_NATIVE_VERSION 3
 
 namespace {
 
@@ -136,11 +137,12 @@ size_t span(Call& c, int rows, int cols, int ld, bool trans, const char* what) {
   return c.add(c.mul(static_cast<size_t>(storedRows - 1), static_cast<size_t>(ld), what), static_cast<size_t>(storedCols), what);
 }
 
-// Runs a kernel, turning a C++ exception (out of memory for scratch space, in any pool thread)
-// into a JavaScript error: nothing may unwind through N-API.
+// Runs a kernel with denormals flushed to zero (pool.h), turning a C++ exception (out of memory
+// for scratch space, in any pool thread) into a JavaScript error: nothing may unwind through N-API.
 template <typename F>
 bool guarded(Call& c, F&& kernel) {
   try {
+    FlushDenormals flush;  // for the kernel's duration only: JavaScript keeps IEEE denormals
     kernel();
     return true;
   } catch (const std::bad_alloc&) {
@@ -421,6 +423,58 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// Pooling shapes travel as convolution shapes with inC = outC (the channels) and k = the window.
+bool poolShape(Call& c, size_t i, ConvShape& s, ConvSizes& n) {
+  if (!convShape(c, i, s, n)) return false;
+  if (s.inC != s.outC) {
+    c.fail("pooling keeps the channels: inC must equal outC");
+    return false;
+  }
+  return true;
+}
+
+// avgPool(shape, x, y) | avgPoolGrad(shape, dy, dx)
+napi_value AvgPool(napi_env env, napi_callback_info info) {
+  Call c(env, info, "avgPool");
+  ConvShape s;
+  ConvSizes n;
+  if (!poolShape(c, 0, s, n)) return nullptr;
+  const float* x = c.f32(1, n.in, "x");
+  float* y = c.f32(2, n.out, "y");
+  if (c.failed || !guarded(c, [&] { isa().avgPool(s, x, y); })) return nullptr;
+  return Undefined(env);
+}
+
+napi_value AvgPoolGrad(napi_env env, napi_callback_info info) {
+  Call c(env, info, "avgPoolGrad");
+  ConvShape s;
+  ConvSizes n;
+  if (!poolShape(c, 0, s, n)) return nullptr;
+  const float* dy = c.f32(1, n.out, "dy");
+  float* dx = c.f32(2, n.in, "dx");
+  if (c.failed || !guarded(c, [&] { isa().avgPoolGrad(s, dy, dx); })) return nullptr;
+  return Undefined(env);
+}
+
+// gatherPixels(shape, rows, cols, x, y): every source row and column must lie inside the input.
+napi_value GatherPixels(napi_env env, napi_callback_info info) {
+  Call c(env, info, "gatherPixels");
+  ConvShape s;
+  ConvSizes n;
+  if (!poolShape(c, 0, s, n)) return nullptr;
+  const int32_t* rows = c.array<int32_t>(1, napi_int32_array, s.outH, "rows");
+  const int32_t* cols = c.array<int32_t>(2, napi_int32_array, s.outW, "cols");
+  if (!rows || !cols) return nullptr;
+  for (int r = 0; r < s.outH; r++)
+    if (rows[r] < 0 || rows[r] >= s.inH) return c.fail("gatherPixels: a source row is outside the input"), nullptr;
+  for (int k = 0; k < s.outW; k++)
+    if (cols[k] < 0 || cols[k] >= s.inW) return c.fail("gatherPixels: a source column is outside the input"), nullptr;
+  const float* x = c.f32(3, n.in, "x");
+  float* y = c.f32(4, n.out, "y");
+  if (c.failed || !guarded(c, [&] { isa().gatherPixels(s, rows, cols, x, y); })) return nullptr;
+  return Undefined(env);
+}
+
 // sum(x, rows, inner, outer, out): out = Σ over the inner axis (outer false: out[rows]) or over
 // the rows (outer true: out[inner]) of x viewed as rows×inner.
 napi_value Sum(napi_env env, napi_callback_info info) {
@@ -434,6 +488,88 @@ napi_value Sum(napi_env env, napi_callback_info info) {
         else isa().sumInner(x, rows, inner, out);
       }))
     return nullptr;
+  return Undefined(env);
+}
+
+// Float32Arrays from element i of a JS array of `count` of them, each with at least need[j]
+// elements; false (with a thrown error naming `what`) otherwise.
+bool f32List(Call& c, size_t i, const std::vector<size_t>& need, const char* what, std::vector<float*>& out) {
+  if (c.failed) return false;
+  bool isArray = false;
+  if (i < c.argc) napi_is_array(c.env, c.argv[i], &isArray);
+  uint32_t n = 0;
+  if (isArray) napi_get_array_length(c.env, c.argv[i], &n);
+  if (!isArray || n != need.size()) {
+    c.fail(std::string(what) + " must be an array of " + std::to_string(need.size()) + " Float32Arrays");
+    return false;
+  }
+  out.assign(need.size(), nullptr);
+  for (uint32_t j = 0; j < n; j++) {
+    napi_value e;
+    napi_get_element(c.env, c.argv[i], j, &e);
+    bool is = false;
+    napi_is_typedarray(c.env, e, &is);
+    napi_typedarray_type type = napi_int8_array;
+    size_t length = 0;
+    void* data = nullptr;
+    if (is) napi_get_typedarray_info(c.env, e, &type, &length, &data, nullptr, nullptr);
+    if (!is || type != napi_float32_array || length != need[j] || !data) {
+      c.fail(std::string(what) + "[" + std::to_string(j) + "] must be a Float32Array of " + std::to_string(need[j]) + " elements");
+      return false;
+    }
+    out[j] = static_cast<float*>(data);
+  }
+  return true;
+}
+
+// vaeTrainStep(dims Int32Array [M, d, latent, depth, likelihood, ...hidden], scalars Float64Array
+// [beta, klScale, lr, beta1, beta2, epsilon, biasCorr1, biasCorr2, clipNorm], x, eps, params,
+// paramsOut, m, v, sums Float64Array(4)): one fused training step of an MLP VAE (native/src/vae.h).
+napi_value VaeTrainStep(napi_env env, napi_callback_info info) {
+  Call c(env, info, "vaeTrainStep");
+  const size_t nDims = lengthOf(c, 0);
+  const int32_t* dims = c.array<int32_t>(0, napi_int32_array, 5, "dims");
+  const double* sc = c.f64(1, 9, "scalars");
+  if (c.failed) return nullptr;
+  VaeStep s;
+  s.M = dims[0], s.d = dims[1], s.latent = dims[2], s.depth = dims[3];
+  const int lik = dims[4];
+  if (s.M < 1 || s.d < 1 || s.latent < 1 || s.depth < 0 || nDims != static_cast<size_t>(5 + s.depth)) c.fail("dims must be [M ≥ 1, d ≥ 1, latent ≥ 1, depth ≥ 0, likelihood, ...depth hidden widths]");
+  else if (lik < 0 || lik > 2) c.fail("likelihood must be 0 (Bernoulli), 1 (Gaussian) or 2 (Gaussian, learned variance)");
+  for (int i = 0; !c.failed && i < s.depth; i++)
+    if (dims[5 + i] < 1) c.fail("hidden widths must be ≥ 1");
+  if (c.failed) return nullptr;
+  s.hidden = dims + 5;
+  s.likelihood = static_cast<VaeLikelihood>(lik);
+  // parameter sizes in VaeStep's order
+  std::vector<size_t> need;
+  int width = s.d;
+  auto layer = [&](int in, int out) {
+    need.push_back(c.mul(in, out, "a weight matrix"));
+    need.push_back(static_cast<size_t>(out));
+  };
+  for (int i = 0; i < s.depth; i++) layer(width, s.hidden[i]), width = s.hidden[i];
+  layer(width, s.latent);
+  layer(width, s.latent);
+  width = s.latent;
+  for (int i = s.depth - 1; i >= 0; i--) layer(width, s.hidden[i]), width = s.hidden[i];
+  layer(width, s.d);
+  if (s.likelihood == VaeLikelihood::GaussianLearned) need.push_back(s.d);
+  s.x = c.f32(2, c.mul(s.M, s.d, "x (M×d)"), "x");
+  s.eps = c.f32(3, c.mul(s.M, s.latent, "eps (M×latent)"), "eps");
+  std::vector<float*> p, pOut, m, v;
+  if (!f32List(c, 4, need, "params", p) || !f32List(c, 5, need, "paramsOut", pOut) || !f32List(c, 6, need, "m", m) ||
+      !f32List(c, 7, need, "v", v))
+    return nullptr;
+  double* sums = c.f64(8, 4, "sums");
+  if (c.failed) return nullptr;
+  s.beta = static_cast<float>(sc[0]), s.klScale = static_cast<float>(sc[1]), s.lr = static_cast<float>(sc[2]);
+  s.beta1 = static_cast<float>(sc[3]), s.beta2 = static_cast<float>(sc[4]), s.epsilon = static_cast<float>(sc[5]);
+  s.biasCorr1 = static_cast<float>(sc[6]), s.biasCorr2 = static_cast<float>(sc[7]), s.clipNorm = static_cast<float>(sc[8]);
+  if (!(s.biasCorr1 > 0 && s.biasCorr2 > 0)) c.fail("bias corrections must be positive");
+  if (c.failed) return nullptr;
+  s.p = p.data(), s.pOut = pOut.data(), s.m = m.data(), s.v = v.data(), s.sums = sums;
+  if (!guarded(c, [&] { isa().vaeTrainStep(s); })) return nullptr;
   return Undefined(env);
 }
 
@@ -493,6 +629,10 @@ NAPI_MODULE_INIT() {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"avgPool", nullptr, AvgPool, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"avgPoolGrad", nullptr, AvgPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gatherPixels", nullptr, GatherPixels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"vaeTrainStep", nullptr, VaeTrainStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "types.h"
+#include "vae.h"
 
 namespace lab {
 
@@ -37,6 +38,10 @@ struct Kernels {
   void (*conv2d)(const ConvShape& s, const float* x, const float* w, float* y);
   void (*conv2dBackpropInput)(const ConvShape& s, const float* dy, const float* w, float* dx);
   void (*conv2dBackpropFilter)(const ConvShape& s, const float* x, const float* dy, float* dw);
+  void (*vaeTrainStep)(const VaeStep& s);
+  void (*avgPool)(const ConvShape& s, const float* x, float* y);
+  void (*avgPoolGrad)(const ConvShape& s, const float* dy, float* dx);
+  void (*gatherPixels)(const ConvShape& s, const int32_t* rows, const int32_t* cols, const float* x, float* y);
 };
 
 // Each instruction-set unit defines its table (declared for the units this target compiles).

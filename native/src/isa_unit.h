@@ -6,6 +6,7 @@
 #include "gemm.cc"
 #include "kernels.cc"
 #include "linalg.cc"
+#include "vae.cc"
 
 namespace lab {
 namespace LAB_ISA {
@@ -14,6 +15,7 @@ extern const Kernels table;
 const Kernels table = {
     kIsaId, kIsa, VW, sgemm, denseForward, denseBackward, sigmoidBce, sigmoidBceGrad, adamStep, gatherRows, binary, unary,
     sumInner, sumOuter, covariance, symmetricEigen, orthonormalizeRows, conv2d, conv2dBackpropInput, conv2dBackpropFilter,
+    vaeTrainStep, avgPool, avgPoolGrad, gatherPixels,
 };
 
 }  // namespace LAB_ISA

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <thread>
 #include <vector>
@@ -52,6 +53,7 @@ class Pool {
     std::lock_guard<std::mutex> job(jobMutex_);
     fn_ = &fn;
     tasks_ = tasks;
+    fpMode_ = fpControl();  // workers run the job under the caller's denormal mode
     done_.store(0, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lk(sleepMutex_);
@@ -78,12 +80,17 @@ class Pool {
  private:
   // Claims and runs tasks of generation gen until none are left or the job has moved on.
   void work(uint64_t gen) {
+    bool modeSet = false;
     for (;;) {
       uint64_t s = state_.load(std::memory_order_acquire);
       if ((s >> 32) != gen) return;
       uint32_t idx = static_cast<uint32_t>(s);
       if (static_cast<int>(idx) >= tasks_) return;
       if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) continue;
+      if (!modeSet) {  // fpMode_ was written before the generation this task belongs to
+        modeSet = true;
+        if (fpControl() != fpMode_) setFpControl(fpMode_);
+      }
       try {
         (*fn_)(static_cast<int>(idx));
       } catch (...) {  // an exception must not leave a worker thread (that would abort the process)
@@ -127,6 +134,7 @@ class Pool {
   std::atomic<uint64_t> state_{0};       // generation << 32 | next task index
   std::atomic<int> done_{0};
   int tasks_ = 0;
+  uint64_t fpMode_ = 0;
   const std::function<void(int)>* fn_ = nullptr;
 };
 
@@ -171,14 +179,51 @@ ThreadChoice& threadChoice() {
   return *c;
 }
 
+// LAB_NATIVE_PARALLEL=always|never overrides the measured choice (to time what the pool gives).
+int parallelOverride() {
+  static const int mode = [] {
+    const char* v = std::getenv("LAB_NATIVE_PARALLEL");
+    if (!v) return 0;
+    return std::string(v) == "always" ? 1 : std::string(v) == "never" ? -1 : 0;
+  }();
+  return mode;
+}
+
 }  // namespace
+
+#if defined(__x86_64__) || defined(__i386__)
+uint64_t fpControl() { return _mm_getcsr(); }
+void setFpControl(uint64_t mode) { _mm_setcsr(static_cast<unsigned>(mode)); }
+constexpr uint64_t kFlushBits = 0x8040;  // FTZ (bit 15) | DAZ (bit 6)
+#elif defined(__aarch64__)
+uint64_t fpControl() {
+  uint64_t v;
+  __asm__ volatile("mrs %0, fpcr" : "=r"(v));
+  return v;
+}
+void setFpControl(uint64_t mode) { __asm__ volatile("msr fpcr, %0" : : "r"(mode)); }
+constexpr uint64_t kFlushBits = uint64_t(1) << 24;  // FZ
+#else
+uint64_t fpControl() { return 0; }
+void setFpControl(uint64_t) {}
+constexpr uint64_t kFlushBits = 0;
+#endif
+
+FlushDenormals::FlushDenormals() : saved_(fpControl()) {
+  if ((saved_ & kFlushBits) != kFlushBits) setFpControl(saved_ | kFlushBits);
+}
+
+FlushDenormals::~FlushDenormals() {
+  if (fpControl() != saved_) setFpControl(saved_);
+}
 
 int poolThreads() { return pool().threads(); }
 
 void parallelFor(int tasks, const std::function<void(int)>& fn) { pool().run(tasks, fn); }
 
 void measuredChoice(uint64_t key, const std::function<void()>& parallel, const std::function<void()>& serial) {
-  if (pool().threads() == 1) return serial();
+  if (pool().threads() == 1 || parallelOverride() < 0) return serial();
+  if (parallelOverride() > 0) return parallel();
   ThreadChoice& choice = threadChoice();
   const bool useParallel = choice.useParallel(key);
   const auto start = std::chrono::steady_clock::now();

@@ -83,7 +83,7 @@ describe.skipIf(skipNative)('native addon', () => {
   });
 
   it('GEMM matches a float64 reference on odd shapes, every transposition, with accumulate', () => {
-    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [13, 33, 17], [37, 65, 300], [129, 41, 785], [2, 200, 3]]) {
+    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [13, 33, 17], [37, 65, 300], [129, 41, 785], [2, 200, 3], [50, 16, 40], [25, 8, 9], [36, 48, 20]]) {
       for (const ta of [false, true]) for (const tb of [false, true]) for (const acc of [false, true]) {
         const A = randn(M * K);
         const B = randn(K * N);
@@ -357,6 +357,24 @@ describe.each(testBackends().filter((b) => b !== 'cpu'))('%s kernels against the
     await agreeOn(backend, () => tf.conv2d(tf.tensor4d(x, [9, 9, 7, 3]), tf.tensor4d(wF, [3, 3, 3, 6]), 1, 'same', 'NHWC', 2), 1e-4, 'dilated');
   });
 
+  it('thin convolutions (the image model\'s 1→16 and 16→1; 8, 32 channels) and their gradients agree with the cpu backend', async () => {
+    // direct kernels: fixed-width where the wider channel count is 1, 2 or 4 vectors of the build
+    // (AVX-512 16/32, AVX2 8/16/32, SSE2 4/8/16), generic otherwise
+    for (const [inC, outC, stride, pad] of [[1, 16, 1, 'same'], [16, 1, 1, 'same'], [8, 2, 1, 'same'], [2, 8, 2, 'same'], [32, 3, 1, 'valid'], [4, 32, 2, 'valid'], [1, 5, 1, 'same']] as const) {
+      const x = randn(5 * 8 * 7 * inC);
+      const w = randn(9 * inC * outC);
+      await agreeOn(backend, () => {
+        const xt = tf.tensor4d(x, [5, 8, 7, inC]);
+        const wt = tf.tensor4d(w, [3, 3, inC, outC]);
+        const f = (xi: tf.Tensor, wi: tf.Tensor) => tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, stride, pad);
+        const y = f(xt, wt);
+        if (backend === 'wasm') return y;
+        const [dx, dw] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(f(xi, wi), tf.cumsum(tf.onesLike(y), 3))))([xt, wt]);
+        return [y, dx, dw];
+      }, 1e-4, `thin conv ${inC}→${outC} stride ${stride} ${pad}`);
+    }
+  });
+
   it('2×2 average pooling, its gradient and ×2 upsampling agree with the cpu backend (odd sides too)', async () => {
     for (const [h, w, pad] of [[8, 6, 'same'], [7, 5, 'same'], [7, 5, 'valid'], [1, 3, 'same']] as const) {
       const x = randn(3 * h * w * 4);
@@ -382,6 +400,12 @@ describe.each(testBackends().filter((b) => b !== 'cpu'))('%s kernels against the
     // other shapes take the cpu kernels' path
     const big = randn(2 * 9 * 9 * 2);
     await agreeOn(backend, () => tf.avgPool(tf.tensor4d(big, [2, 9, 9, 2]), 3, 2, 'same'), 1e-5, 'avgPool 3x3');
+    // other windows run in the addon too; without padding the definition's gradient is tfjs's
+    await agreeOn(backend, () => tf.grads((xi: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(xi as tf.Tensor4D, 3, 2, 'valid'), 3)))([tf.tensor4d(big, [2, 9, 9, 2])])[0], 1e-5, 'avgPool 3x3 grad');
+    // resizing by other factors and rules: the source rows/columns follow tfjs's rule
+    for (const [size, alignCorners, halfPixel] of [[[5, 11], false, false], [[4, 3], true, false], [[13, 6], false, true]] as const) {
+      await agreeOn(backend, () => tf.image.resizeNearestNeighbor(tf.tensor4d(big, [2, 9, 9, 2]), [...size], alignCorners, halfPixel), 1e-7, `resize ${size} ${alignCorners} ${halfPixel}`);
+    }
   });
 
   it('gather agrees with the cpu backend', async () => {

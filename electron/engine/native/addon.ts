@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The interface version this file expects (LAB_NATIVE_VERSION in native/src/addon.cc). */
-export const NATIVE_VERSION = 2;
+export const NATIVE_VERSION = 3;
 
 export interface NativeInfo {
   version: number;
@@ -61,6 +61,19 @@ export interface NativeAddon {
   conv2d(shape: Int32Array, x: Float32Array, w: Float32Array, y: Float32Array): void;
   conv2dBackpropInput(shape: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   conv2dBackpropFilter(shape: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  /** Average pooling and its gradient (by the definition: 1/(cells inside the input) each); shape as conv2d's with inC = outC = channels, k = the window. */
+  avgPool(shape: Int32Array, x: Float32Array, y: Float32Array): void;
+  avgPoolGrad(shape: Int32Array, dy: Float32Array, dx: Float32Array): void;
+  /** y[b, r, c, :] = x[b, rows[r], cols[c], :]; shape as avgPool's (the window unused, 1). */
+  gatherPixels(shape: Int32Array, rows: Int32Array, cols: Int32Array, x: Float32Array, y: Float32Array): void;
+  /**
+   * One fused training step of an MLP VAE (native/src/vae.h): dims [M, d, latent, depth,
+   * likelihood, ...hidden], scalars [beta, klScale, lr, beta1, beta2, epsilon, biasCorr1, biasCorr2,
+   * clipNorm]; params in the layer order of vae.h, updated into paramsOut (m, v in place); sums gets
+   * the batch sums of loss, recon, KL and −ELBO.
+   */
+  vaeTrainStep(dims: Int32Array, scalars: Float64Array, x: Float32Array, eps: Float32Array, params: Float32Array[],
+    paramsOut: Float32Array[], m: Float32Array[], v: Float32Array[], sums: Float64Array): void;
 }
 
 const ADDON_FILE = join('native', 'build', 'Release', 'lab_native.node');

@@ -1,6 +1,7 @@
 // Convolution kernels of the 'native' backend: Conv2D, its two gradients (Conv2DBackpropInput is
-// also conv2dTranspose's forward pass) and FusedConv2D, for NHWC data without dilation; other
-// layouts and dilations run tfjs's cpu kernels.
+// also conv2dTranspose's forward pass) and FusedConv2D, for NHWC data without dilation; AvgPool and
+// AvgPoolGrad; ResizeNearestNeighbor (the source rows and columns computed here by tfjs's rule, the
+// copy in the addon). Other layouts and dilations run tfjs's cpu kernels.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
@@ -91,5 +92,62 @@ export function convKernels(addon: NativeAddon, cpu: (name: string) => KernelFun
     return y;
   };
 
-  return [[tf.Conv2D, conv2d], [tf.Conv2DBackpropInput, backpropInput], [tf.Conv2DBackpropFilter, backpropFilter], [tf.FusedConv2D, fused]];
+  const cpuAvgPool = cpu(tf.AvgPool);
+  const cpuAvgPoolGrad = cpu(tf.AvgPoolGrad);
+  const cpuResize = cpu(tf.ResizeNearestNeighbor);
+  /** A pooling window as a convolution shape (inC = outC), or null for what the addon does not run. */
+  const poolShape = (xShape: number[], attrs: NamedAttrMap): { shape: Int32Array; info: Conv2DInfo } | null => {
+    if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
+    const info = tf.backend_util.computePool2DInfo(xShape as Shape4, attrs.filterSize as [number, number] | number,
+      attrs.strides as [number, number] | number, 1, attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined);
+    const shape = shapeOf(info);
+    return shape ? { shape, info } : null;
+  };
+
+  const avgPool: KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args as Args;
+    const x = inputs.x!;
+    const p = x.dtype === 'float32' ? poolShape(x.shape, attrs!) : null;
+    if (!p) return cpuAvgPool(args);
+    const y = backend.alloc(size(p.info.outShape));
+    addon.avgPool(p.shape, values(backend, x), y);
+    return backend.makeTensorInfo(p.info.outShape, 'float32', y);
+  };
+
+  const avgPoolGrad: KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args as Args;
+    const { dy, input } = inputs;
+    const p = dy!.dtype === 'float32' ? poolShape(input!.shape, attrs!) : null;
+    if (!p) return cpuAvgPoolGrad(args);
+    const dx = backend.alloc(size(input!.shape));
+    addon.avgPoolGrad(p.shape, values(backend, dy!), dx);
+    return backend.makeTensorInfo(input!.shape, 'float32', dx);
+  };
+
+  // tfjs's cpu rule for the source of each output row/column, computed once per call.
+  const sources = (oldSize: number, newSize: number, alignCorners: boolean, halfPixel: boolean): Int32Array => {
+    const ratio = (alignCorners && newSize > 1 ? oldSize - 1 : oldSize) / (alignCorners && newSize > 1 ? newSize - 1 : newSize);
+    return Int32Array.from({ length: newSize }, (_, r) => {
+      const frac = halfPixel ? ratio * (r + 0.5) : ratio * r;
+      const near = Math.min(oldSize - 1, alignCorners ? Math.round(frac) : Math.floor(frac));
+      return halfPixel ? Math.max(0, near) : near;
+    });
+  };
+  const resize: KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args as Args;
+    const images = inputs.images!;
+    if (images.dtype !== 'float32' || images.shape.length !== 4 || size(images.shape) === 0) return cpuResize(args);
+    const [batch, oldH, oldW, channels] = images.shape;
+    const [newH, newW] = attrs!.size as [number, number];
+    if (newH < 1 || newW < 1) return cpuResize(args);
+    const alignCorners = Boolean(attrs!.alignCorners);
+    const halfPixel = Boolean(attrs!.halfPixelCenters);
+    const shape = Int32Array.from([batch, oldH, oldW, channels, newH, newW, channels, 1, 1, 1, 1, 0, 0]);
+    const y = backend.alloc(batch * newH * newW * channels);
+    addon.gatherPixels(shape, sources(oldH, newH, alignCorners, halfPixel), sources(oldW, newW, alignCorners, halfPixel), values(backend, images), y);
+    return backend.makeTensorInfo([batch, newH, newW, channels], 'float32', y);
+  };
+
+  return [[tf.Conv2D, conv2d], [tf.Conv2DBackpropInput, backpropInput], [tf.Conv2DBackpropFilter, backpropFilter], [tf.FusedConv2D, fused],
+    [tf.AvgPool, avgPool], [tf.AvgPoolGrad, avgPoolGrad], [tf.ResizeNearestNeighbor, resize]];
 }

@@ -1,13 +1,12 @@
 // The 'native' backend's kernel table: tfjs-backend-cpu's kernels, with the addon's replacing the
 // hot ones — matrix products (any transposition, batched) and row gathers here, element-wise ops,
-// convolutions and the models' fused kernels in their own files.
+// convolutions, pooling, upsampling and the models' fused kernels in their own files.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import type { NativeBackend } from './backend';
 import { convKernels } from './conv';
 import { elementwiseKernels } from './elementwise';
-import { poolKernels } from './pool';
 import { fusedKernels, registerFusedGradients } from './fused';
 
 export const BACKEND = 'native';
@@ -110,7 +109,6 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
   return [
     ...elementwiseKernels(addon, cpuKernel).map(([name, f]) => k(name, f)),
     ...convKernels(addon, cpuKernel).map(([name, f]) => k(name, f)),
-    ...poolKernels(cpuKernel).map(([name, f]) => k(name, f)),
     k(tf.BatchMatMul, batchMatMul),
     k(tf._FusedMatMul, fusedMatMul),
     k(tf.GatherV2, gather),

@@ -1,20 +1,20 @@
-// The training loop: seeded validation hold-out, shuffles and noise; batches gathered on the
-// backend; Adam with a learning-rate schedule, KL warm-up and optional gradient clipping; live
-// metrics read from an on-device running sum a few times a second (never once per batch);
+// The training loop: seeded validation hold-out, shuffles and noise; one step per batch (steps.ts:
+// fused native for the MLP VAE, tfjs autograd otherwise) with Adam, a learning-rate schedule, KL
+// warm-up and optional gradient clipping; live metrics read from running sums kept on the backend
+// a few times a second (never once per batch);
 // pause/resume/cancel between batches; a NaN/Inf guard; early stopping with the best weights kept.
 import * as tf from '@tensorflow/tfjs-core';
 import { LabFailure } from '../../../shared/api';
 import type { BatchMetrics, EpochMetrics, LossValues, TrainConfig } from '../../../shared/types';
-import type { Split } from '../data/dataset';
+import { asData, type Split } from '../data/dataset';
 import { evaluateModel, lossValues } from '../models/evaluate';
 import { modelVariables, type Model } from '../models/model';
-import { seededNormal, termSums, TERM_ORDER } from '../models/variant';
-import { variants } from '../models/variants';
-import { adam } from './optimizer';
+import { TERM_ORDER } from '../models/variant';
 import { mulberry32, shuffledIndices } from '../core/random';
-import { gatherRows, oneHot, splitRows, tensorRows } from '../models/rows';
+import { oneHot, splitRows, tensorRows } from '../models/rows';
 import type { StreamedTrainRows } from '../stream/train-rows';
-import { clipByGlobalNorm, klWeightAt, learningRateAt } from './train-controls';
+import { makeStepper, type Stepper } from './steps';
+import { klWeightAt, learningRateAt } from './train-controls';
 
 export interface TrainHooks {
   /** Checked after every batch: true stops training there. */
@@ -36,6 +36,8 @@ export interface TrainOutcome {
   stop: StopReason;
   /** The epoch whose weights the model holds after early stopping restored them; else null. */
   bestEpoch: number | null;
+  /** How each step ran: the fused native step (MLP VAE) or tfjs autograd. */
+  step: Stepper['kind'];
 }
 
 export const REPORT_MS = 150;
@@ -66,8 +68,9 @@ function diverged(epoch: number, batch: number, values: ArrayLike<number>, lr: n
     `Lower the learning rate (now ${lr}; try ${+(config.learningRate / 10).toPrecision(3)})${clip}, then train again. The checkpoint of the last good epoch is kept.`);
 }
 
-/** One chunk of an epoch: its rows on the backend and the order to take them in. */
+/** One chunk of an epoch: its rows (in memory and on the backend) and the order to take them in. */
 interface EpochChunk {
+  rows: Split;
   x: tf.Tensor2D;
   y: tf.Tensor2D | null;
   order: Int32Array;
@@ -79,46 +82,42 @@ interface EpochChunk {
  * Trains `model` in place on `data` (features d, labels one-hot when the model is conditional): a
  * split in memory, or a streamed dataset's training rows read in chunks every epoch.
  */
-export async function trainModel(model: Model, data: Split | StreamedTrainRows, config: TrainConfig, hooks: TrainHooks): Promise<TrainOutcome> {
+export async function trainModel(model: Model, input: Split | StreamedTrainRows, config: TrainConfig, hooks: TrainHooks): Promise<TrainOutcome> {
   const { inputDim: d, classes, name } = model.spec;
-  const variant = variants[name];
-  const streamed = 'kind' in data ? data : null;
-  const memory = streamed ? null : (data as Split);
-  const { train: trainIdx, validation: valIdx } = memory ? holdOut(memory.n, config.validationFraction, config.seed) : { train: new Int32Array(0), validation: new Int32Array(0) };
+  const streamed = 'kind' in input ? input : null;
+  // a streamed run starts its stepper on no rows; each chunk is handed to it in turn
+  const data: Split = streamed ? { x: asData(new Float32Array(0)), n: 0, labels: null, rowIds: new Int32Array(0) } : (input as Split);
+  const { train: trainIdx, validation: valIdx } = streamed ? { train: new Int32Array(0), validation: new Int32Array(0) } : holdOut(data.n, config.validationFraction, config.seed);
   const n = streamed ? streamed.n : trainIdx.length;
-  const labelled = streamed ? streamed.labelled : !!memory!.labels;
   if (n < 1) throw new LabFailure('too-few-rows', 'There are no training rows to learn from.');
-  if (classes && !labelled) throw new LabFailure('no-labels', 'A conditional VAE needs a label column.');
+  if (classes && !(streamed ? streamed.labelled : data.labels)) throw new LabFailure('no-labels', 'A conditional VAE needs a label column.');
   const valCount = streamed ? streamed.validation?.n ?? 0 : valIdx.length;
   if (config.patience > 0 && valCount === 0) {
     throw new LabFailure('bad-config', 'Early stopping watches the validation loss, but no rows are held out for validation.',
       'Set a validation fraction above 0 (e.g. 0.1), or turn early stopping off.');
   }
   const vars = modelVariables(model);
-  // fused into the addon on the native backend, tfjs's own elsewhere
-  const optimizer: tf.Optimizer = adam(config.learningRate, 0.9, 0.999, 1e-8);
-  // tfjs Adam reads its rate on every step; the schedule sets it before each batch
-  const setRate = (lr: number) => ((optimizer as unknown as { learningRate: number }).learningRate = lr);
-  const xAll = memory ? tf.tensor2d(memory.x, [memory.n, d]) : null;
-  const yAll = memory && classes ? tf.tensor2d(oneHot(memory.labels!, classes), [memory.n, classes]) : null;
+  const xAll = tf.tensor2d(data.x, [data.n, d]);
+  const yAll = classes ? tf.tensor2d(oneHot(data.labels ?? new Int32Array(0), classes), [data.n, classes]) : null;
   const valRows = streamed
     ? (streamed.validation?.n ? splitRows(streamed.validation, d, classes) : null)
-    : valIdx.length ? tensorRows(xAll!, yAll, valIdx) : null;
+    : valIdx.length ? tensorRows(xAll, yAll, valIdx) : null;
+  const stepper = makeStepper(model, data, xAll, yAll, config);
   const rand = mulberry32(config.seed ^ 0x5eed);
   const batch = Math.min(config.batchSize, n);
   const batchesPerEpoch = Math.ceil(n / batch);
   const totalSamples = n * config.epochs;
   /** The epoch's chunks: the split in memory as one, or the stream's chunks uploaded one by one. */
   async function* epochChunks(): AsyncGenerator<EpochChunk> {
-    if (memory) {
+    if (!streamed) {
       const perm = shuffledIndices(n, rand);
-      yield { x: xAll!, y: yAll, order: Int32Array.from(perm, (i) => trainIdx[i]), done: () => {} };
+      yield { rows: data, x: xAll, y: yAll, order: Int32Array.from(perm, (i) => trainIdx[i]), done: () => {} };
       return;
     }
-    for await (const c of streamed!.chunks(rand)) {
+    for await (const c of streamed.chunks(rand)) {
       const x = tf.tensor2d(c.x, [c.n, d]);
       const y = classes ? tf.tensor2d(oneHot(c.labels!, classes), [c.n, classes]) : null;
-      yield { x, y, order: shuffledIndices(c.n, rand), done: () => tf.dispose([x, ...(y ? [y] : [])]) };
+      yield { rows: c, x, y, order: shuffledIndices(c.n, rand), done: () => tf.dispose([x, ...(y ? [y] : [])]) };
     }
   }
   const epochs: EpochMetrics[] = [];
@@ -132,7 +131,7 @@ export async function trainModel(model: Model, data: Split | StreamedTrainRows, 
     for (let epoch = 1; epoch <= config.epochs && stop === 'finished'; epoch++) {
       let epochMs = 0;
       let mark = performance.now();
-      let acc = tf.zeros([TERM_ORDER.length]) as tf.Tensor1D;
+      stepper.resetSums();
       let seen = 0;
       let lastReport = mark;
       let reported: { values: ArrayLike<number>; seen: number } = { values: new Float32Array(TERM_ORDER.length), seen: 0 };
@@ -142,28 +141,14 @@ export async function trainModel(model: Model, data: Split | StreamedTrainRows, 
       chunks: for await (const chunk of epochChunks()) {
         try {
           const { order } = chunk;
+          if (streamed) stepper.useRows(chunk.rows, chunk.x, chunk.y);
           const chunkBatches = Math.ceil(order.length / batch);
           for (let cb = 0; cb < chunkBatches; cb++, b++) {
             const idx = order.subarray(cb * batch, Math.min(order.length, (cb + 1) * batch));
             // where in the epoch: by batches in memory (as always), by rows when streamed (chunks end in partial batches)
-            lr = learningRateAt(config, epoch - 1 + (memory ? b / batchesPerEpoch : Math.min(1, seen / n)));
-            klWeight = klWeightAt(config, epoch - 1 + (memory ? (b + 1) / batchesPerEpoch : Math.min(1, (seen + idx.length) / n)));
-            setRate(lr);
-            const stepSeed = config.seed * 1_000_003 + step;
-            const sums = tf.tidy(() => {
-              const rows = gatherRows(chunk.x, chunk.y, idx);
-              let s!: tf.Tensor1D;
-              const { grads } = tf.variableGrads(() => {
-                const t = variant.loss(model, rows, { normal: seededNormal(stepSeed), klWeight });
-                s = tf.keep(termSums(t, idx.length));
-                return t.train;
-              }, vars);
-              optimizer.applyGradients(config.clipNorm > 0 ? clipByGlobalNorm(grads, config.clipNorm) : grads);
-              return s;
-            });
-            const next = tf.add(acc, sums) as tf.Tensor1D;
-            tf.dispose([acc, sums]);
-            acc = next;
+            lr = learningRateAt(config, epoch - 1 + (streamed ? Math.min(1, seen / n) : b / batchesPerEpoch));
+            klWeight = klWeightAt(config, epoch - 1 + (streamed ? Math.min(1, (seen + idx.length) / n) : (b + 1) / batchesPerEpoch));
+            stepper.step(idx, config.seed * 1_000_003 + step, klWeight, lr);
             seen += idx.length;
             samplesDone += idx.length;
             step++;
@@ -173,8 +158,8 @@ export async function trainModel(model: Model, data: Split | StreamedTrainRows, 
               epochMs += now - mark;
               activeMs += now - mark;
               mark = now;
-              const values = await acc.data();
-              const window = values.map((v, j) => (v - reported.values[j]) / Math.max(1, seen - reported.seen));
+              const values = await stepper.sums();
+              const window = Array.from(values, (v, j) => (v - reported.values[j]) / Math.max(1, seen - reported.seen));
               if (!window.every(Number.isFinite)) throw diverged(epoch, b + 1, window, lr, config);
               smoothed = smoothed ? smoothed.map((s, j) => SMOOTHING * window[j] + (1 - SMOOTHING) * s) : Array.from(window);
               reported = { values, seen };
@@ -200,8 +185,7 @@ export async function trainModel(model: Model, data: Split | StreamedTrainRows, 
         }
       }
       if (seen === 0 && stop !== 'cancelled') throw new LabFailure('too-few-rows', 'There are no training rows to learn from.');
-      const totals = await acc.data();
-      acc.dispose();
+      const totals = await stepper.sums();
       if (stop === 'cancelled' && seen < n) break;
       const mean = Array.from(totals, (v) => v / seen);
       if (!mean.every(Number.isFinite)) throw diverged(epoch, b, mean, lr, config);
@@ -237,10 +221,10 @@ export async function trainModel(model: Model, data: Split | StreamedTrainRows, 
       bestEpoch = best.epoch;
       if (best.epoch !== epochs[epochs.length - 1]?.epoch) vars.forEach((v, i) => v.assign(best!.weights[i]));
     }
-    return { epochs, stop, bestEpoch };
+    return { epochs, stop, bestEpoch, step: stepper.kind };
   } finally {
     tf.dispose(best?.weights ?? []);
-    tf.dispose([...(xAll ? [xAll] : []), ...(yAll ? [yAll] : [])]);
-    optimizer.dispose();
+    tf.dispose([xAll, ...(yAll ? [yAll] : [])]);
+    stepper.dispose();
   }
 }

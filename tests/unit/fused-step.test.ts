@@ -1,0 +1,126 @@
+// The fused MLP VAE step (native/src/vae.cc via native/vae-step.ts) against the general path
+// (tfjs autograd + NativeAdam) on the same backend: from the same initial weights, the same rows
+// and the same noise, a few steps must give the same losses and weights, for each likelihood, deeper
+// networks, β, KL warm-up and gradient clipping; and it is used only where it applies.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withDefaults } from '../../shared/train-config';
+import type { DatasetId, EpochMetrics, TrainConfig } from '../../shared/types';
+import { useBackend } from '../../electron/engine/core/backend';
+import { headRows } from '../../electron/engine/data/dataset';
+import { quietContext } from '../../electron/engine/data/files';
+import { openDataset } from '../../electron/engine/data/open';
+import { modelSpecFor } from '../../electron/engine/models/model-spec';
+import { createModel, disposeModel, modelVariables } from '../../electron/engine/models/model';
+import { trainModel, type TrainHooks, type TrainOutcome } from '../../electron/engine/training/train';
+import { assertNative, skipNative } from './helpers/native';
+
+const hooks: TrainHooks = {
+  shouldStop: () => false,
+  whenRunning: async () => 0,
+  onBatch: () => {},
+  onEpoch: async () => {},
+  yieldToHost: async () => {},
+};
+
+const mnist = await openDataset('ds-fused' as DatasetId, { source: { kind: 'builtin', name: 'mnist' } }, quietContext);
+const rows = headRows(mnist.train, 784, 600);
+
+async function train(config: TrainConfig, fused: boolean) {
+  const before = process.env.LAB_FUSED;
+  process.env.LAB_FUSED = fused ? '1' : '0';
+  try {
+    const model = createModel(modelSpecFor(config, mnist.summary), config.seed);
+    const epochs: EpochMetrics[] = [];
+    const outcome: TrainOutcome = await trainModel(model, rows, config, { ...hooks, onEpoch: async (m) => void epochs.push(m) });
+    const weights = await Promise.all(modelVariables(model).map((v) => v.data() as Promise<Float32Array>));
+    disposeModel(model);
+    return { outcome, epochs, weights };
+  } finally {
+    if (before === undefined) delete process.env.LAB_FUSED;
+    else process.env.LAB_FUSED = before;
+  }
+}
+
+const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(1e-12, Math.abs(b));
+
+describe.skipIf(skipNative)('fused MLP VAE step (native)', () => {
+  beforeAll(async () => {
+    assertNative();
+    await useBackend('native');
+  });
+
+  // 600 rows, batch 128 with a ragged last batch of 88: 5 steps an epoch, 2 epochs
+  const base: Partial<TrainConfig> = { model: 'vae', architecture: 'mlp', latent: 3, hidden: [48], epochs: 2, batchSize: 128, seed: 5, validationFraction: 0 };
+  const cases: [string, Partial<TrainConfig>][] = [
+    ['Bernoulli', { likelihood: 'bernoulli' }],
+    ['Gaussian', { likelihood: 'gaussian' }],
+    ['Gaussian with learned variance', { likelihood: 'gaussian-learned' }],
+    ['two hidden layers, β-VAE, KL warm-up, clipping', { model: 'beta-vae', beta: 3, hidden: [40, 24], klWarmupEpochs: 2, clipNorm: 5, likelihood: 'bernoulli' }],
+    ['cosine schedule, a clip that binds', { likelihood: 'gaussian', schedule: 'cosine', learningRate: 3e-3, clipNorm: 0.5 }],
+  ];
+
+  it.each(cases)('%s: same losses and weights as the general path', async (_, over) => {
+    const config = withDefaults({ ...base, ...over });
+    const general = await train(config, false);
+    const fused = await train(config, true);
+    expect(general.outcome.step).toBe('general');
+    expect(fused.outcome.step).toBe('fused');
+    expect(fused.epochs).toHaveLength(2);
+    for (let e = 0; e < 2; e++) {
+      const [g, f] = [general.epochs[e], fused.epochs[e]];
+      for (const key of ['loss', 'recon', 'kl', 'negElbo'] as const) {
+        expect(relErr(f[key]!, g[key]!), `epoch ${e + 1} ${key}: fused ${f[key]} vs general ${g[key]}`).toBeLessThan(1e-5);
+      }
+    }
+    // after 10 Adam steps the weights agree to float rounding (Adam normalises each step, so
+    // compare against the size of the change, not the value)
+    general.weights.forEach((g, i) => {
+      let maxDiff = 0;
+      let maxAbs = 0;
+      for (let j = 0; j < g.length; j++) {
+        maxDiff = Math.max(maxDiff, Math.abs(g[j] - fused.weights[i][j]));
+        maxAbs = Math.max(maxAbs, Math.abs(g[j]));
+      }
+      expect(maxDiff, `variable ${i}`).toBeLessThan(1e-4 * Math.max(1, maxAbs));
+    });
+  });
+
+  it.each([
+    ['an autoencoder', { model: 'ae' }],
+    ['a conditional VAE', { model: 'cvae' }],
+    ['IWAE', { model: 'iwae' }],
+    ['the convolutional architecture', { architecture: 'conv', hidden: [32], epochs: 1 }],
+  ] as [string, Partial<TrainConfig>][])('is not used for %s', async (_, over) => {
+    const config = withDefaults({ ...base, epochs: 1, ...over });
+    const { outcome } = await train(config, true);
+    expect(outcome.step).toBe('general');
+  });
+
+  it('is not used on another backend', async () => {
+    await useBackend('cpu');
+    try {
+      const { outcome } = await train(withDefaults({ ...base, epochs: 1 }), true);
+      expect(outcome.step).toBe('general');
+    } finally {
+      await useBackend('native');
+    }
+  });
+});
+
+describe.skipIf(skipNative)('vaeTrainStep arguments', () => {
+  it('refuses shapes that do not match the arrays, naming what is wrong', async () => {
+    const { nativeAddon } = await import('../../electron/engine/native/addon');
+    const addon = nativeAddon().addon!;
+    // M 2, d 3, latent 1, no hidden layer, Bernoulli: μ W [3,1] b [1], log σ² W b, out W [1,3] b [3]
+    const sizes = [3, 1, 3, 1, 3, 3];
+    const arrays = () => sizes.map((n) => new Float32Array(n));
+    const call = (dims: number[], params = arrays()) => () => addon.vaeTrainStep(Int32Array.from(dims), new Float64Array([1, 1, 1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001, 0]),
+      new Float32Array(6), new Float32Array(2), params, arrays(), arrays(), arrays(), new Float64Array(4));
+    expect(call([2, 3, 1, 0, 0])).not.toThrow();
+    expect(call([2, 3, 1, 1, 0])).toThrow(/dims must be/);
+    expect(call([2, 3, 1, 0, 7])).toThrow(/likelihood must be/);
+    expect(call([2, 3, 1, 0, 0], arrays().slice(1))).toThrow(/params must be an array of 6 Float32Arrays/);
+    expect(call([2, 3, 1, 0, 0], [new Float32Array(4), ...arrays().slice(1)])).toThrow(/params\[0\] must be a Float32Array of 3 elements/);
+    expect(call([3, 3, 1, 0, 0])).toThrow(/x is too short/);
+  });
+});
