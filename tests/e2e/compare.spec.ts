@@ -63,6 +63,10 @@ test('views side by side, linked lasso, neighbours, reconstructions and the numb
   await page.getByTestId('tsne-iterations').fill('300');
   await page.getByTestId('run-tsne').click();
   await expect(page.getByTestId('scatter-tsne')).toHaveAttribute('data-points', n!, { timeout: 120_000 });
+  // a new view's points are drawn once: the effects that follow its first upload (size, opacity,
+  // no selection, the first resize report) ask for no second full draw of the same picture
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
+  await expect(page.getByTestId('scatter-tsne')).toHaveAttribute('data-draws', '1');
   // every view really drew its points (pixels read back), in the three species' colours
   for (const v of ['scatter-pca', 'scatter-vae', 'scatter-umap', 'scatter-tsne']) await expectScatterDrawn(page, v, { classes: 3 });
 

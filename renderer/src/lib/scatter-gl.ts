@@ -109,6 +109,12 @@ export class ScatterGL {
   /** True while the canvas shows a shifted cached picture (to be redrawn exactly when panning stops). */
   private approximate = false;
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** States are all normal on the GPU (a null upload need not be repeated). */
+  private statesClear = false;
+  /** What the screen shows (points' version, view, size, style): a requested frame that would draw it again is skipped. */
+  private shown = '';
+  /** Frames drawn in full (snapshots included, shifted pictures not): tests count them. */
+  draws = 0;
   width = 1;
   height = 1;
   pointSize = 3;
@@ -152,11 +158,14 @@ export class ScatterGL {
     gl.bufferData(gl.ARRAY_BUFFER, positions, gl.STATIC_DRAW);
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.color);
     gl.bufferData(gl.ARRAY_BUFFER, colors, gl.STATIC_DRAW);
+    this.statesClear = false;
     this.setStates(null);
   }
 
   /** Per-point state (0 normal, 1 highlighted, 2 dimmed); null = all normal. */
   setStates(states: Uint8Array | null): void {
+    if (states === null && this.statesClear) return;
+    this.statesClear = states === null;
     const gl = this.gl;
     this.version++;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.state);
@@ -168,8 +177,12 @@ export class ScatterGL {
     const dpr = window.devicePixelRatio || 1;
     this.width = width;
     this.height = height;
-    this.canvas.width = Math.max(1, Math.round(width * dpr));
-    this.canvas.height = Math.max(1, Math.round(height * dpr));
+    const w = Math.max(1, Math.round(width * dpr));
+    const h = Math.max(1, Math.round(height * dpr));
+    // assigning a canvas's size clears it, even to the size it has: only a new size is set (and drawn)
+    if (w === this.canvas.width && h === this.canvas.height) return;
+    this.canvas.width = w;
+    this.canvas.height = h;
     this.requestDraw();
   }
 
@@ -348,6 +361,8 @@ export class ScatterGL {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
+      // nothing changed since the last frame on screen (e.g. a style effect right after the first draw)
+      if (!this.approximate && this.shown === this.picture(window.devicePixelRatio || 1)) return;
       this.draw();
       this.onDraw?.();
     });
@@ -386,6 +401,14 @@ export class ScatterGL {
     this.approximate = false;
     this.gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     this.drawPoints(dpr, 1);
+    this.shown = this.picture(dpr);
+    this.draws++;
+  }
+
+  /** Everything a frame on screen depends on. */
+  private picture(dpr: number): string {
+    const v = this.view;
+    return `${this.version} ${this.count} ${v.zoom} ${v.cx} ${v.cy} ${this.pointSize} ${this.opacity} ${this.canvas.width}x${this.canvas.height} ${dpr}`;
   }
 
   /** Every point into the bound framebuffer, whose viewport covers `extent` times the view. */
