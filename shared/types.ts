@@ -189,6 +189,49 @@ export interface DatasetSummary {
   sampleRowIds: number[];
   /** What the loader decided on the user's behalf, in plain words. */
   notes: string[];
+  /**
+   * Set when the file was over the memory budget and opened streamed: trainRows and testRows then
+   * count the in-memory sample (every row position refers to it), and this says how many rows the
+   * file holds and which features go through all of them.
+   */
+  streamed?: StreamedInfo | null;
+}
+
+/** A dataset over the memory budget, read in chunks instead of loaded whole. */
+export interface StreamedInfo {
+  /** Rows kept (after the missing-value policy) in each split of the whole file. */
+  trainRows: number;
+  testRows: number;
+  /** Rows of each split held in memory (a sample stratified by label). */
+  sampleTrainRows: number;
+  sampleTestRows: number;
+  /** Rows read per chunk when streaming. */
+  chunkRows: number;
+  /** What loading it whole would have needed, and the budget then, in bytes. */
+  wholeBytes: number;
+  budgetBytes: number;
+  /** Features that go through every row, and those that work on the sample, in plain words. */
+  everyRow: string[];
+  onSample: string[];
+}
+
+/** The memory budget as the engine applies it (see data/budget.ts). */
+export interface MemoryBudgetInfo {
+  mb: number;
+  bytes: number;
+  source: 'set' | 'env' | 'saved' | 'default';
+  description: string;
+  /** What the default would be, and the memory of this machine, in MB. */
+  defaultMb: number;
+  machineMb: number;
+  minMb: number;
+  maxMb: number;
+}
+
+/** The engine process's resident memory, now and at its peak, in bytes. */
+export interface EngineMemory {
+  rssBytes: number;
+  peakRssBytes: number;
 }
 
 /** One column over a split's rows (for colouring points): numbers (NaN = missing) or categories. */

@@ -18,7 +18,7 @@ import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
 import { ANOMALY_MODEL_DEFAULTS, DEFAULT_PCA_COMPONENTS, DEFAULT_SAMPLES } from '../../shared/anomalies';
 import type { DatasetId, EmbeddingId, LossValues, RunSummary, TrainConfig } from '../../shared/types';
 import { DATA_OPTIONS, DATA_USAGE, openOptionsFromFlags } from './data-options';
-import { intOption, trainConfigFrom, tsneParams, umapParams } from './options';
+import { budgetOption, intOption, trainConfigFrom, tsneParams, umapParams } from './options';
 import { writeFileAtomic } from '../engine/export/csv';
 import { SERVE_USAGE, serveCommand } from '../remote/serve';
 import { ENGINE_USAGE, openCliEngine } from './engine';
@@ -70,6 +70,9 @@ ${CLUSTERS_USAGE}
 ${SERVE_USAGE}
 
 ${ENGINE_USAGE}
+Memory (every command): --memory-budget MB  the engine's memory budget for this command (default: the
+           app's setting, LAB_MEMORY_BUDGET_MB, or half this computer's memory); a Parquet, CSV or
+           JSON table over it opens streamed: trained and fitted in chunks, shown through a sample
 
 ${DATA_USAGE}
 Exit codes: 0 done; 1 failed (one line on stderr naming the file and the problem); 2 usage error
@@ -181,6 +184,7 @@ async function main(argv: string[]): Promise<void> {
       'token-file': { type: 'string' },
       ca: { type: 'string' },
       fingerprint: { type: 'string' },
+      'memory-budget': { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -193,8 +197,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
+  // checked before any engine starts: a bad value is a usage error
+  const budgetMb = budgetOption(values['memory-budget']);
   // this machine's engine in its own process, or a remote one (--engine)
   const { engine } = await openCliEngine(values);
+  if (budgetMb !== null) await engine.setMemoryBudget({ mb: budgetMb, save: false });
   /** Fetches what a remote engine wrote, then prints the result with this machine's paths. */
   const print = async (obj: unknown, text: string) => {
     await files().finish();
@@ -295,6 +302,10 @@ async function main(argv: string[]): Promise<void> {
       pcaExplainedVariance: pca.explainedVariance,
       pcaSeconds: pca.seconds,
       epochs: run.epochs,
+      // the engine process's resident memory at its peak (the kernel's high-water mark), and the budget it worked in
+      peakRssMB: Math.round((await engine.engineMemory()).peakRssBytes / 2 ** 20),
+      memoryBudgetMB: (await engine.memoryBudget()).mb,
+      streamed: ds.streamed ? { trainRows: ds.streamed.trainRows, testRows: ds.streamed.testRows, sampleRows: ds.streamed.sampleTrainRows + ds.streamed.sampleTestRows, chunkRows: ds.streamed.chunkRows } : null,
       ...(loaded ? { loadedFrom: resolve(values.load!) } : {}),
       files: {
         embedding: join(outDir, 'embedding.csv'),
@@ -431,7 +442,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const e = err instanceof TypeError && /Unknown option|unexpected argument/i.test(err.message)
       ? { code: 'bad-option', message: `${err.message.split('.')[0]}. Run "lab --help" for the options.` }
-      : toLabError(err);
+      : err instanceof TypeError && /argument is ambiguous/i.test(err.message)
+        ? { code: 'bad-option', message: `${err.message.split('.')[0]}: a value that starts with a dash goes after "=" (e.g. --seed=-1).` }
+        : toLabError(err);
     status('');
     process.stderr.write(`lab: ${e.message}${e.detail ? ` ${e.detail}` : ''}\n`);
     // 2: the command line itself is wrong (usage); 1: the work failed

@@ -1,6 +1,7 @@
 // Flag values for `lab`: whole numbers, numbers, choices, layer widths and the training config,
 // each refused with one line naming the flag and what it takes (code 'bad-option': exit 2).
 import { LabFailure } from '../../shared/api';
+import { budgetProblem } from '../../shared/budget';
 import { MODEL_NAMES } from '../../shared/models';
 import { withDefaults } from '../../shared/train-config';
 import type { TrainConfig } from '../../shared/types';
@@ -10,6 +11,14 @@ export function intOption(name: string, v: string | undefined, fallback: number,
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new LabFailure('bad-option', `--${name} must be a whole number ≥ ${min} (got "${v}").`);
   return n;
+}
+
+/** --memory-budget MB: null when not given; a bad value is a usage error (exit 2). */
+export function budgetOption(v: string | undefined): number | null {
+  if (v === undefined) return null;
+  const problem = budgetProblem(v);
+  if (problem) throw new LabFailure('bad-option', `--memory-budget: ${problem}`);
+  return Number(v);
 }
 
 export function numberOption(name: string, v: string | undefined, fallback: number, min = 0, strict = true): number {

@@ -2,6 +2,7 @@
 // API (shared/api.ts EngineApi) and the runtime validation of every call derive from here.
 import { anomalyHandlers } from './anomalies/service';
 import { compareHandlers } from './compare/service';
+import { budgetHandlers } from './data/budget-service';
 import { dataHandlers } from './data/service';
 import { exploreHandlers } from './explore/service';
 import { exportHandlers } from './export/service';
@@ -12,10 +13,11 @@ import { jobHandlers } from './session/service';
 import { trainingHandlers } from './training/service';
 import { workspaceHandlers } from './workspace/service';
 
-const domains = [dataHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, exploreHandlers, fileHandlers];
+const domains = [dataHandlers, budgetHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, exploreHandlers, fileHandlers];
 
 export const engineHandlers = {
   ...dataHandlers,
+  ...budgetHandlers,
   ...jobHandlers,
   ...trainingHandlers,
   ...compareHandlers,

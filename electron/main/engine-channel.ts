@@ -2,7 +2,7 @@
 // out-of-memory there leaves the window and the user's session alive), spoken to over its
 // structured-clone message port.
 import { utilityProcess } from 'electron';
-import type { EngineChannel, EngineExit } from '../engine/host/channel';
+import { engineMallocEnv, type EngineChannel, type EngineExit } from '../engine/host/channel';
 import type { EngineToHost } from '../engine/host/protocol';
 
 export function utilityChannel(entry: string): EngineChannel {
@@ -10,7 +10,7 @@ export function utilityChannel(entry: string): EngineChannel {
     serviceName: 'Latent Lab engine',
     stdio: ['ignore', 'inherit', 'pipe'],
     // uploads belong to this shell: they outlive an engine that crashed (see data/uploads.ts)
-    env: { ...process.env, LAB_SHELL_PID: String(process.pid) },
+    env: { ...process.env, ...engineMallocEnv(), LAB_SHELL_PID: String(process.pid) },
   });
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -4,7 +4,7 @@
 import { LabFailure } from '../../../shared/api';
 import type { ColumnValues, SplitName } from '../../../shared/types';
 import type { Dataset } from './dataset';
-import { contains } from './rows';
+import { contains, rawAt } from './rows';
 
 export function columnValues(ds: Dataset, split: SplitName, name: string): ColumnValues {
   const at = ds.raw.columns.findIndex((c) => c.name === name);
@@ -14,7 +14,7 @@ export function columnValues(ds: Dataset, split: SplitName, name: string): Colum
   const col = ds.raw.columns[at];
   const part = ds[split];
   if (col.kind === 'text') {
-    return { column: name, kind: 'category', codes: Int32Array.from(part.rowIds, (r) => col.codes[r]), names: col.dictionary.slice() };
+    return { column: name, kind: 'category', codes: Int32Array.from(part.rowIds, (r) => col.codes[rawAt(ds, r)]), names: col.dictionary.slice() };
   }
   const values = new Float32Array(part.n);
   const map = ds.featureMap.columns[at];
@@ -27,7 +27,7 @@ export function columnValues(ds: Dataset, split: SplitName, name: string): Colum
       values[i] = contains(map.imputed, part.rowIds[i]) ? NaN : part.x[i * d + j] * spread[j] + center[j];
     }
   } else {
-    for (let i = 0; i < part.n; i++) values[i] = col.values[part.rowIds[i]];
+    for (let i = 0; i < part.n; i++) values[i] = col.values[rawAt(ds, part.rowIds[i])];
   }
   return { column: name, kind: 'number', values };
 }

@@ -1,6 +1,7 @@
 // A dataset as the engine holds it: an n×d Float32 matrix per split plus labels and metadata.
 import { LabFailure } from '../../../shared/api';
 import type { DataMatrix, DatasetSummary } from '../../../shared/types';
+import type { StreamedData } from '../stream/types';
 import type { RawTable } from './table';
 
 export interface Split {
@@ -38,6 +39,11 @@ export interface Dataset {
   /** The table as read; feature columns' values are released once they live in the splits. */
   raw: RawTable;
   featureMap: FeatureMap;
+  /**
+   * Set when the file was over the memory budget: `train` and `test` then hold a sample, `raw`
+   * holds the sample's cells by position in `stream.sampleRows`, and the rows stream from here.
+   */
+  stream?: StreamedData;
 }
 
 export const asData = (a: Float32Array) => a as DataMatrix;

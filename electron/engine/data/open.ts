@@ -1,5 +1,6 @@
 // Opens any dataset source: picks the loader from the source kind, the file name and its first
-// bytes, then prepares the table (roles, missing values, split, scaling).
+// bytes, then prepares the table (roles, missing values, split, scaling). A table in Parquet, CSV or
+// JSON that its loader refuses as over the memory budget opens streamed instead (../stream/).
 import { basename, extname, join } from 'node:path';
 import { LabFailure, type OpenDatasetRequest } from '../../../shared/api';
 import type { DatasetFormat, DatasetId } from '../../../shared/types';
@@ -15,6 +16,16 @@ import { readNpy } from './npy';
 import { prepareTable } from './prepare';
 import type { RawTable } from './table';
 import { looksLikeVectors, readVectors } from './vectors';
+import { openStreamed } from '../stream/open';
+import { STREAM_FORMATS, type StreamFormat } from '../stream/source';
+
+/** Thrown by readSource when the file is over the budget but can be streamed. */
+class StreamInstead {
+  constructor(readonly path: string, readonly format: StreamFormat) {}
+}
+
+/** A loader's refusal because the data would not fit the memory budget (not another memory error). */
+const overBudget = (err: unknown) => err instanceof LabFailure && err.code === 'too-big' && /more than the memory budget/.test(err.message);
 
 const BY_EXTENSION: Record<string, DatasetFormat> = {
   '.csv': 'csv', '.txt': 'csv', '.tab': 'csv', '.psv': 'csv', '.dat': 'csv', '.tsv': 'csv',
@@ -63,6 +74,14 @@ async function readSource(req: OpenDatasetRequest, ctx: LoadContext): Promise<{ 
   if (await isDirectory(path)) return { table: await readImageFolder(path, req, ctx), builtin: null };
   const format = await detectFormat(path, req.labelsPath);
   const table = await (async () => {
+    if (STREAM_FORMATS.includes(format)) {
+      try {
+        return format === 'csv' ? await readDelimited(path, req, ctx) : await readColumnar(path, format as 'parquet' | 'json' | 'jsonl', ctx);
+      } catch (err) {
+        if (overBudget(err)) throw new StreamInstead(path, format as StreamFormat);
+        throw err;
+      }
+    }
     switch (format) {
       case 'parquet':
       case 'json':
@@ -82,7 +101,14 @@ async function readSource(req: OpenDatasetRequest, ctx: LoadContext): Promise<{ 
 }
 
 export async function openDataset(id: DatasetId, req: OpenDatasetRequest, ctx: LoadContext): Promise<Dataset> {
-  const { table, builtin, title, labelColumn } = await readSource(req, ctx);
+  let read;
+  try {
+    read = await readSource(req, ctx);
+  } catch (err) {
+    if (err instanceof StreamInstead) return openStreamed(id, req, err.path, err.format, ctx);
+    throw err;
+  }
+  const { table, builtin, title, labelColumn } = read;
   ctx.checkCancelled();
   ctx.progress(0.96, 'Preparing features');
   const opts = { ...req, labelColumn: req.labelColumn !== undefined || req.roles ? req.labelColumn : labelColumn };

@@ -20,7 +20,7 @@ export const MIN_ROWS = 5;
 /** Drop rows with missing values by default when that loses at most this share of the rows. */
 const DROP_SHARE = 0.05;
 
-function defaultMissing(missingRows: number, rows: number): MissingPolicy {
+export function defaultMissing(missingRows: number, rows: number): MissingPolicy {
   return missingRows <= rows * DROP_SHARE ? 'drop' : 'median';
 }
 

@@ -38,7 +38,8 @@ function ignoreReason(col: RawColumn, stats: ColumnStats, rows: number): string 
     const text = col.dictionary.find((v) => !Number.isFinite(Number(v.trim().replace(',', '.'))));
     const numbers = col.dictionary.length - (text === undefined ? 0 : col.dictionary.filter((v) => !Number.isFinite(Number(v.trim().replace(',', '.')))).length);
     if (text !== undefined && numbers >= 0.8 * col.dictionary.length) {
-      const row = col.codes.indexOf(col.dictionary.indexOf(text));
+      const code = col.dictionary.indexOf(text);
+      const row = col.firstRows ? col.firstRows[code] : col.codes.indexOf(code);
       return `holds numbers but also text such as "${text.slice(0, 40)}" (data row ${row + 1})`;
     }
     if (text === undefined && col.dictionary.length > 1) return 'holds numbers written as text (check the decimal mark)';

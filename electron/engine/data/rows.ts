@@ -2,9 +2,13 @@
 // feature columns), the model's features, labels and image thumbnails.
 import { LabFailure } from '../../../shared/api';
 import type { DatasetRows, SplitName } from '../../../shared/types';
+import { samplePosition } from '../stream/types';
 import type { Dataset } from './dataset';
 import { dataNumber, rangeExponent } from '../export/numbers';
 import { cellValue } from './table';
+
+/** Where a source row's raw cells are: the row itself, or (streamed) its position in the sample. */
+export const rawAt = (ds: Dataset, row: number) => (ds.stream ? samplePosition(ds.stream, row) : row);
 
 /** Longest thumbnail side: larger images are box-averaged down by a whole factor. */
 const THUMB_MAX = 32;
@@ -46,7 +50,7 @@ export function getRows(ds: Dataset, split: SplitName, rowIds: number[]): Datase
     const m = map[c];
     if (contains(m.imputed, id)) return null;
     if (m.kind === 'number') return dataNumber(features[i * d + m.start] * spread[m.start] + center[m.start], exps[c]);
-    return cellValue(col, id);
+    return cellValue(col, rawAt(ds, id));
   }));
   return {
     split,

@@ -63,6 +63,8 @@ export interface TextColumn {
   codes: Int32Array;
   dictionary: string[];
   missing: number;
+  /** First row holding each dictionary value, when `codes` is not held (a streamed dataset's column). */
+  firstRows?: number[];
 }
 
 export type RawColumn = NumberColumn | TextColumn;

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
+import { memoryBudget } from '../data/budget';
 import { nativeAddon, type NativeAddon } from './addon';
 import { BACKEND, registerNativeKernels } from './kernels';
 
@@ -20,8 +21,24 @@ interface Owned {
 }
 
 /** Pooled buffers are kept up to this many bytes in total (beyond, they go to the GC): a training
- * step of the reference VAE cycles ~9 MB. */
+ * step of the reference VAE cycles ~9 MB. Under a small memory budget, an eighth of it (a streamed
+ * dataset's chunks end in batches of every size, each of which would keep buffers of its own). */
 const POOL_MAX_BYTES = 64 * 2 ** 20;
+let poolMax = { bytes: POOL_MAX_BYTES, at: -Infinity };
+/** Read again at most twice a second: recycle() runs for every disposed tensor. */
+function poolMaxBytes(): number {
+  const now = performance.now();
+  if (now - poolMax.at > 500) {
+    let bytes = POOL_MAX_BYTES;
+    try {
+      bytes = Math.min(POOL_MAX_BYTES, memoryBudget().bytes / 8);
+    } catch {
+      // a bad LAB_MEMORY_BUDGET_MB is reported where a file is opened
+    }
+    poolMax = { bytes, at: now };
+  }
+  return poolMax.bytes;
+}
 const POOL_MAX_PER_SIZE = 32;
 /** LAB_NATIVE_POOL=0 turns recycling off (to measure it, or to rule it out when debugging). */
 const POOL_ENABLED = process.env.LAB_NATIVE_POOL !== '0';
@@ -124,7 +141,7 @@ export class NativeBackend extends MathBackendCPU {
   private recycle(a: Float32Array): void {
     if (!POOL_ENABLED) return;
     const list = this.pool.get(a.length) ?? [];
-    if (list.length >= POOL_MAX_PER_SIZE || this.poolBytes + a.byteLength > POOL_MAX_BYTES) return;
+    if (list.length >= POOL_MAX_PER_SIZE || this.poolBytes + a.byteLength > poolMaxBytes()) return;
     list.push(a);
     this.pool.set(a.length, list);
     this.poolBytes += a.byteLength;

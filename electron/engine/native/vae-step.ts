@@ -46,7 +46,7 @@ export class FusedVaeStep {
   private xBatch = new Float32Array(0);
   private step = 0;
 
-  constructor(private readonly model: Model, private readonly x: Float32Array, private readonly rows: number, adam: AdamConstants) {
+  constructor(private readonly model: Model, private x: Float32Array, private rows: number, adam: AdamConstants) {
     const s = model.spec;
     this.addon = (tf.backend() as NativeBackend).addon;
     const layers = [...model.enc.mlp, model.enc.mu, model.enc.logvar!, ...model.dec.mlp, model.dec.out!];
@@ -61,6 +61,12 @@ export class FusedVaeStep {
    * One step on rows `idx` of x with the noise seed the general path would use; adds the batch's
    * sums of (loss, recon, KL, −ELBO) to `into` at TERM_ORDER's places (loss 0, recon 1, kl 2, negElbo 4).
    */
+  /** Steps on other rows from now on (a streamed dataset's next chunk); Adam's moments are kept. */
+  useRows(x: Float32Array, rows: number): void {
+    this.x = x;
+    this.rows = rows;
+  }
+
   run(idx: Int32Array, noiseSeed: number, klWeight: number, lr: number, clipNorm: number, into: Float64Array): void {
     const backend = tf.backend() as NativeBackend;
     const s = this.model.spec;

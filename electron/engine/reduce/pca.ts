@@ -62,7 +62,7 @@ function columnMeans(x: Float32Array, n: number, d: number): Float64Array {
 }
 
 /** Top-k eigenpairs of a symmetric m×m matrix: full solver or subspace iteration by size. */
-function eigenTop(matrix: Float64Array, m: number, k: number): { values: Float64Array; vectors: Float64Array | Float32Array; solver: PcaModel['solver'] } {
+export function eigenTop(matrix: Float64Array, m: number, k: number): { values: Float64Array; vectors: Float64Array | Float32Array; solver: PcaModel['solver'] } {
   if (m <= FULL_SOLVER_MAX || k > m / 4) {
     const eig = eigenSymmetric(matrix, m);
     return { values: eig.values.subarray(0, k), vectors: eig.vectors.subarray(0, k * m), solver: 'full' };
@@ -148,13 +148,25 @@ export function pcaFit(x: Float32Array, n: number, d: number, options: PcaOption
     solver = 'subspace';
   }
 
-  const variances = Float64Array.from(values.subarray(0, rank), (v) => Math.max(0, v) / (n - 1));
-  const totalVariance = totalScatter / (n - 1);
-  const components = axes.subarray(0, rank * d).slice();
+  return finishPca({ mean, totalScatter, values, axes, rank, n, d, method, solver });
+}
+
+/**
+ * The model from a fit's parts: eigenvalues of the scatter matrix (largest first) and their axes
+ * as rows. Shared with the streamed fit (stream/pca.ts), which gathers the same parts in passes.
+ */
+export function finishPca(p: {
+  mean: Float64Array; totalScatter: number; values: Float64Array; axes: Float32Array; rank: number; n: number; d: number;
+  method: PcaModel['method']; solver: PcaModel['solver'];
+}): PcaModel {
+  const { n, d, rank } = p;
+  const variances = Float64Array.from(p.values.subarray(0, rank), (v) => Math.max(0, v) / (n - 1));
+  const totalVariance = p.totalScatter / (n - 1);
+  const components = p.axes.subarray(0, rank * d).slice();
   fixSigns(components, rank, d);
   const explainedVarianceRatio = variances.map((v) => (totalVariance > 0 ? v / totalVariance : 0));
   return {
-    d, mean: Float32Array.from(mean), components, variances, totalVariance, explainedVarianceRatio, method, solver, engine: linalgEngine(),
+    d, mean: Float32Array.from(p.mean), components, variances, totalVariance, explainedVarianceRatio, method: p.method, solver: p.solver, engine: linalgEngine(),
   };
 }
 

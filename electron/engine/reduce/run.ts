@@ -85,7 +85,11 @@ async function runPca(params: Partial<PcaParams> | undefined, ctx: ReduceContext
   const train = pcaTransform(fitted.model, ds.train.x, ds.train.n, k);
   const test = pcaTransform(fitted.model, ds.test.x, ds.test.n, k);
   const transform = elapsed(t0);
-  const notes = [`Fitted on the ${fmt(ds.train.n)} training rows (exact, ${fitted.model.method} method); test rows projected.`];
+  // a streamed dataset's PCA went through every training row; the rows projected here are its sample
+  const fitRows = ds.stream ? ds.stream.counts.train : ds.train.n;
+  const notes = [ds.stream
+    ? `Fitted on all ${fmt(fitRows)} training rows in passes over the chunks (${fitted.model.method} method); the sample's test rows projected.`
+    : `Fitted on the ${fmt(fitRows)} training rows (exact, ${fitted.model.method} method); test rows projected.`];
   if (params?.components !== undefined && k < params.components) notes.push(`Asked for ${params.components} components; the data has ${available}.`);
   const ratios = Array.from(fitted.model.explainedVarianceRatio);
   return {
@@ -95,7 +99,7 @@ async function runPca(params: Partial<PcaParams> | undefined, ctx: ReduceContext
     train,
     test,
     seconds: fitted.seconds + transform,
-    fitRows: ds.train.n,
+    fitRows,
     params: { components: k },
     diagnostics: {
       ...diagnostics(notes, [{ name: 'fit', seconds: fitted.seconds }, { name: 'transform', seconds: transform }]),

@@ -17,6 +17,7 @@ import type { Dataset } from '../data/dataset';
 import type { CodeStats } from '../generate/code-stats';
 import type { Model } from '../models/model';
 import { pcaFit } from '../reduce/pca';
+import { streamedPca } from '../stream/pca';
 import type { FittedPca } from '../reduce/run';
 import { RunStore } from '../training/runs';
 import { JobRunner } from './jobs';
@@ -47,14 +48,17 @@ export class DatasetEntry {
     return this.ds.summary.id;
   }
 
-  /** The dataset's PCA (all components of the training rows), fitted on first use and shared. */
+  /**
+   * The dataset's PCA (all components of the training rows), fitted on first use and shared; a
+   * streamed dataset's is fitted in passes over every training row, not on the sample.
+   */
   pca(): Promise<FittedPca> {
     if (!this.pcaFit) {
       const ds = this.ds;
       const fit = (async () => {
         await initBackend();
         const t0 = performance.now();
-        const model = pcaFit(ds.train.x, ds.train.n, ds.summary.features);
+        const model = ds.stream ? await streamedPca(ds.stream) : pcaFit(ds.train.x, ds.train.n, ds.summary.features);
         return { model, seconds: (performance.now() - t0) / 1000 };
       })();
       fit.catch(() => {

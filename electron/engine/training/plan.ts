@@ -19,6 +19,8 @@ import { splitRows } from '../models/rows';
 import { checkModelMemory } from '../models/serialize';
 import type { JobContext } from '../session/jobs';
 import { newId, type DatasetEntry, type Session } from '../session/session';
+import { evaluateStreamed } from '../stream/evaluate';
+import { streamedTrainRows } from '../stream/train-rows';
 import { COLLAPSE_PREFIX, collapseAfterTraining, collapseWhileTraining, withCollapseVerdict } from './collapse';
 import type { Run, RunPlan } from './runs';
 import { trainModel, validationSize, type TrainOutcome } from './train';
@@ -59,6 +61,7 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
   const trainSplit = classes ? rowsOfClasses(ds.train, ds.summary.features, classes, ds.summary) : ds.train;
   const trainInput = modelInput(schema, ds, trainSplit);
   const testInput = modelInput(schema, ds, ds.test);
+  const stream = ds.stream && !classes && (!from || from.summary.datasetId === ds.summary.id) ? ds.stream : null;
   const info = MODEL_INFO[config.model];
   const id = newId<RunId>('run');
   const onClasses = classes ? ` (class${classes.length > 1 ? 'es' : ''} ${classList(ds.summary, classes)})` : '';
@@ -103,15 +106,18 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
     const model = createModel(spec, config.seed);
     if (fromModel) copyWeights(fromModel, model);
     run.model = model;
-    const train = headRows(trainInput, spec.inputDim, config.limit);
-    sum.validationRows = validationSize(train.n, config.validationFraction);
-    sum.trainRows = train.n - sum.validationRows;
+    // a streamed dataset trains on every training row, read in chunks each epoch (a class subset: on the sample)
+    const streamed = stream ? await streamedTrainRows(stream, trainInput, { validationFraction: config.validationFraction, seed: config.seed, limit: config.limit, labels: spec.classes > 0 }) : null;
+    const train = streamed ?? headRows(trainInput, spec.inputDim, config.limit);
+    sum.validationRows = streamed ? streamed.validation?.n ?? 0 : validationSize(train.n, config.validationFraction);
+    sum.trainRows = streamed ? streamed.n : train.n - sum.validationRows;
     const layers = [spec.inputDim, ...spec.hidden, spec.latent].join('-');
-    ctx.log(`Training a ${info.title} (${spec.architecture} ${layers}, ${spec.likelihood}) on ${train.n} rows${onClasses} with ${backend.detail}.`);
+    ctx.log(`Training a ${info.title} (${spec.architecture} ${layers}, ${spec.likelihood}) on ${sum.trainRows} rows${onClasses}${streamed ? ` streamed in chunks of ${streamed.chunkRows.toLocaleString('en-US')} rows` : ''} with ${backend.detail}.`);
     let outcome: TrainOutcome;
     try {
       outcome = await trainModel(model, train, config, trainHooks(s, ctx, run));
     } catch (err) {
+      await streamed?.close();
       sum.status = err instanceof LabFailure && err.code === 'diverged' ? 'diverged' : 'failed';
       sum.message = err instanceof Error ? [err.message, (err as LabFailure).detail].filter(Boolean).join(' ') : String(err);
       s.runs.dropModel(run);
@@ -124,12 +130,16 @@ export function planRun(s: Session, req: TrainRequest): RunPlan {
       s.runs.dropModel(run);
       ctx.checkCancelled();
     }
+    await streamed?.close();
     const last = outcome.epochs[outcome.epochs.length - 1];
     if (outcome.bestEpoch !== null) await checkpoint(s, ctx, run, outcome.bestEpoch);
     else if (last && run.checkpointed !== last.epoch) await checkpoint(s, ctx, run, last.epoch);
-    ctx.progress(0.96, 'Scoring the test split');
+    ctx.progress(0.96, stream ? `Scoring the ${(stream.counts.test).toLocaleString('en-US')} test rows in chunks` : 'Scoring the test split');
     const rows = splitRows(testInput, spec.inputDim, spec.classes);
-    sum.test = await evaluateModel(model, rows, config.seed + 7919);
+    sum.test = stream
+      ? await evaluateStreamed(model, stream, config.seed + 7919, () => ctx.checkCancelled())
+      : await evaluateModel(model, rows, config.seed + 7919);
+    // per latent dimension on the rows in memory (a streamed dataset's: its sample's test rows)
     sum.klPerDim = await klPerDimension(model, rows);
     // the verdict on the finished model replaces what was said while it trained
     const verdict = collapseAfterTraining(sum);

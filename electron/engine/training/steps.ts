@@ -25,11 +25,15 @@ export interface Stepper {
   sums(): Promise<ArrayLike<number>>;
   /** Starts the next epoch's sums at zero. */
   resetSums(): void;
+  /** Steps on other rows from now on (a streamed dataset's chunk), keeping the optimizer's state. */
+  useRows(data: Split, xAll: tf.Tensor2D, yAll: tf.Tensor2D | null): void;
   dispose(): void;
 }
 
 /** The general path: the variant's objective under tf.variableGrads, then the optimizer. */
-function generalStepper(model: Model, xAll: tf.Tensor2D, yAll: tf.Tensor2D | null, config: TrainConfig): Stepper {
+function generalStepper(model: Model, xRows: tf.Tensor2D, yRows: tf.Tensor2D | null, config: TrainConfig): Stepper {
+  let xAll = xRows;
+  let yAll = yRows;
   const variant = variants[model.spec.name];
   const vars = modelVariables(model);
   // fused into the addon on the native backend, tfjs's own elsewhere
@@ -60,6 +64,10 @@ function generalStepper(model: Model, xAll: tf.Tensor2D, yAll: tf.Tensor2D | nul
       acc.dispose();
       acc = tf.zeros([TERM_ORDER.length]);
     },
+    useRows(_data, x, y) {
+      xAll = x;
+      yAll = y;
+    },
     dispose() {
       acc.dispose();
       optimizer.dispose();
@@ -76,6 +84,7 @@ function fusedStepper(model: Model, data: Split, config: TrainConfig): Stepper {
     step: (idx, stepSeed, klWeight, lr) => fused.run(idx, stepSeed * 16, klWeight, lr, config.clipNorm, acc),
     sums: async () => acc.slice(),
     resetSums: () => acc.fill(0),
+    useRows: (rows) => fused.useRows(rows.x, rows.n),
     dispose() {},
   };
 }
