@@ -11,6 +11,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LabFailure } from '../../../shared/api';
 import type { DatasetFormat, DelimitedSettings } from '../../../shared/types';
 import { scanJson } from '../data/columnar';
+import { formatBytes, memoryBudget } from '../data/budget';
 import { explainCsvError } from '../data/csv';
 import { sqlPath, sqlString } from '../data/duck';
 import { describeSource, type SourceColumn } from '../data/duckread';
@@ -93,8 +94,15 @@ async function writeCopy(conn: DuckDBConnection, select: string, target: string)
 }
 
 function copyFailure(file: string, err: unknown): LabFailure {
-  if (err instanceof LabFailure) return err;
   const msg = err instanceof Error ? err.message : String(err);
+  // DuckDB ran out of the budget's share while reading the file into its Parquet copy: say so (the
+  // text reader's own message would blame wide rows, the generic one a damaged file)
+  if ((err instanceof LabFailure && err.code === 'too-big' && !/memory budget/.test(msg)) || /Out of Memory/i.test(msg)) {
+    const budget = memoryBudget();
+    return fileFailure(file, 'too-big', `could not be streamed within the memory budget of ${formatBytes(budget.bytes)} (${budget.description}): the reader ran out of memory while copying it to Parquet.`,
+      'Raise the memory budget (the Memory budget setting in the Data panel, lab --memory-budget MB, or LAB_MEMORY_BUDGET_MB), or save the file as Parquet, which streams in place.');
+  }
+  if (err instanceof LabFailure) return err;
   if (/No space left|disk full|Could not write/i.test(msg)) {
     return fileFailure(file, 'disk-full', `could not be copied for streaming into ${join(streamsDir(), 'copies')} (${msg.split('\n')[0].slice(0, 160)}).`,
       'A file over the memory budget is read through a Parquet copy in the user data folder: free some disk space there, or save the file as Parquet, which streams in place.');
