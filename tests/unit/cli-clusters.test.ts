@@ -1,29 +1,19 @@
 // `lab clusters` from the command line: the JSON it prints ({"clusters":[{"id","size","label",
 // "purity"}],"noise"}) on the three-blob CSV, and exit code 2 with one line for a bad flag.
-// Spawns the built CLI (the test builds when out/ is missing).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// Spawns the built CLI (npm test builds first; a missing or stale build fails with what to do).
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/train';
+import { assertFreshBuild } from './helpers/build';
+import { builtLab } from './helpers/cli';
 
-const root = join(__dirname, '..', '..');
 const work = tempDir('cli-clusters');
 const blobs = join(__dirname, '../fixtures/blobs.csv');
 
-function lab(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'lab.mjs'), ...args], { cwd: root, env: { ...process.env, LAB_RUNS_DIR: join(work, 'runs') } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const lab = builtLab({ LAB_RUNS_DIR: join(work, 'runs') });
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'out', 'main', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  assertFreshBuild(['out/main/cli.js']);
 });
 
 describe('lab clusters', () => {

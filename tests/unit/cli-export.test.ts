@@ -1,28 +1,18 @@
 // `lab export`, `lab reduce`, `lab report` and `lab generate` from the command line: the files they
 // write, --json, the refusal to replace a file without --force, and exit code 2 for usage errors
 // (1 for failed work). Spawns the built CLI (npm test builds first; a missing or stale build fails with what to do).
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertFreshBuild } from './helpers/build';
 import { parseNpy } from '../../electron/engine/data/npy';
 import { tempDir } from './helpers/train';
+import { builtLab } from './helpers/cli';
 
-const root = join(__dirname, '..', '..');
 const work = tempDir('cli-export');
 const blobs = join(__dirname, '../fixtures/blobs.csv');
 
-function lab(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'lab.mjs'), ...args], { cwd: root, env: { ...process.env, LAB_RUNS_DIR: join(work, 'runs') } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const lab = builtLab({ LAB_RUNS_DIR: join(work, 'runs') });
 
 beforeAll(() => {
   assertFreshBuild(['out/main/cli.js']);

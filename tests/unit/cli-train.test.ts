@@ -1,30 +1,17 @@
 // `lab train` from the command line: every model name trains on a tiny CSV with finite losses and
 // writes metrics.json; --save/--load round-trip; bad flags give one clear line. Spawns the built
 // CLI (npm test builds first; a missing or stale build fails with what to do).
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertFreshBuild } from './helpers/build';
 import { MODEL_INFO, MODEL_NAMES } from '../../shared/models';
 import { binaryClusters, tempDir, writeCsv } from './helpers/train';
-import { unexpectedStderr } from './helpers/cli';
+import { builtLab, unexpectedStderr } from './helpers/cli';
 
-const root = join(__dirname, '..', '..');
 const work = tempDir('cli-train');
 
-function lab(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'lab.mjs'), ...args], {
-      cwd: root, env: { ...process.env, LAB_RUNS_DIR: join(work, 'runs') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const lab = builtLab({ LAB_RUNS_DIR: join(work, 'runs') });
 
 let csv = '';
 beforeAll(() => {

@@ -1,27 +1,21 @@
 // `--workspace FILE` on lab train, compare and anomalies adds their work to a workspace the app
 // opens, and `lab workspace show FILE --json` describes one; a file that is not a workspace exits 1
 // with one line. Spawns the built CLI (npm test builds first).
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertFreshBuild } from './helpers/build';
 import { tempDir } from './helpers/train';
-import { unexpectedStderr } from './helpers/cli';
+import { builtLab, unexpectedStderr } from './helpers/cli';
 
-const root = join(__dirname, '..', '..');
 const work = tempDir('cli-workspace');
 const blobs = join(__dirname, '../fixtures/blobs.csv');
 
-function lab(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'lab.mjs'), ...args], { cwd: root, env: { ...process.env, LAB_DATA_DIR: join(work, 'data'), LAB_RUNS_DIR: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const lab = builtLab({ LAB_DATA_DIR: join(work, 'data'), LAB_RUNS_DIR: '' });
+
+beforeAll(() => {
+  assertFreshBuild(['out/main/cli.js']);
+});
 
 describe('lab --workspace and lab workspace show', () => {
   it('collects a train, a compare and an anomaly run on one dataset into one workspace', async () => {

@@ -10,6 +10,9 @@ import { basename, join } from 'node:path';
 import { LabFailure } from '../../../shared/api';
 import { budgetProblem, MAX_BUDGET_MB, MIN_BUDGET_MB } from '../../../shared/budget';
 import { userDataDir } from '../core/paths';
+import { formatBytes } from '../../../shared/bytes';
+
+export { formatBytes };
 
 export const BUDGET_ENV = 'LAB_MEMORY_BUDGET_MB';
 export { MAX_BUDGET_MB, MIN_BUDGET_MB } from '../../../shared/budget';
@@ -26,19 +29,6 @@ export interface MemoryBudget {
   description: string;
 }
 
-/** Bytes as people read them: 812 KB, 3.2 GB (powers of 1024, one decimal under 10). */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return 'an unbounded amount';
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  if (u === 0) return `${Math.round(v)} bytes`;
-  return `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')} ${units[u]}`;
-}
 
 /** The memory this process may use: the machine's, or less when a container limit says so. */
 function availableMemory(): number {

@@ -61,7 +61,8 @@ export function resolveSource(g: GenerationSource, requested: LatentSource | und
   return { source, notes };
 }
 
-function info(g: GenerationSource, source: LatentSource, label: number | null, notes: string[]): GenerationInfo {
+/** What a generation result says about its model (shared/generation.ts GenerationInfo). */
+export function info(g: GenerationSource, source: LatentSource, label: number | null, notes: string[]): GenerationInfo {
   return {
     runId: g.runId,
     features: g.model.spec.inputDim,

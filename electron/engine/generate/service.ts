@@ -36,7 +36,7 @@ import type { Session } from '../session/session';
 import type { Run } from '../training/runs';
 import { codeStats, type CodeStats } from './code-stats';
 import { layoutOf } from './table-layout';
-import { interpolate, manifold, sampleFromPrior, traverse, type GenerationSource } from './generator';
+import { info, interpolate, manifold, sampleFromPrior, traverse, type GenerationSource } from './generator';
 import { checkLabel, classRows, decodeRows } from './code-stats';
 import { unproject } from '../reduce/latent';
 
@@ -93,21 +93,6 @@ async function testRowsUnder(s: Session, id: RunId, dsId: DatasetId, rows: numbe
   const picked = { x: gatherRows(input, inputDim, rows) as typeof input.x, n: rows.length, labels, rowIds: Int32Array.from(rows, (r) => ds.test.rowIds[r]) };
   const codes = await embedCodes(model, splitRows(picked, inputDim, classes));
   return { ds, codes, y: classes ? oneHot(labels!, classes) : null, x: gatherRows(ds.test, ds.summary.features, rows), rowIds: picked.rowIds };
-}
-
-/** What a generation result says about its model (shared/generation.ts GenerationInfo). */
-function infoOf(g: GenerationSource, label: number | null, notes: string[]) {
-  return {
-    runId: g.runId,
-    features: g.model.spec.inputDim,
-    featureNames: g.schema.featureNames,
-    imageShape: g.model.spec.imageShape,
-    latent: g.model.spec.latent,
-    source: 'standard-normal' as const,
-    label,
-    labelName: label !== null && g.labelNames ? g.labelNames[label] ?? null : null,
-    notes,
-  };
 }
 
 /**
@@ -245,7 +230,7 @@ export const generateHandlers = {
     if (projected) notes.push('The view is a 2-D PCA of the latent means: each point was mapped back onto the plane of the two axes through the training codes\' mean.');
     const n = req.points.length;
     const decoded = await decodeRows(g, points, n, classRows(g.model, label, n));
-    return { ...infoOf(g, label, notes), embeddingId: req.embeddingId, projected, latentPoints: points, decoded };
+    return { ...info(g, 'standard-normal', label, notes), embeddingId: req.embeddingId, projected, latentPoints: points, decoded };
   }),
 
   /** Mean latent means μ(x) of groups of test rows (two selections or two classes make an attribute vector). */
@@ -289,7 +274,7 @@ export const generateHandlers = {
       for (let j = 0; j < k; j++) points[i * k + j] = req.base[j] + t * req.direction[j];
     });
     const decoded = await decodeRows(g, points, n, classRows(g.model, label, n));
-    return { ...infoOf(g, label, []), t: [...req.t], latentPoints: points as LatentMatrix, decoded };
+    return { ...info(g, 'standard-normal', label, []), t: [...req.t], latentPoints: points as LatentMatrix, decoded };
   }),
 
   /** Writes generated samples (the same seed gives the same rows) as CSV `z1…zk, features…`; an 'export' job. */

@@ -12,18 +12,8 @@ export function fmtDuration(seconds: number): string {
   return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** Bytes as people read them: 812 KB, 3.2 GB (powers of 1024, one decimal under 10), as the engine writes them. */
-export function fmtBytes(n: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  if (u === 0) return `${Math.round(v)} bytes`;
-  return `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')} ${units[u]}`;
-}
+/** Bytes as people read them: 812 KB, 3.2 GB, as the engine writes them. */
+export { formatBytes as fmtBytes } from '../../../shared/bytes';
 
 /**
  * A run's title said of a dataset: "VAE on MNIST" scored on MNIST stays as it is (not "VAE on
