@@ -175,7 +175,14 @@ test('MNIST: cluster names carry the picture of their representative row; zoomed
   const box = (await plot.locator('canvas').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   const layer = page.getByTestId('scatter-pca-layer');
-  for (let i = 0; i < 40 && Number(await layer.getAttribute('data-thumbs')) === 0; i++) await page.mouse.wheel(0, -400);
+  // one wheel step at a time until few enough points are in view (-1: too many); their images come
+  // from the engine a moment later, so zooming stops on the count in view, not on the images
+  const inView = async () => Number(await layer.getAttribute('data-in-view'));
+  for (let i = 0; i < 40 && (await inView()) < 0; i++) {
+    await page.mouse.wheel(0, -400);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  }
+  expect(await inView()).toBeGreaterThan(10);
   await expect.poll(async () => Number(await layer.getAttribute('data-thumbs'))).toBeGreaterThan(10);
   await expect.poll(async () => count(await shot(plot), dark)).toBeGreaterThan(count(far, dark) + 3000);
   await shot(plot, 'test-results/screens/explore-mnist-thumbnails.png');
