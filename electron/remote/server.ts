@@ -11,8 +11,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { LabFailure, toLabError, type EngineClient } from '../../shared/api';
 import { MAX_MESSAGE_BYTES } from '../../shared/limits';
 import { CLOSE_TOKEN_CHANGED, isLoopbackHost, REMOTE_PATH, TOKEN_SCHEME } from '../../shared/remote';
-import { callMessageSchema } from '../../shared/schemas';
-import { decodeMessage, encodeMessage } from '../../shared/wire';
+import { answerCalls } from '../server/calls';
+import { encodeMessage } from '../../shared/wire';
 
 export interface TokenCheck {
   matches(candidate: string): boolean;
@@ -102,23 +102,13 @@ export async function startRemoteServer(opts: RemoteServerOptions): Promise<Remo
       if (c) c.alive = true;
     });
     ws.on('error', (err) => log(`closed a connection that sent a malformed frame: ${err.message}`));
-    ws.on('message', async (data, isBinary) => {
-      let msg: unknown;
-      try {
-        msg = decodeMessage(isBinary ? new Uint8Array(data as Buffer) : data.toString());
-      } catch {
-        return ws.close(1007, 'malformed message');
-      }
-      const env = callMessageSchema.safeParse(msg);
-      if (!env.success) return ws.close(1008, 'malformed message');
-      let reply: { ok: true; value: unknown } | { ok: false; error: ReturnType<typeof toLabError> };
+    answerCalls(ws, async (method, args) => {
       try {
         // the engine validates every call against its method's schema
-        reply = { ok: true, value: await opts.engine.call(env.data.method, env.data.args) };
+        return { ok: true, value: await opts.engine.call(method, args) };
       } catch (err) {
-        reply = { ok: false, error: toLabError(err) };
+        return { ok: false, error: toLabError(err) };
       }
-      if (ws.readyState === ws.OPEN) ws.send(encodeMessage({ kind: 'result', id: env.data.id, ...reply }));
     });
   }
 

@@ -11,12 +11,12 @@ import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LabFailure, type ShellApi } from '../../shared/api';
 import { createDispatch } from '../../shared/handlers';
-import { callMessageSchema } from '../../shared/schemas';
 import { MAX_MESSAGE_BYTES } from '../../shared/limits';
 import type { AppInfo } from '../../shared/types';
-import { decodeMessage, encodeMessage } from '../../shared/wire';
+import { encodeMessage } from '../../shared/wire';
 import type { EngineClient } from '../../shared/api';
 import { localOnlyShell, type EngineSwitch } from '../engine/host/switch';
+import { answerCalls } from './calls';
 import { CONTENT_SECURITY_POLICY, mimeType, resolveStaticPath } from '../static-files';
 
 export { CONTENT_SECURITY_POLICY };
@@ -228,18 +228,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // A malformed frame (bad UTF-8, unmasked, reserved opcode or bit, bad close code, too big):
     // ws has already closed this connection with the matching code; the others carry on.
     ws.on('error', (err) => opts.log?.(`closed a connection that sent a malformed frame: ${err.message}`));
-    ws.on('message', async (data, isBinary) => {
-      let msg: unknown;
-      try {
-        msg = decodeMessage(isBinary ? new Uint8Array(data as Buffer) : data.toString());
-      } catch {
-        return ws.close(1007, 'malformed message');
-      }
-      const env = callMessageSchema.safeParse(msg);
-      if (!env.success) return ws.close(1008, 'malformed message');
-      const reply = await dispatch(env.data.method, env.data.args);
-      if (ws.readyState === ws.OPEN) ws.send(encodeMessage({ kind: 'result', id: env.data.id, ...reply }));
-    });
+    answerCalls(ws, dispatch);
   });
 
   const unsubscribe = opts.engine.onEvent((event) => {
