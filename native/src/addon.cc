@@ -6,6 +6,7 @@
 // NAPI_MODULE_INIT makes the addon context-aware: it loads in any number of worker threads.
 #include <node_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -19,7 +20,7 @@
 #include "types.h"
 
 // Raised when the JavaScript side of this addon expects a different interface (engine/native/addon.ts).
-#define LAB_NATIVE_VERSION 3
+#define LAB_NATIVE_VERSION 4
 
 namespace {
 
@@ -323,6 +324,140 @@ napi_value Covariance(napi_env env, napi_callback_info info) {
   double* scatter = c.f64(4, c.mul(d, d, "scatter (d×d)"), "scatter");
   if (c.failed || !guarded(c, [&] { isa().covariance(x, static_cast<int64_t>(rows), d, mean, scatter); })) return nullptr;
   return Undefined(env);
+}
+
+// An FFT plan passed as fft.ts makes it (n, order, stages, nStages, twRe, twIm from argument `at`),
+// checked so that no index it holds can reach outside the arrays.
+bool planView(Call& c, size_t at, FftPlanView& plan) {
+  plan.n = c.dim(at, "n");
+  plan.nStages = c.dim(at + 3, "nStages");
+  if (c.failed) return false;
+  if (plan.n < 1) {
+    c.fail("n must be ≥ 1");
+    return false;
+  }
+  plan.order = c.array<int32_t>(at + 1, napi_int32_array, plan.n, "order");
+  plan.stages = c.array<int32_t>(at + 2, napi_int32_array, c.mul(plan.nStages, 3, "stages"), "stages");
+  const size_t twLen = std::min(lengthOf(c, at + 4), lengthOf(c, at + 5));
+  plan.twRe = c.f64(at + 4, 0, "twRe");
+  plan.twIm = c.f64(at + 5, 0, "twIm");
+  if (c.failed) return false;
+  for (int t = 0; t < plan.n; t++)
+    if (plan.order[t] < 0 || plan.order[t] >= plan.n) {
+      c.fail("order must hold indices below n");
+      return false;
+    }
+  int64_t L = 1;
+  for (int s = 0; s < plan.nStages; s++) {
+    const int p = plan.stages[3 * s];
+    const int64_t off = plan.stages[3 * s + 2];
+    if (p < 2 || p > 5 || plan.stages[3 * s + 1] != L || off < 0 || static_cast<size_t>(off + (p - 1) * L) > twLen) {
+      c.fail("stages do not describe a plan for n with these twiddles");
+      return false;
+    }
+    L *= p;
+  }
+  if (L != plan.n) {
+    c.fail("the stages' radices do not multiply to n");
+    return false;
+  }
+  return true;
+}
+
+// fftGridRows(re, im, n, r0, r1, sign, order, stages, nStages, twRe, twIm): rows [r0, r1) of an n×n
+// complex grid transformed in place (sign −1 forward, +1 inverse without 1/n).
+napi_value FftGridRows(napi_env env, napi_callback_info info) {
+  Call c(env, info, "fftGridRows");
+  FftPlanView plan;
+  if (!planView(c, 2, plan)) return nullptr;
+  const int r0 = c.dim(8, "r0"), r1 = c.dim(9, "r1");
+  const double sign = c.num(10, "sign");
+  const size_t nn = c.mul(plan.n, plan.n, "the grid (n×n)");
+  double* re = c.f64(0, nn, "re");
+  double* im = c.f64(1, nn, "im");
+  if (!c.failed && (r0 > r1 || r1 > plan.n)) c.failRange("rows must satisfy 0 ≤ r0 ≤ r1 ≤ n");
+  if (!c.failed && sign != 1 && sign != -1) c.fail("sign must be −1 or 1");
+  if (c.failed || !guarded(c, [&] { isa().fftGridRows(re, im, r0, r1, static_cast<int>(sign), plan); })) return nullptr;
+  return Undefined(env);
+}
+
+// fftGridColumns(re, im, n, c0, c1, kHat, order, stages, nStages, twRe, twIm): columns [c0, c1) of an
+// n×n complex grid: forward FFT, times kHat (real n×n), inverse FFT, in place.
+napi_value FftGridColumns(napi_env env, napi_callback_info info) {
+  Call c(env, info, "fftGridColumns");
+  FftPlanView plan;
+  if (!planView(c, 2, plan)) return nullptr;
+  const int c0 = c.dim(8, "c0"), c1 = c.dim(9, "c1");
+  const size_t nn = c.mul(plan.n, plan.n, "the grid (n×n)");
+  double* re = c.f64(0, nn, "re");
+  double* im = c.f64(1, nn, "im");
+  const double* kHat = c.f64(10, nn, "kHat");
+  if (!c.failed && (c0 > c1 || c1 > plan.n)) c.failRange("columns must satisfy 0 ≤ c0 ≤ c1 ≤ n");
+  if (c.failed || !guarded(c, [&] { isa().fftGridColumns(re, im, c0, c1, kHat, plan); })) return nullptr;
+  return Undefined(env);
+}
+
+// tsneAttract(rowStart, cols, vals, y Float32Array (n×2), i0, i1, attr Float64Array (n×2)): t-SNE's
+// attraction of rows [i0, i1) along P (CSR); every column index is checked against n.
+napi_value TsneAttract(napi_env env, napi_callback_info info) {
+  Call c(env, info, "tsneAttract");
+  const int i0 = c.dim(4, "i0"), i1 = c.dim(5, "i1");
+  const size_t n = lengthOf(c, 3) / 2;
+  if (!c.failed && (i0 > i1 || static_cast<size_t>(i1) > n)) c.failRange("rows must satisfy 0 ≤ i0 ≤ i1 ≤ n");
+  const int32_t* rowStart = c.array<int32_t>(0, napi_int32_array, static_cast<size_t>(i1) + 1, "rowStart");
+  const float* y = c.f32(3, 2 * n, "y");
+  double* attr = c.f64(6, 2 * static_cast<size_t>(i1), "attr");
+  if (c.failed) return nullptr;
+  for (int i = i0; i < i1; i++)
+    if (rowStart[i] < 0 || rowStart[i + 1] < rowStart[i]) {
+      c.fail("rowStart must be non-negative and non-decreasing");
+      return nullptr;
+    }
+  const size_t nnz = static_cast<size_t>(rowStart[i1]);
+  const int32_t* cols = c.array<int32_t>(1, napi_int32_array, nnz, "cols");
+  const float* vals = c.f32(2, nnz, "vals");
+  if (c.failed) return nullptr;
+  uint32_t worst = 0;  // one pass, vectorised: every index below n (negative ones wrap above)
+  for (size_t e = static_cast<size_t>(rowStart[i0]); e < nnz; e++) worst = std::max(worst, static_cast<uint32_t>(cols[e]));
+  if (rowStart[i1] > rowStart[i0] && worst >= n) {
+    c.failRange("cols must hold row indices below n");
+    return nullptr;
+  }
+  if (!guarded(c, [&] { isa().tsneAttract(rowStart, cols, vals, y, i0, i1, attr); })) return nullptr;
+  return Undefined(env);
+}
+
+// tsneSpread(y Float64Array (n×2), i0, i1, lo0, lo1, h, nb, cx, cy, g Float64Array (4·(3nb)²)).
+napi_value TsneSpread(napi_env env, napi_callback_info info) {
+  Call c(env, info, "tsneSpread");
+  const int i0 = c.dim(1, "i0"), i1 = c.dim(2, "i1"), nb = c.dim(6, "nb");
+  const double lo0 = c.num(3, "lo0"), lo1 = c.num(4, "lo1"), h = c.num(5, "h"), cx = c.num(7, "cx"), cy = c.num(8, "cy");
+  if (!c.failed && (i0 > i1 || nb < 1 || !(h > 0))) c.failRange("need 0 ≤ i0 ≤ i1, nb ≥ 1 and h > 0");
+  const double* y = c.f64(0, 2 * static_cast<size_t>(i1), "y");
+  const size_t M = static_cast<size_t>(nb) * 3;
+  double* g = c.f64(9, c.mul(4, c.mul(M, M, "the node grid"), "the node grid"), "g");
+  if (c.failed || !guarded(c, [&] { isa().tsneSpread(y, i0, i1, lo0, lo1, h, nb, cx, cy, g); })) return nullptr;
+  return Undefined(env);
+}
+
+// tsneInterpolate(y, i0, i1, lo0, lo1, h, nb, N, cx, cy, aRe, aIm, bRe, bIm, rep) → the rows' share of Z.
+napi_value TsneInterpolate(napi_env env, napi_callback_info info) {
+  Call c(env, info, "tsneInterpolate");
+  const int i0 = c.dim(1, "i0"), i1 = c.dim(2, "i1"), nb = c.dim(6, "nb"), N = c.dim(7, "N");
+  const double lo0 = c.num(3, "lo0"), lo1 = c.num(4, "lo1"), h = c.num(5, "h"), cx = c.num(8, "cx"), cy = c.num(9, "cy");
+  if (!c.failed && (i0 > i1 || nb < 1 || !(h > 0) || N < 3 * nb)) c.failRange("need 0 ≤ i0 ≤ i1, nb ≥ 1, h > 0 and N ≥ 3·nb");
+  const double* y = c.f64(0, 2 * static_cast<size_t>(i1), "y");
+  const size_t NN = c.mul(N, N, "the grid (N×N)");
+  const double* aRe = c.f64(10, NN, "aRe");
+  const double* aIm = c.f64(11, NN, "aIm");
+  const double* bRe = c.f64(12, NN, "bRe");
+  const double* bIm = c.f64(13, NN, "bIm");
+  double* rep = c.f64(14, 2 * static_cast<size_t>(i1), "rep");
+  double z = 0;
+  if (c.failed || !guarded(c, [&] { z = isa().tsneInterpolate(y, i0, i1, lo0, lo1, h, nb, N, cx, cy, aRe, aIm, bRe, bIm, rep); })) return nullptr;
+  napi_value out;
+  napi_create_double(env, z, &out);
+  return out;
 }
 
 // symmetricEigen(a, n, values, vectors) → converged; a (n×n, symmetric) is overwritten.
@@ -633,6 +768,11 @@ NAPI_MODULE_INIT() {
       {"avgPoolGrad", nullptr, AvgPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gatherPixels", nullptr, GatherPixels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"vaeTrainStep", nullptr, VaeTrainStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fftGridRows", nullptr, FftGridRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fftGridColumns", nullptr, FftGridColumns, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"tsneAttract", nullptr, TsneAttract, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"tsneSpread", nullptr, TsneSpread, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"tsneInterpolate", nullptr, TsneInterpolate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

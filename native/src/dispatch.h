@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tsne.h"
 #include "types.h"
 #include "vae.h"
 
@@ -42,6 +43,15 @@ struct Kernels {
   void (*avgPool)(const ConvShape& s, const float* x, float* y);
   void (*avgPoolGrad)(const ConvShape& s, const float* dy, float* dx);
   void (*gatherPixels)(const ConvShape& s, const int32_t* rows, const int32_t* cols, const float* x, float* y);
+  void (*fftGridRows)(double* re, double* im, int r0, int r1, int sign, const FftPlanView& plan);
+  void (*fftGridColumns)(double* re, double* im, int c0, int c1, const double* kHat, const FftPlanView& plan);
+  void (*tsneAttract)(const int32_t* rowStart, const int32_t* cols, const float* vals, const float* y, int i0, int i1,
+                      double* attr);
+  void (*tsneSpread)(const double* y, int i0, int i1, double lo0, double lo1, double h, int nb, double cx, double cy,
+                     double* g);
+  double (*tsneInterpolate)(const double* y, int i0, int i1, double lo0, double lo1, double h, int nb, int N, double cx,
+                            double cy, const double* aRe, const double* aIm, const double* bRe, const double* bIm,
+                            double* rep);
 };
 
 // Each instruction-set unit defines its table (declared for the units this target compiles).

@@ -6,6 +6,7 @@
 #include "gemm.cc"
 #include "kernels.cc"
 #include "linalg.cc"
+#include "tsne.cc"
 #include "vae.cc"
 
 namespace lab {
@@ -15,7 +16,7 @@ extern const Kernels table;
 const Kernels table = {
     kIsaId, kIsa, VW, sgemm, denseForward, denseBackward, sigmoidBce, sigmoidBceGrad, adamStep, gatherRows, binary, unary,
     sumInner, sumOuter, covariance, symmetricEigen, orthonormalizeRows, conv2d, conv2dBackpropInput, conv2dBackpropFilter,
-    vaeTrainStep, avgPool, avgPoolGrad, gatherPixels,
+    vaeTrainStep, avgPool, avgPoolGrad, gatherPixels, fftGridRows, fftGridColumns, tsneAttract, tsneSpread, tsneInterpolate,
 };
 
 }  // namespace LAB_ISA

@@ -6,11 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../electron/engine/core/random';
 import { neighbourhoodScores } from '../../electron/engine/compare/metrics';
 import { fft, fftFactors, fftPlan, fftSize, fftStrided } from '../../electron/engine/reduce/fft';
+import { nativeAddon } from '../../electron/engine/native/addon';
 import { silentHooks } from '../../electron/engine/reduce/hooks';
 import { KernelPool, sharedF64 } from '../../electron/engine/reduce/threads';
 import { tsne, tsneDefaults } from '../../electron/engine/reduce/tsne';
 import { graphOrder, permuteP, type SparseP } from '../../electron/engine/reduce/tsne-affinities';
-import { FftRepulsion, intervalsFor, tsneKernels } from '../../electron/engine/reduce/tsne-fft';
+import { FftRepulsion, intervalsFor, tsneAttract, tsneInterpolate, tsneKernels, tsneSpread } from '../../electron/engine/reduce/tsne-fft';
 
 afterEach(() => {
   delete process.env.LAB_TSNE_REPULSION;
@@ -145,6 +146,114 @@ function layout(n: number, width: number, seed: number): Float64Array {
   return y;
 }
 
+const { addon } = nativeAddon();
+
+describe.skipIf(!addon)("the addon's grid transforms (native/src/tsne.cc)", () => {
+  const grid = (n: number, seed: number) => {
+    const rand = mulberry32(seed);
+    return [Float64Array.from({ length: n * n }, () => rand() - 0.5), Float64Array.from({ length: n * n }, () => rand() - 0.5)];
+  };
+
+  it('transform rows [r0, r1) as fft.ts does, forward and inverse, and leave the others alone', () => {
+    for (const n of [24, 30, 60, 100]) {
+      const p = fftPlan(n);
+      for (const sign of [-1, 1]) {
+        const [re, im] = grid(n, n + sign);
+        const [r0, r1] = [3, n - 2]; // a partial block of eight at the end
+        const wantRe = re.slice();
+        const wantIm = im.slice();
+        for (let r = r0; r < r1; r++) fftStrided(wantRe, wantIm, r * n, 1, n, sign, p.order, p.stages, p.nStages, p.twRe, p.twIm, new Float64Array(n), new Float64Array(n));
+        addon!.fftGridRows(re, im, n, p.order, p.stages, p.nStages, p.twRe, p.twIm, r0, r1, sign);
+        expect(maxDiff(re, wantRe), `n=${n} sign=${sign}`).toBeLessThan(1e-12 * n);
+        expect(maxDiff(im, wantIm), `n=${n} sign=${sign}`).toBeLessThan(1e-12 * n);
+        for (let t = 0; t < r0 * n; t++) expect(re[t]).toBe(wantRe[t]);
+      }
+    }
+  });
+
+  it('convolve columns [c0, c1) as fft.ts does: forward, times the spectrum, inverse', () => {
+    for (const n of [24, 30, 60, 100]) {
+      const p = fftPlan(n);
+      const [re, im] = grid(n, 7 * n);
+      const [kHat] = grid(n, 9 * n);
+      const [c0, c1] = [5, n - 1];
+      const wantRe = re.slice();
+      const wantIm = im.slice();
+      const t = [new Float64Array(n), new Float64Array(n)] as const;
+      for (let c = c0; c < c1; c++) {
+        fftStrided(wantRe, wantIm, c, n, n, -1, p.order, p.stages, p.nStages, p.twRe, p.twIm, ...t);
+        for (let r = 0; r < n; r++) {
+          wantRe[r * n + c] *= kHat[r * n + c];
+          wantIm[r * n + c] *= kHat[r * n + c];
+        }
+        fftStrided(wantRe, wantIm, c, n, n, 1, p.order, p.stages, p.nStages, p.twRe, p.twIm, ...t);
+      }
+      addon!.fftGridColumns(re, im, n, p.order, p.stages, p.nStages, p.twRe, p.twIm, c0, c1, kHat);
+      expect(maxDiff(re, wantRe), `n=${n}`).toBeLessThan(1e-11 * n);
+      expect(maxDiff(im, wantIm), `n=${n}`).toBeLessThan(1e-11 * n);
+      for (let r = 0; r < n; r++) for (const c of [0, c1]) expect(re[r * n + c]).toBe(wantRe[r * n + c]);
+    }
+  });
+
+  it('attract, spread and interpolate as the JavaScript kernels do', () => {
+    const rand = mulberry32(21);
+    const n = 500;
+    const rowStart = new Int32Array(n + 1);
+    const cols: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = 1 + Math.floor(rand() * 40);
+      for (let e = 0; e < k; e++) cols.push(Math.floor(rand() * n));
+      rowStart[i + 1] = cols.length;
+    }
+    const colArr = Int32Array.from(cols);
+    const vals = Float32Array.from(cols, () => rand() * 1e-3);
+    const y64 = Float64Array.from({ length: 2 * n }, () => (rand() - 0.5) * 30);
+    const y32 = Float32Array.from(y64);
+    const [want, got] = [new Float64Array(2 * n), new Float64Array(2 * n)];
+    tsneAttract(rowStart, colArr, vals, y32, 7, n - 3, want);
+    addon!.tsneAttract(rowStart, colArr, vals, y32, 7, n - 3, got);
+    let scale = 0;
+    for (const v of want) scale = Math.max(scale, Math.abs(v));
+    expect(maxDiff(got, want) / scale).toBeLessThan(1e-5);
+    expect(got[0]).toBe(0);
+    const nb = 20;
+    const [M, N] = [3 * nb, 6 * nb];
+    const args = [y64, 3, n - 5, -16, -16, 32 / nb, nb] as const;
+    const [g1, g2] = [new Float64Array(4 * M * M), new Float64Array(4 * M * M).fill(9)];
+    tsneSpread(...args, 0.5, -0.25, g1);
+    addon!.tsneSpread(...args, 0.5, -0.25, g2);
+    expect(maxDiff(g2, g1)).toBeLessThan(1e-9);
+    const grids = [0, 1, 2, 3].map(() => Float64Array.from({ length: N * N }, () => rand()));
+    const [r1, r2] = [new Float64Array(2 * n), new Float64Array(2 * n)];
+    const z1 = tsneInterpolate(...args, N, 0.5, -0.25, grids[0], grids[1], grids[2], grids[3], r1);
+    const z2 = addon!.tsneInterpolate(...args, N, 0.5, -0.25, grids[0], grids[1], grids[2], grids[3], r2);
+    expect(Math.abs(z2 - z1) / Math.abs(z1)).toBeLessThan(1e-12);
+    expect(maxDiff(r2, r1)).toBeLessThan(1e-9);
+    // a column index past the layout is refused, not read
+    const bad = colArr.slice();
+    bad[rowStart[10] + 1] = n;
+    expect(() => addon!.tsneAttract(rowStart, bad, vals, y32, 0, n, got)).toThrow(/cols must hold row indices below n/);
+    bad[rowStart[10] + 1] = -1;
+    expect(() => addon!.tsneAttract(rowStart, bad, vals, y32, 0, n, got)).toThrow(/cols must hold row indices below n/);
+    expect(() => addon!.tsneInterpolate(...args, M - 1, 0, 0, grids[0], grids[1], grids[2], grids[3], r2)).toThrow(/N ≥ 3·nb/);
+  });
+
+  it('refuse a plan that would index outside the arrays, with the reason', () => {
+    const n = 12;
+    const p = fftPlan(n);
+    const [re, im] = grid(n, 1);
+    const badOrder = p.order.slice();
+    badOrder[3] = n;
+    expect(() => addon!.fftGridRows(re, im, n, badOrder, p.stages, p.nStages, p.twRe, p.twIm, 0, n, -1)).toThrow(/order must hold indices below n/);
+    expect(() => addon!.fftGridRows(re, im, 16, p.order, p.stages, p.nStages, p.twRe, p.twIm, 0, 16, -1)).toThrow(/order is too short|re is too short/);
+    const badStages = p.stages.slice();
+    badStages[2] = 1e6; // a twiddle offset past the twiddles
+    expect(() => addon!.fftGridColumns(re, im, n, p.order, badStages, p.nStages, p.twRe, p.twIm, 0, n, re)).toThrow(/stages do not describe a plan/);
+    expect(() => addon!.fftGridColumns(re, im, n, p.order, p.stages, p.nStages - 1, p.twRe, p.twIm, 0, n, re)).toThrow(/do not multiply to n/);
+    expect(() => addon!.fftGridRows(re, im, n, p.order, p.stages, p.nStages, p.twRe, p.twIm, 4, n + 1, -1)).toThrow(/r0 ≤ r1 ≤ n/);
+  });
+});
+
 describe('t-SNE repulsion on a grid', () => {
   it('chooses 50 to 100 intervals per side with 2, 3, 5 as their only factors', () => {
     expect(intervalsFor(3)).toBe(50);
@@ -153,30 +262,33 @@ describe('t-SNE repulsion on a grid', () => {
     for (const w of [1, 17, 49.5, 77, 99]) expect(fftFactors(intervalsFor(w))).not.toBeNull();
   });
 
-  it('is within 1% of the direct sums and the same on one thread and on three', async () => {
+  it('is within 1% of the direct sums and the same on one thread and on three (JavaScript and addon transforms)', async () => {
     const n = 1500;
     const y = layout(n, 20, 5);
     const want = directRepulsion(y, n);
-    const results: Float64Array[] = [];
-    for (const threads of [1, 3]) {
-      const pool = KernelPool.create(tsneKernels, threads);
-      try {
-        const rep = sharedF64(2 * n);
-        const { z } = await new FftRepulsion(pool, n).compute(y, rep);
-        let err = 0;
-        let norm = 0;
-        for (let c = 0; c < 2 * n; c++) {
-          err += (rep[c] - want.rep[c]) ** 2;
-          norm += want.rep[c] ** 2;
+    for (const withAddon of addon ? [false, true] : [false]) {
+      const results: Float64Array[] = [];
+      for (const threads of [1, 3]) {
+        const pool = KernelPool.create(tsneKernels, threads, withAddon);
+        expect(pool.withAddon).toBe(withAddon);
+        try {
+          const rep = sharedF64(2 * n);
+          const { z } = await new FftRepulsion(pool, n).compute(y, rep);
+          let err = 0;
+          let norm = 0;
+          for (let c = 0; c < 2 * n; c++) {
+            err += (rep[c] - want.rep[c]) ** 2;
+            norm += want.rep[c] ** 2;
+          }
+          expect(Math.sqrt(err / norm)).toBeLessThan(0.01);
+          expect(Math.abs(z - want.z) / want.z).toBeLessThan(1e-3);
+          results.push(rep.slice());
+        } finally {
+          await pool.close();
         }
-        expect(Math.sqrt(err / norm)).toBeLessThan(0.01);
-        expect(Math.abs(z - want.z) / want.z).toBeLessThan(1e-3);
-        results.push(rep.slice());
-      } finally {
-        await pool.close();
       }
+      expect(results[1]).toEqual(results[0]);
     }
-    expect(results[1]).toEqual(results[0]);
   });
 });
 

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The interface version this file expects (LAB_NATIVE_VERSION in native/src/addon.cc). */
-export const NATIVE_VERSION = 3;
+export const NATIVE_VERSION = 4;
 
 export interface NativeInfo {
   version: number;
@@ -74,6 +74,21 @@ export interface NativeAddon {
    */
   vaeTrainStep(dims: Int32Array, scalars: Float64Array, x: Float32Array, eps: Float32Array, params: Float32Array[],
     paramsOut: Float32Array[], m: Float32Array[], v: Float32Array[], sums: Float64Array): void;
+  /** Rows [r0, r1) of an n×n complex grid, FFT in place with fft.ts's plan (sign −1 forward, +1 inverse, no 1/n). */
+  fftGridRows(re: Float64Array, im: Float64Array, n: number, order: Int32Array, stages: Int32Array, nStages: number,
+    twRe: Float64Array, twIm: Float64Array, r0: number, r1: number, sign: number): void;
+  /** Columns [c0, c1) of an n×n complex grid: forward FFT, times the real spectrum kHat, inverse FFT, in place. */
+  fftGridColumns(re: Float64Array, im: Float64Array, n: number, order: Int32Array, stages: Int32Array, nStages: number,
+    twRe: Float64Array, twIm: Float64Array, c0: number, c1: number, kHat: Float64Array): void;
+  /** t-SNE's attraction of rows [i0, i1) along P (CSR) into attr (n×2); y is the layout as float32. */
+  tsneAttract(rowStart: Int32Array, cols: Int32Array, vals: Float32Array, y: Float32Array, i0: number, i1: number,
+    attr: Float64Array): void;
+  /** Spreads the charges of points [i0, i1) onto the node grid g (4 × (3nb)²), zeroed first. */
+  tsneSpread(y: Float64Array, i0: number, i1: number, lo0: number, lo1: number, h: number, nb: number, cx: number,
+    cy: number, g: Float64Array): void;
+  /** Interpolates the potentials back to points [i0, i1), their repulsion into rep; returns their share of Z. */
+  tsneInterpolate(y: Float64Array, i0: number, i1: number, lo0: number, lo1: number, h: number, nb: number, N: number,
+    cx: number, cy: number, aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array, rep: Float64Array): number;
 }
 
 const ADDON_FILE = join('native', 'build', 'Release', 'lab_native.node');

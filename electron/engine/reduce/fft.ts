@@ -6,7 +6,10 @@
 // once per length on the calling thread; the transform itself is a kernel (threads.ts), so rows and
 // columns of a 2-D grid can be transformed on several threads. The grid kernels that call it live
 // here too: a kernel may call only functions of its own module (a test runner's module transform
-// rewrites calls across modules into property reads that a worker cannot resolve).
+// rewrites calls across modules into property reads that a worker cannot resolve). On threads that
+// loaded the addon, the grid kernels hand rows and columns to its vectorised copy of the same
+// transform (native/src/tsne.cc: eight lines at a time), with this file's plan.
+import type { NativeAddon } from '../native/addon';
 
 /** The precomputed parts of a transform of one length (arrays may be shared with workers). */
 export interface FftPlan {
@@ -241,6 +244,9 @@ export function fft(re: Float64Array, im: Float64Array, plan: FftPlan, inverse =
   fftStrided(re, im, off, stride, plan.n, inverse ? 1 : -1, plan.order, plan.stages, plan.nStages, plan.twRe, plan.twIm, t, u);
 }
 
+/** The addon on this thread (threads.ts sets it on every worker), when it has the grid transforms. */
+declare const labAddon: NativeAddon | null | undefined;
+
 /** Sums the parts' node grids into the two complex N×N grids (zero elsewhere), rows [r0, r1). */
 export function gridGather(
   parts: Float64Array[], M: number, N: number, r0: number, r1: number,
@@ -273,18 +279,29 @@ export function gridGatherRows(
   parts: Float64Array[], M: number, N: number, r0: number, r1: number,
   aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array,
   order: Int32Array, stages: Int32Array, nStages: number, twRe: Float64Array, twIm: Float64Array,
-  tRe: Float64Array, tIm: Float64Array,
+  tRe: Float64Array, tIm: Float64Array, native = false,
 ): number {
   gridGather(parts, M, N, r0, r1, aRe, aIm, bRe, bIm);
-  return gridRows(aRe, aIm, bRe, bIm, N, r0, Math.min(r1, M), -1, order, stages, nStages, twRe, twIm, tRe, tIm);
+  return gridRows(aRe, aIm, bRe, bIm, N, r0, Math.min(r1, M), -1, order, stages, nStages, twRe, twIm, tRe, tIm, native);
 }
 
-/** FFTs of rows [r0, r1) of both complex grids (sign −1 forward, +1 inverse). */
+/**
+ * FFTs of rows [r0, r1) of both complex grids (sign −1 forward, +1 inverse); `native`: by the addon
+ * when this thread loaded it (the caller says so for every thread alike, so that every part of a
+ * phase is computed the same way whichever thread takes it).
+ */
 export function gridRows(
   aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array, N: number, r0: number, r1: number,
   sign: number, order: Int32Array, stages: Int32Array, nStages: number, twRe: Float64Array, twIm: Float64Array,
-  tRe: Float64Array, tIm: Float64Array,
+  tRe: Float64Array, tIm: Float64Array, native = false,
 ): number {
+  const addon = native && typeof labAddon !== 'undefined' ? labAddon : null;
+  if (addon?.fftGridRows) {
+    if (r1 <= r0) return 0;
+    addon.fftGridRows(aRe, aIm, N, order, stages, nStages, twRe, twIm, r0, r1, sign);
+    addon.fftGridRows(bRe, bIm, N, order, stages, nStages, twRe, twIm, r0, r1, sign);
+    return r1 - r0;
+  }
   for (let r = r0; r < r1; r++) {
     fftStrided(aRe, aIm, r * N, 1, N, sign, order, stages, nStages, twRe, twIm, tRe, tIm);
     fftStrided(bRe, bIm, r * N, 1, N, sign, order, stages, nStages, twRe, twIm, tRe, tIm);
@@ -295,12 +312,20 @@ export function gridRows(
 /**
  * Columns [c0, c1) of both grids: forward FFT, times the kernel's (real, 1/N²-scaled) spectrum,
  * inverse FFT. Only rows < M of the result are needed, so the inverse rows can stop there.
+ * `native` as in gridRows.
  */
 export function gridColumns(
   aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array, N: number, c0: number, c1: number,
   kHat: Float64Array, order: Int32Array, stages: Int32Array, nStages: number, twRe: Float64Array, twIm: Float64Array,
-  tRe: Float64Array, tIm: Float64Array,
+  tRe: Float64Array, tIm: Float64Array, native = false,
 ): number {
+  const addon = native && typeof labAddon !== 'undefined' ? labAddon : null;
+  if (addon?.fftGridColumns) {
+    if (c1 <= c0) return 0;
+    addon.fftGridColumns(aRe, aIm, N, order, stages, nStages, twRe, twIm, c0, c1, kHat);
+    addon.fftGridColumns(bRe, bIm, N, order, stages, nStages, twRe, twIm, c0, c1, kHat);
+    return c1 - c0;
+  }
   for (let c = c0; c < c1; c++) {
     fftStrided(aRe, aIm, c, N, N, -1, order, stages, nStages, twRe, twIm, tRe, tIm);
     fftStrided(bRe, bIm, c, N, N, -1, order, stages, nStages, twRe, twIm, tRe, tIm);

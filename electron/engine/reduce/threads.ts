@@ -76,6 +76,8 @@ export class KernelPool {
   private readonly workers: Worker[] = [];
   private readonly byName = new Map<string, Kernel>();
   private next = 0;
+  /** Whether every thread of the pool loaded the addon (kernels are told so: they must all choose alike). */
+  readonly withAddon: boolean;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   private constructor(kernels: Kernel[], workers: number, withAddon: boolean) {
@@ -85,6 +87,7 @@ export class KernelPool {
     });
     sources.forEach(([name], i) => this.byName.set(name, kernels[i]));
     const addon = withAddon ? addonFile() : null;
+    this.withAddon = addon !== null;
     // kernels find the addon as a global on every thread (on workers, their own instance)
     (globalThis as { labAddon?: unknown }).labAddon = nativeAddon().addon;
     for (let w = 0; w < workers; w++) {

@@ -14,9 +14,14 @@
 // is real (K is even), so each product keeps the two convolutions in its real and imaginary parts.
 // Points are spread and interpolated in parts, rows and columns of the grids transformed in parts,
 // on worker threads (threads.ts); every sum is made in a fixed order, so the layout is the same
-// however many threads there are.
+// however many threads there are. Where the pool loaded the addon, each kernel hands its loop to
+// the addon's copy (native/src/tsne.cc) on every thread alike.
 import { fft, fftFactors, fftPlan, fftStrided, gridColumns, gridGather, gridGatherRows, gridRows, type FftPlan } from './fft';
+import type { NativeAddon } from '../native/addon';
 import { type KernelPool, sharedF64, sharedI32, type Task } from './threads';
+
+/** The addon on this thread, when the pool loaded it (the kernels below hand it their loops; `native` says so). */
+declare const labAddon: NativeAddon | null | undefined;
 
 /** Interpolation nodes per interval (FIt-SNE's and openTSNE's default). */
 export const NODES = 3;
@@ -38,8 +43,12 @@ const BOX_MARGIN = 1.25;
  */
 export function tsneSpread(
   y: Float64Array, i0: number, i1: number, lo0: number, lo1: number, h: number, nb: number,
-  cx: number, cy: number, g: Float64Array,
+  cx: number, cy: number, g: Float64Array, native = false,
 ): number {
+  if (native && typeof labAddon !== 'undefined' && labAddon?.tsneSpread) {
+    labAddon.tsneSpread(y, i0, i1, lo0, lo1, h, nb, cx, cy, g);
+    return i1 - i0;
+  }
   const M = nb * 3;
   const MM = M * M;
   g.fill(0, 0, 4 * MM);
@@ -95,8 +104,11 @@ export function tsneSpread(
 export function tsneInterpolate(
   y: Float64Array, i0: number, i1: number, lo0: number, lo1: number, h: number, nb: number, N: number,
   cx: number, cy: number, aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array,
-  rep: Float64Array,
+  rep: Float64Array, native = false,
 ): number {
+  if (native && typeof labAddon !== 'undefined' && labAddon?.tsneInterpolate) {
+    return labAddon.tsneInterpolate(y, i0, i1, lo0, lo1, h, nb, N, cx, cy, aRe, aIm, bRe, bIm, rep);
+  }
   const inv = 1 / h;
   let z = 0;
   for (let i = i0; i < i1; i++) {
@@ -156,7 +168,12 @@ export function tsneInterpolate(
  */
 export function tsneAttract(
   rowStart: Int32Array, cols: Int32Array, vals: Float32Array, y: Float32Array, i0: number, i1: number, attr: Float64Array,
+  native = false,
 ): number {
+  if (native && typeof labAddon !== 'undefined' && labAddon?.tsneAttract) {
+    labAddon.tsneAttract(rowStart, cols, vals, y, i0, i1, attr);
+    return i1 - i0;
+  }
   for (let i = i0; i < i1; i++) {
     const yx = y[2 * i];
     const yy = y[2 * i + 1];
@@ -333,7 +350,7 @@ export class FftRepulsion {
     const scratch = (p: number) => [this.scratch[p].re, this.scratch[p].im];
     // spreading and the caller's independent tasks, interleaved so the threads get even shares
     const spread: Task[] = parts.map((p) => ({
-      kernel: 'tsneSpread', args: [y, cut(n, p), cut(n, p + 1), g.lo0, g.lo1, g.h, nb, g.cx, g.cy, this.spread[p]],
+      kernel: 'tsneSpread', args: [y, cut(n, p), cut(n, p + 1), g.lo0, g.lo1, g.h, nb, g.cx, g.cy, this.spread[p], this.pool.withAddon],
     }));
     const mixed: Task[] = [];
     for (let i = 0; i < Math.max(spread.length, alongside.length); i++) {
@@ -344,18 +361,18 @@ export class FftRepulsion {
     const others = first.filter((_, i) => !spread.includes(mixed[i]));
     tick('spread');
     await this.pool.runParts(parts.map((p) => ({
-      kernel: 'gridGatherRows', args: [this.spread, M, N, cut(N, p), cut(N, p + 1), g.aRe, g.aIm, g.bRe, g.bIm, ...fftArgs, ...scratch(p)],
+      kernel: 'gridGatherRows', args: [this.spread, M, N, cut(N, p), cut(N, p + 1), g.aRe, g.aIm, g.bRe, g.bIm, ...fftArgs, ...scratch(p), this.pool.withAddon],
     })));
     await this.pool.runParts(parts.map((p) => ({
-      kernel: 'gridColumns', args: [g.aRe, g.aIm, g.bRe, g.bIm, N, cut(N, p), cut(N, p + 1), g.kHat, ...fftArgs, ...scratch(p)],
+      kernel: 'gridColumns', args: [g.aRe, g.aIm, g.bRe, g.bIm, N, cut(N, p), cut(N, p + 1), g.kHat, ...fftArgs, ...scratch(p), this.pool.withAddon],
     })));
     // only rows < M of the result are read
     await this.pool.runParts(parts.map((p) => ({
-      kernel: 'gridRows', args: [g.aRe, g.aIm, g.bRe, g.bIm, N, cut(M, p), cut(M, p + 1), 1, ...fftArgs, ...scratch(p)],
+      kernel: 'gridRows', args: [g.aRe, g.aIm, g.bRe, g.bIm, N, cut(M, p), cut(M, p + 1), 1, ...fftArgs, ...scratch(p), this.pool.withAddon],
     })));
     tick('fft');
     const zs = await this.pool.runParts(parts.map((p) => ({
-      kernel: 'tsneInterpolate', args: [y, cut(n, p), cut(n, p + 1), g.lo0, g.lo1, g.h, nb, N, g.cx, g.cy, g.aRe, g.aIm, g.bRe, g.bIm, rep],
+      kernel: 'tsneInterpolate', args: [y, cut(n, p), cut(n, p + 1), g.lo0, g.lo1, g.h, nb, N, g.cx, g.cy, g.aRe, g.aIm, g.bRe, g.bIm, rep, this.pool.withAddon],
     })));
     tick('interpolate');
     let z = 0;

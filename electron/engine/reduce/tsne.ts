@@ -77,7 +77,7 @@ export async function tsne(
   t0 = performance.now();
   const mode = process.env.LAB_TSNE_REPULSION;
   const useFft = mode === 'fft' || (n >= FFT_MIN_ROWS && mode !== 'barnes-hut');
-  const pool = useFft ? KernelPool.create([conditionalRows, ...tsneKernels], layoutThreads()) : null;
+  const pool = useFft ? KernelPool.create([conditionalRows, ...tsneKernels], layoutThreads(), true) : null;
   try {
     let pCond: Float64Array;
     if (pool) {
@@ -166,7 +166,7 @@ async function optimise(
       // the attraction runs beside the repulsion's first phase
       y32.set(ys);
       const r = await fftRepulsion.compute(ys, rep, Array.from({ length: PARTS }, (_, p) => ({
-        kernel: 'tsneAttract', args: [rows.start, rows.cols, rows.vals, y32, cut(p), cut(p + 1), attr],
+        kernel: 'tsneAttract', args: [rows.start, rows.cols, rows.vals, y32, cut(p), cut(p + 1), attr, pool.withAddon],
       })));
       sumQ = r.z;
       if (check) {
