@@ -15,6 +15,8 @@ import { awaitJob } from '../../electron/engine/session/await-job';
 import { everyRowRefusal, modelMapper, pcaMapper, writeEveryRow, type EveryRowFile, type RowMapper } from '../../electron/engine/stream/every-row';
 import { regionRows } from '../../electron/engine/stream/region';
 import { badEveryRow, type EveryRowContext } from '../fixtures/bad/every-row-requests';
+import { assertFreshBuild } from './helpers/build';
+import { builtLab, unexpectedStderr } from './helpers/cli';
 import { file, openWith } from './helpers/open';
 import { writeStreamFile } from './helpers/stream-files';
 
@@ -221,4 +223,29 @@ describe('every row of a streamed dataset', () => {
     await engine.closeDataset(streamed.id);
     expect(existsSync(f.dir)).toBe(false);
   });
+});
+
+describe('lab export --every-row', () => {
+  beforeAll(() => assertFreshBuild(['out/main/cli.js']));
+  const lab = builtLab({ LAB_DATA_DIR: join(dir, 'cli-data'), LAB_RUNS_DIR: join(dir, 'cli-runs'), [BUDGET_ENV]: '12' });
+
+  it('writes every row of a streamed file (both splits, with the score), read back whole', async () => {
+    const path = await writeStreamFile(join(dir, 'cli.parquet'), { rows: 120_000, features: 10, extras: true });
+    const out = join(dir, 'cli-every.csv');
+    const r = await lab('export', '--data', path, '--method', 'pca', '--out', out, '--every-row', '--json');
+    expect(unexpectedStderr(r.stderr)).toEqual([]);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.split).toBe('every');
+    expect(json.columns).toEqual(['id', 'split', 'label', 'z1', 'z2', 'score']);
+    const fileRows = (await query(`SELECT count(*)::INTEGER AS n FROM read_parquet('${path}')`))[0].n as number;
+    const [c] = await query(`SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS d, count(*) FILTER (WHERE split = 'test')::INTEGER AS test FROM read_csv('${out}')`);
+    expect(json.rows).toBe(c.n);
+    expect(c.d).toBe(c.n);
+    // every row of the file the plan keeps (the few missing a value may be dropped or filled), not the sample
+    const written = c.n as number;
+    expect(written).toBeLessThanOrEqual(fileRows);
+    expect(written).toBeGreaterThan(0.95 * fileRows);
+    expect(c.test as number).toBeGreaterThan(0.1 * written);
+  }, 240_000);
 });
