@@ -202,6 +202,10 @@ describe('every row of a streamed dataset', () => {
     const { rec } = engine.session.embedding(pca.id);
     const refusal = everyRowRefusal({ ...rec, data: { ...rec.data, method: 'umap', title: 'UMAP' } }, engine.dataset(streamed.id).stream);
     expect(refusal?.message).toMatch(/“UMAP” was fitted on the in-memory sample and has no transform for other rows/);
+    // a model view restored without its projection cannot place other rows on its plane
+    const restored = engine.session.embedding(latent.id).rec;
+    expect(everyRowRefusal({ ...restored, projection: null }, engine.dataset(streamed.id).stream)?.code).toBe('no-projection');
+    expect(everyRowRefusal(restored, engine.dataset(streamed.id).stream)).toBeNull();
   }, 120_000);
 
   it('a cancelled job leaves no files and keeps the data it had', async () => {

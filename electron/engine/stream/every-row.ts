@@ -47,6 +47,11 @@ export function everyRowRefusal(rec: EmbeddingRecord, stream: StreamedData | und
     return new LabFailure('not-per-row', `“${rec.data.title}” was fitted on the in-memory sample and has no transform for other rows.`,
       'Embed every row in a PCA view or a trained model\'s view; UMAP and t-SNE show the sample only.');
   }
+  if (rec.data.params.projected === true && !rec.projection) {
+    // a view restored from a workspace keeps its coordinates, not the 2-D projection of the latent
+    return new LabFailure('no-projection', `“${rec.data.title}” was restored without the 2-D projection of its latent means, so other rows cannot be placed on it.`,
+      'Add the model\'s view again (Latent means in the Compare panel), then embed every row.');
+  }
   return null;
 }
 
