@@ -221,6 +221,18 @@ describe('every row of a streamed dataset', () => {
     expect((await regionRows(before, before.bounds!, 0)).total).toBe(before.rows);
   }, 60_000);
 
+  it('a model view through the job: deleting its run removes its every-row folder', async () => {
+    const summary = await awaitJob(engine, 'everyRow', engine.embedEveryRow(latent.id));
+    expect(summary).toMatchObject({ dims: 2, latent: 3, rows: engine.dataset(streamed.id).stream!.counts.kept });
+    const f = engine.session.entry(streamed.id).everyRow.get(latent.id)!;
+    const got = await engine.regionRows({ embeddingId: latent.id, ...summary.bounds!, limit: 10 });
+    expect(got.total).toBe(summary.rows);
+    expect(existsSync(f.dir)).toBe(true);
+    await engine.deleteRun(latent.runId!);
+    expect(existsSync(f.dir)).toBe(false);
+    expect(engine.session.entry(streamed.id).everyRow.has(latent.id)).toBe(false);
+  }, 120_000);
+
   it('closing the dataset removes its every-row folders', async () => {
     const f = engine.session.entry(streamed.id).everyRow.get(pca.id)!;
     expect(existsSync(f.dir)).toBe(true);
