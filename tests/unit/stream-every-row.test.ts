@@ -2,7 +2,8 @@
 // Parquet chunk by chunk: every kept row exactly once, the same coordinates as the in-memory view
 // gives the sample's rows, region queries that count what a brute-force filter counts, the
 // "every row" export read back by DuckDB, and bad requests answered with their own message.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -12,7 +13,7 @@ import type { DatasetSummary, EmbeddingSummary, JobId } from '../../shared/types
 import { Engine } from '../../electron/engine/engine';
 import { BUDGET_ENV, resetMemoryBudget } from '../../electron/engine/data/budget';
 import { awaitJob } from '../../electron/engine/session/await-job';
-import { everyRowRefusal, modelMapper, pcaMapper, writeEveryRow, type EveryRowFile, type RowMapper } from '../../electron/engine/stream/every-row';
+import { everyRowRefusal, everyRowRoot, modelMapper, pcaMapper, writeEveryRow, type EveryRowFile, type RowMapper } from '../../electron/engine/stream/every-row';
 import { regionRows } from '../../electron/engine/stream/region';
 import { badEveryRow, type EveryRowContext } from '../fixtures/bad/every-row-requests';
 import { assertFreshBuild } from './helpers/build';
@@ -58,7 +59,14 @@ describe('every row of a streamed dataset', () => {
   let latent: EmbeddingSummary;
   const config = { model: 'vae' as const, latent: 3, hidden: [8], epochs: 1, batchSize: 512, seed: 3, architecture: 'mlp' as const, validationFraction: 0 };
 
+  // folders an engine that is gone left behind (a crash), and one of an engine still running
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const deadDir = join(everyRowRoot(), `${dead}-emb-gone-00000000`);
+  const liveDir = join(everyRowRoot(), `${process.ppid}-emb-live-00000000`);
+
   beforeAll(async () => {
+    mkdirSync(deadDir, { recursive: true });
+    mkdirSync(liveDir, { recursive: true });
     const path = await writeStreamFile(join(dir, 'rows.parquet'), { rows: 120_000, features: 10, extras: true });
     process.env[BUDGET_ENV] = '12';
     resetMemoryBudget();
@@ -81,6 +89,11 @@ describe('every row of a streamed dataset', () => {
       // chunked: many small blocks (readBlocks ends a block at most one DuckDB vector past the size asked)
       expect(seen.blocks).toBeGreaterThan(10);
       expect(seen.largest).toBeLessThanOrEqual(4096);
+      // the first write removed the folders of the engine that is gone, not those of the live one
+      expect(existsSync(deadDir)).toBe(false);
+      expect(existsSync(liveDir)).toBe(true);
+      rmSync(liveDir, { recursive: true });
+      expect(statSync(f.dir).mode & 0o777).toBe(0o700);
       expect(f.rows).toBe(s.counts.kept);
       const [c] = await query(`SELECT count(*)::INTEGER AS n, count(DISTINCT row)::INTEGER AS d FROM ${parts(f)}`);
       expect(c).toEqual({ n: s.counts.kept, d: s.counts.kept });
