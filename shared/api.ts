@@ -13,6 +13,7 @@ import type {
   EmbeddingSummary,
   EpochMetrics,
   EvaluationResult,
+  EveryRowSummary,
   ExportResult,
   JobId,
   LabError,
@@ -119,6 +120,7 @@ export interface JobResults {
   export: ExportResult;
   embed: EmbeddingSummary;
   evaluate: EvaluationResult;
+  everyRow: EveryRowSummary;
   anomalies: AnomalyResult;
   workspace: WorkspaceOpened;
   neighbourhoods: NeighbourhoodChange;

@@ -9,7 +9,8 @@ export const EXPORT_FORMATS = ['csv', 'tsv', 'npy', 'parquet', 'json', 'projecto
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Which rows: one split, or every row (training rows first, then test rows, with a `split` column). */
-export const EXPORT_SPLITS = ['test', 'train', 'all'] as const;
+/** 'every': every row of a streamed dataset, from the view's every-row data on disk (not the sample). */
+export const EXPORT_SPLITS = ['test', 'train', 'all', 'every'] as const;
 export type ExportSplit = (typeof EXPORT_SPLITS)[number];
 
 export const FORMAT_INFO: Record<ExportFormat, { title: string; extension: string; folder: boolean; columns: boolean }> = {

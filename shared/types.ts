@@ -551,6 +551,34 @@ export interface EmbeddingData extends EmbeddingSummary {
   split: SplitName;
 }
 
+/** A view of a streamed dataset with every row's coordinates written to disk (the "every row" job). */
+export interface EveryRowSummary {
+  embeddingId: EmbeddingId;
+  /** Rows written (every row the dataset keeps, both splits). */
+  rows: number;
+  /** Coordinate columns c1…c{dims} (the view's own); `latent` > 0: also z1…z{latent}, the model's latent means under a 2-D view. */
+  dims: number;
+  latent: number;
+  /** What the score column holds (a model's or PCA's reconstruction error). */
+  scoreName: string;
+  /** Extent of the first two coordinates over every row; null when no row was written. */
+  bounds: { x0: number; x1: number; y0: number; y1: number } | null;
+}
+
+/** The rows of a view inside a rectangle of its two shown coordinates (from the every-row data). */
+export interface RegionRows {
+  embeddingId: EmbeddingId;
+  /** Rows in the rectangle, all of them (the arrays hold at most the limit asked for). */
+  total: number;
+  /** Source row numbers, and the first two coordinates (x, y interleaved). */
+  rowIds: Int32Array;
+  coords: Float32Array;
+  /** Label index per row (−1 unknown), or null without a label. */
+  labels: Int32Array | null;
+  /** 1 = test row, 0 = training row. */
+  test: Uint8Array;
+}
+
 /** One row of the comparison table; every score is on the test split of the same dataset. */
 export interface MetricsRow {
   embeddingId: EmbeddingId;

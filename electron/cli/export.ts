@@ -15,7 +15,7 @@ type Flags = Record<string, unknown>;
 const str = (v: Flags, name: string) => v[name] as string | undefined;
 
 export const EXPORT_USAGE = `  lab export --data <file-or-builtin> --method pca|umap|tsne|<model> --out PATH [--json]
-            [--format csv|tsv|npy|parquet|json|projector] [--split test|train|all]
+            [--format csv|tsv|npy|parquet|json|projector] [--split test|train|all] [--every-row]
             [--components 2] [--columns id,label,original] [--force] [--load DIR] [model flags]
                                                 fit the view (PCA with --components, UMAP/t-SNE with
                                                 their flags as in lab compare, a model trained with the
@@ -25,7 +25,10 @@ export const EXPORT_USAGE = `  lab export --data <file-or-builtin> --method pca|
                                                 extension; projector writes vectors.tsv, metadata.tsv
                                                 (+ sprite.png for images) and projector_config.json
                                                 into the --out folder; all = training rows first,
-                                                then test rows, with a split column
+                                                then test rows, with a split column; --every-row (a
+                                                file over the memory budget, PCA or a model): every
+                                                row of the file, both splits, with a score column,
+                                                embedded chunk by chunk (CSV, TSV, JSON, Parquet)
   lab reduce --data <file-or-builtin> --method pca|umap|tsne --out FILE [--json] [--format …]
             [--split all|train|test] [--components 2] [--force] [UMAP/t-SNE flags]
                                                 run one reducer and write its coordinates (every row
@@ -116,11 +119,13 @@ export interface CommandOutput {
 async function writeView(engine: CliEngine, values: Flags, command: 'export' | 'reduce'): Promise<CommandOutput> {
   const out = outOf(values, command);
   const format = formatOf(values, out);
-  const split: ExportSplit = choiceOption('split', str(values, 'split'), EXPORT_SPLITS, command === 'reduce' ? 'all' : 'test');
-  const columns = columnsOf(values, format);
+  const split: ExportSplit = values['every-row'] === true ? 'every' : choiceOption('split', str(values, 'split'), EXPORT_SPLITS, command === 'reduce' ? 'all' : 'test');
+  const columns = split === 'every' && !str(values, 'columns') ? undefined : columnsOf(values, format);
   const ds = await openData(engine, values, command);
   const view = await fitView(engine, ds, values, command === 'export');
   const target = await files().output(out, { force: values.force === true, folder: format === 'projector' });
+  // every row of a streamed file: its coordinates are written to disk chunk by chunk first
+  if (split === 'every') await runJob(engine, 'everyRow', engine.embedEveryRow(view.id));
   const result = await runJob(engine, 'export', engine.exportView({
     embeddingId: view.id, path: target, format, split, columns, overwrite: values.force === true,
   }));

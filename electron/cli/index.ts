@@ -171,6 +171,7 @@ async function main(argv: string[]): Promise<void> {
       method: { type: 'string' },
       format: { type: 'string' },
       split: { type: 'string' },
+      'every-row': { type: 'boolean', default: false },
       columns: { type: 'string' },
       force: { type: 'boolean', default: false },
       workspace: { type: 'string' },

@@ -10,10 +10,11 @@ import { fileHandlers } from './files/service';
 import { generateHandlers } from './generate/service';
 import { validateArgs, type ApiOf, type Handlers } from './session/define';
 import { jobHandlers } from './session/service';
+import { everyRowHandlers } from './stream/service';
 import { trainingHandlers } from './training/service';
 import { workspaceHandlers } from './workspace/service';
 
-const domains = [dataHandlers, budgetHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, exploreHandlers, fileHandlers];
+const domains = [dataHandlers, budgetHandlers, jobHandlers, trainingHandlers, compareHandlers, generateHandlers, anomalyHandlers, exportHandlers, workspaceHandlers, exploreHandlers, fileHandlers, everyRowHandlers];
 
 export const engineHandlers = {
   ...dataHandlers,
@@ -27,6 +28,7 @@ export const engineHandlers = {
   ...workspaceHandlers,
   ...exploreHandlers,
   ...fileHandlers,
+  ...everyRowHandlers,
 };
 
 // two domains must never define the same method (a spread would silently keep only one)

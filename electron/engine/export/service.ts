@@ -23,6 +23,8 @@ import { buildReport } from './report';
 import { buildTable, type SplitCoords } from './table';
 import { checkFolderTarget, checkTarget } from './target';
 import { writeDelimited, writeJson, writeNpy, writeParquet } from './writers';
+import { everyRowFile } from '../stream/service';
+import { exportEveryRow, exportEveryRowCheck } from '../stream/region';
 
 const rowList = z.array(z.number().int().min(0)).max(10_000_000);
 
@@ -61,6 +63,7 @@ async function planExport(s: Session, req: ExportViewRequest): Promise<{ title: 
   const { entry, rec } = s.embedding(req.embeddingId);
   const ds = entry.ds;
   const split = req.split ?? 'test';
+  if (split === 'every') return planEveryRow(s, req);
   const anomaly = req.columns?.anomalyId ? s.anomaly(req.columns.anomalyId) : null;
   if (anomaly && anomaly.entry !== entry) {
     throw new LabFailure('wrong-dataset', 'Those anomaly scores belong to another dataset.', 'Pick scores computed on the dataset of this embedding.');
@@ -106,6 +109,27 @@ async function planExport(s: Session, req: ExportViewRequest): Promise<{ title: 
         }
       }
       if (table.notes.length) result.notes = table.notes;
+      progress(1, `Saved ${name}`);
+      return result;
+    },
+  };
+}
+
+/** Every row of a streamed dataset's view, from its every-row data (DuckDB streams it to the file). */
+async function planEveryRow(s: Session, req: ExportViewRequest) {
+  const { entry, file } = everyRowFile(s, req.embeddingId);
+  if (req.rows || req.rowIds || req.columns?.original || req.columns?.anomalyId || req.columns?.clusters) {
+    throw new LabFailure('bad-request', 'Every row is exported with its id, split, label, coordinates and score only.',
+      'Leave out the row picks, original columns, anomaly scores and clusters, or export the sample.');
+  }
+  exportEveryRowCheck(req.format);
+  await checkTarget(req.path, req.overwrite);
+  const name = basename(req.path);
+  return {
+    title: `Export ${name}`,
+    work: async (progress: (f: number, m: string) => void): Promise<ExportResult> => {
+      progress(0.05, `Writing ${file.rows.toLocaleString('en-US')} rows to ${name}`);
+      const result = await exportEveryRow(file, req.path, req.format, entry.ds.summary.labelNames);
       progress(1, `Saved ${name}`);
       return result;
     },

@@ -1,6 +1,6 @@
 // The session store: what the engine holds between calls, and who owns what. A dataset owns
 // everything computed from it (embeddings, its PCA fit, reconstruction errors, table rows, code
-// statistics, anomaly results, clusters, neighbour lists): closing the dataset drops them all at
+// statistics, anomaly results, clusters, neighbour lists, every-row files on disk): closing the dataset drops them all at
 // once. Runs outlive datasets (they are kept on disk and can be reopened against the same data);
 // their models live in the run store. Services (data, training, compare, generate, anomalies,
 // explore) read and write through here.
@@ -17,6 +17,7 @@ import type { Dataset } from '../data/dataset';
 import type { CodeStats } from '../generate/code-stats';
 import type { Model } from '../models/model';
 import { pcaFit } from '../reduce/pca';
+import { removeEveryRow, type EveryRowFile } from '../stream/every-row';
 import { streamedPca } from '../stream/pca';
 import type { FittedPca } from '../reduce/run';
 import { RunStore } from '../training/runs';
@@ -38,6 +39,8 @@ export class DatasetEntry {
   readonly clusters = new Map<string, ClusterResult>();
   /** The k nearest test rows of every test row: in data space ('data') and in each embedding (its id). */
   readonly testNeighbours = new Map<string, Promise<KnnResult>>();
+  /** Views whose every row was embedded to disk (streamed datasets): their Parquet folders, removed with the view or the dataset. */
+  readonly everyRow = new Map<EmbeddingId, EveryRowFile>();
   private pcaFit: Promise<FittedPca> | null = null;
   /** False once closed: work still running on it must not add to it. */
   open = true;
@@ -67,6 +70,23 @@ export class DatasetEntry {
       this.pcaFit = fit;
     }
     return this.pcaFit;
+  }
+
+  /** Keeps a view's every-row data (replacing and removing an older one), unless the dataset was closed meanwhile. */
+  setEveryRow(f: EveryRowFile): void {
+    if (!this.open || !this.embeddings.has(f.embeddingId)) return removeEveryRow(f.dir);
+    const old = this.everyRow.get(f.embeddingId);
+    this.everyRow.set(f.embeddingId, f);
+    if (old) removeEveryRow(old.dir);
+  }
+
+  /** Removes the every-row data of one view, or of all. */
+  dropEveryRow(id?: EmbeddingId): void {
+    for (const [k, f] of this.everyRow) {
+      if (id !== undefined && k !== id) continue;
+      this.everyRow.delete(k);
+      removeEveryRow(f.dir);
+    }
   }
 
   /** Keeps a result computed from this dataset, unless the dataset was closed meanwhile. */
@@ -122,6 +142,7 @@ export class Session {
     const e = this.datasets.get(id);
     if (!e) return false;
     e.open = false;
+    e.dropEveryRow();
     this.datasets.delete(id);
     this.jobs.ledger.forgetDataset(id);
     return true;

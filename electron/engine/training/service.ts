@@ -54,6 +54,7 @@ export const trainingHandlers = {
         if (rec.data.runId === id) {
           entry.embeddings.delete(embId);
           entry.scores.delete(embId);
+          entry.dropEveryRow(embId);
         }
       }
       entry.codeStats.delete(id);
