@@ -6,9 +6,11 @@
 // (tests/unit/native.test.ts disassembles the addon to check).
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <new>

@@ -34,8 +34,7 @@ void parallelRange(uint64_t site, size_t n, size_t grain, F&& body) {
 
 }  // namespace
 
-void denseForward(int M, int K, int N, const float* x, const float* w, const float* b, Activation act, float* y) {
-  sgemm(M, N, K, {x, K, false}, {w, N, false}, y, N, false);
+void addBiasAct(float* y, int M, int N, const float* b, Activation act) {
   if (!b && act == Activation::Linear) return;
   for (int i = 0; i < M; i++) {
     float* row = y + static_cast<size_t>(i) * N;
@@ -51,6 +50,11 @@ void denseForward(int M, int K, int N, const float* x, const float* w, const flo
       row[j] = act == Activation::Relu && v < 0.f ? 0.f : v;
     }
   }
+}
+
+void denseForward(int M, int K, int N, const float* x, const float* w, const float* b, Activation act, float* y) {
+  sgemm(M, N, K, {x, K, false}, {w, N, false}, y, N, false);
+  addBiasAct(y, M, N, b, act);
 }
 
 void denseBackward(int M, int K, int N, const float* dy, const float* x, const float* w, const float* y,

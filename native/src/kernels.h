@@ -8,6 +8,9 @@
 namespace lab {
 namespace LAB_ISA {
 
+/** y (M×N) = act(y + b) in place, row by row; b may be null. */
+void addBiasAct(float* y, int M, int N, const float* b, Activation act);
+
 /** y (M×N) = act(x (M×K) · w (K×N) + b). b may be null. */
 void denseForward(int M, int K, int N, const float* x, const float* w, const float* b, Activation act, float* y);
 

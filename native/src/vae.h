@@ -1,7 +1,10 @@
 // One whole training step of an MLP VAE in one call: forward, loss, backward and Adam, with no
 // autograd tape in between. The general path (tfjs ops with registered gradients) records ~90
 // kernels per step and clones their saved inputs; for the MLP VAE, whose graph is fixed, this is
-// the same arithmetic without that bookkeeping, and every product uses both cores.
+// the same arithmetic without that bookkeeping. With several threads the batch is cut into parts
+// of at least 32 rows, one per thread, each run through the whole network with single-threaded
+// products, and their gradients summed in part order (one join per step instead of one per
+// product; LAB_FUSED_SPLIT=0 runs the whole batch at once with each product on the pool).
 #pragma once
 #include <cstddef>
 #include <cstdint>
