@@ -3,11 +3,10 @@
 // gives the sample's rows, region queries that count what a brute-force filter counts, the
 // "every row" export read back by DuckDB, and bad requests answered with their own message.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isLabError, type JobEvent } from '../../shared/api';
 import type { DatasetSummary, EmbeddingSummary, JobId } from '../../shared/types';
 import { Engine } from '../../electron/engine/engine';
@@ -19,16 +18,9 @@ import { badEveryRow, type EveryRowContext } from '../fixtures/bad/every-row-req
 import { assertFreshBuild } from './helpers/build';
 import { builtLab, unexpectedStderr } from './helpers/cli';
 import { file, openWith } from './helpers/open';
-import { writeStreamFile } from './helpers/stream-files';
+import { streamTestDir, writeStreamFile } from './helpers/stream-files';
 
-const dir = mkdtempSync(join(tmpdir(), 'lab-every-row-'));
-const outside = process.env[BUDGET_ENV];
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  if (outside !== undefined) process.env[BUDGET_ENV] = outside;
-  else delete process.env[BUDGET_ENV];
-  resetMemoryBudget();
-});
+const dir = streamTestDir('lab-every-row-');
 
 /** Reads a query's rows back (the test may hold them: 120,000 rows). */
 async function query(sql: string): Promise<Record<string, unknown>[]> {

@@ -1,10 +1,8 @@
 // A streamed dataset trains on every training row, read in shuffled chunks each epoch (not on its
 // in-memory sample), holds validation rows out by their row hash, scores every test row, and
 // learns as well as the same file loaded whole.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import { BUDGET_ENV, resetMemoryBudget } from '../../electron/engine/data/budget';
 import { awaitJob } from '../../electron/engine/session/await-job';
@@ -13,16 +11,9 @@ import { rowHash, SALT, threshold } from '../../electron/engine/stream/hash';
 import { streamedTrainRows } from '../../electron/engine/stream/train-rows';
 import type { DatasetSummary, RunSummary } from '../../shared/types';
 import { file, openWith } from './helpers/open';
-import { writeStreamFile } from './helpers/stream-files';
+import { streamTestDir, writeStreamFile } from './helpers/stream-files';
 
-const dir = mkdtempSync(join(tmpdir(), 'lab-stream-train-'));
-const outside = process.env[BUDGET_ENV];
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  if (outside !== undefined) process.env[BUDGET_ENV] = outside;
-  else delete process.env[BUDGET_ENV];
-  resetMemoryBudget();
-});
+const dir = streamTestDir('lab-stream-train-');
 
 const config = { model: 'vae' as const, latent: 2, hidden: [16], epochs: 1, batchSize: 256, seed: 4, architecture: 'mlp' as const, validationFraction: 0 };
 

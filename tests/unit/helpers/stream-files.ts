@@ -1,7 +1,28 @@
 // Parquet files for the streamed-dataset tests and the benchmark, written by DuckDB from seeded
 // formulas (no randomness: the same file every time): correlated features with a clear spectrum,
 // a label, a text category, missing cells and, optionally, the file's own split column.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll } from 'vitest';
+import { BUDGET_ENV, resetMemoryBudget } from '../../../electron/engine/data/budget';
+
+/**
+ * A private temporary folder for a test file's streamed data, removed after its tests, which also
+ * leave the memory budget setting as they found it (the tests set it to force streaming).
+ */
+export function streamTestDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const outside = process.env[BUDGET_ENV];
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    if (outside !== undefined) process.env[BUDGET_ENV] = outside;
+    else delete process.env[BUDGET_ENV];
+    resetMemoryBudget();
+  });
+  return dir;
+}
 
 /** A deterministic pseudo-random number in [0, 1) from integers (DuckDB's hash of a struct). */
 const u = (i: string, salt: number) => `((hash(${i}, ${salt}) % 1000003)::DOUBLE + 0.5) / 1000003.0`;
