@@ -28,7 +28,10 @@ export async function regionRows(f: EveryRowFile, r: Rect, limit: number): Promi
   const empty = { embeddingId: f.embeddingId, total: 0, rowIds: new Int32Array(0), coords: new Float32Array(0), labels: null, test: new Uint8Array(0) };
   if (f.rows === 0) return empty;
   const y = f.dims > 1 ? 'c2' : '0';
-  const where = `c1 BETWEEN ${num(r.x0)} AND ${num(r.x1)} AND ${y} BETWEEN ${num(r.y0)} AND ${num(r.y1)}`;
+  // compared as doubles: a literal would otherwise be read as a DECIMAL and the float column cast
+  // to it, which can move a row on the rectangle's edge (the edges are often a view's own bounds)
+  const d = (v: number) => `${num(v)}::DOUBLE`;
+  const where = `c1::DOUBLE BETWEEN ${d(r.x0)} AND ${d(r.x1)} AND ${y}::DOUBLE BETWEEN ${d(r.y0)} AND ${d(r.y1)}`;
   const conn = await streamConnect();
   try {
     const total = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${everyRowRelation(f)} WHERE ${where}`)).getRowObjects()[0].n);
