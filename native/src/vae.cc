@@ -132,6 +132,46 @@ void likelihoodPass(const VaeStep& s, const float* out, float* dOut, float* rowR
   }
 }
 
+// KL(q ‖ N(0, I)) per row, and the batch sums of VaeStep::sums (loss, recon, KL, −ELBO).
+void klAndSums(const VaeStep& s, const float* muA, const float* lvA, const float* rowRecon, float* rowKl) {
+  const int M = s.M, k = s.latent;
+  double sums[4] = {0, 0, 0, 0};
+  for (int i = 0; i < M; i++) {
+    float acc = 0;
+    for (int j = 0; j < k; j++) {
+      const size_t o = static_cast<size_t>(i) * k + j;
+      acc += 1.f + lvA[o] - muA[o] * muA[o] - std::exp(lvA[o]);
+    }
+    rowKl[i] = -0.5f * acc;
+    sums[0] += rowRecon[i] + rowKl[i] * s.beta;
+    sums[1] += rowRecon[i];
+    sums[2] += rowKl[i];
+    sums[3] += rowRecon[i] + rowKl[i];
+  }
+  for (int i = 0; i < 4; i++) s.sums[i] = sums[i];
+}
+
+// Gradient clipping by global norm (s.clipNorm > 0), then Adam on each of the P parameters.
+void clipAndAdam(const VaeStep& s, int P, const size_t* size, float* const* grad) {
+  float scale = 1.f;
+  if (s.clipNorm > 0) {
+    double sq = 0;
+    for (int i = 0; i < P; i++) {
+      float part = 0;
+      for (size_t j = 0; j < size[i]; j++) part += grad[i][j] * grad[i][j];
+      sq += part;
+    }
+    const float norm = static_cast<float>(std::sqrt(sq));
+    scale = std::min(1.f, s.clipNorm / std::max(norm, 1e-12f));
+    if (scale < 1.f)
+      for (int i = 0; i < P; i++)
+        for (size_t j = 0; j < size[i]; j++) grad[i][j] *= scale;
+  }
+  for (int i = 0; i < P; i++)
+    adamStep(size[i], s.p[i], s.pOut[i], grad[i], s.m[i], s.v[i], s.lr, s.beta1, s.beta2, s.epsilon, s.biasCorr1,
+             s.biasCorr2);
+}
+
 }  // namespace
 
 void vaeTrainStep(const VaeStep& s) {
@@ -221,20 +261,7 @@ void vaeTrainStep(const VaeStep& s) {
   const float* lvX = learned ? s.p[P - 1] : nullptr;
   likelihoodPass(s, outA, dOut, rowRecon, lvX, learned ? grad[P - 1] : nullptr);
   const float invM = 1.f / static_cast<float>(M);
-  double sums[4] = {0, 0, 0, 0};
-  for (int i = 0; i < M; i++) {
-    float acc = 0;
-    for (int j = 0; j < k; j++) {
-      const size_t o = static_cast<size_t>(i) * k + j;
-      acc += 1.f + lvA[o] - muA[o] * muA[o] - std::exp(lvA[o]);
-    }
-    rowKl[i] = -0.5f * acc;
-    sums[0] += rowRecon[i] + rowKl[i] * s.beta;
-    sums[1] += rowRecon[i];
-    sums[2] += rowKl[i];
-    sums[3] += rowRecon[i] + rowKl[i];
-  }
-  for (int i = 0; i < 4; i++) s.sums[i] = sums[i];
+  klAndSums(s, muA, lvA, rowRecon, rowKl);
 
   // Backward: out layer, then the decoder's hidden layers down to ∂z
   auto backLayer = [&](const Layer& L, const float* in, const float* dY, float* dIn, const float* inAct) {
@@ -280,24 +307,7 @@ void vaeTrainStep(const VaeStep& s) {
     dY = dIn;
   }
 
-  // Gradient clipping by global norm, then Adam on every parameter
-  float scale = 1.f;
-  if (s.clipNorm > 0) {
-    double sq = 0;
-    for (int i = 0; i < P; i++) {
-      float part = 0;
-      for (size_t j = 0; j < size[i]; j++) part += grad[i][j] * grad[i][j];
-      sq += part;
-    }
-    const float norm = static_cast<float>(std::sqrt(sq));
-    scale = std::min(1.f, s.clipNorm / std::max(norm, 1e-12f));
-    if (scale < 1.f)
-      for (int i = 0; i < P; i++)
-        for (size_t j = 0; j < size[i]; j++) grad[i][j] *= scale;
-  }
-  for (int i = 0; i < P; i++)
-    adamStep(size[i], s.p[i], s.pOut[i], grad[i], s.m[i], s.v[i], s.lr, s.beta1, s.beta2, s.epsilon, s.biasCorr1,
-             s.biasCorr2);
+  clipAndAdam(s, P, size.data(), grad.data());
 }
 
 }  // namespace LAB_ISA
