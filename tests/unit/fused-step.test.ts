@@ -196,3 +196,31 @@ describe.skipIf(skipNative)('vaeTrainStep arguments', () => {
     expect(call([3, 3, 1, 0, 0])).toThrow(/x is too short/);
   });
 });
+
+describe.skipIf(skipNative)('convVaeTrainStep arguments', () => {
+  it('refuses shapes that do not match the arrays, naming what is wrong', async () => {
+    const { nativeAddon } = await import('../../electron/engine/native/addon');
+    const addon = nativeAddon().addon!;
+    // M 2, 3×3×1 images, latent 1, no hidden layer, Bernoulli, one stage of 2 channels (smallest map
+    // 2×2×2 = 8): enc conv W [3,3,1,2] b [2]; μ W [8,1] b; log σ² W b; grid W [1,8] b [8]; dec conv W [3,3,2,1] b [1]
+    const sizes = [18, 2, 8, 1, 8, 1, 8, 8, 18, 1];
+    const arrays = () => sizes.map((n) => new Float32Array(n));
+    const scalars = (corr = 0.1) => new Float64Array([1, 1, 1e-3, 0.9, 0.999, 1e-8, corr, 0.001, 0]);
+    const call = (dims: number[], params = arrays(), x = new Float32Array(18), sc = scalars()) => () =>
+      addon.convVaeTrainStep(Int32Array.from(dims), sc, x, new Float32Array(2), params, arrays(), arrays(), arrays(), new Float64Array(4));
+    const ok = [2, 3, 3, 1, 1, 0, 0, 1, 2];
+    expect(call(ok)).not.toThrow();
+    expect(call([2, 3, 3, 1, 1, 0, 0, 1])).toThrow(/^convVaeTrainStep: dims must be \[M ≥ 1, H ≥ 1/);
+    expect(call([2, 3, 3, 1, 1, 0, 0, 0])).toThrow(/dims must be/); // no conv stage
+    expect(call([2, 3, 3, 1, 1, 1, 0, 1, 2])).toThrow(/dims must be/); // a hidden layer without its width
+    expect(call([2, 3, 3, 1, 1, 0, 3, 1, 2])).toThrow(/likelihood must be/);
+    expect(call([2, 3, 3, 1, 1, 0, 0, 1, 0])).toThrow(/channels must be ≥ 1/);
+    expect(call([2, 3, 3, 1, 1, 1, 0, 1, 0, 2])).toThrow(/hidden widths must be ≥ 1/);
+    expect(call(ok, arrays().slice(1))).toThrow(/params must be an array of 10 Float32Arrays/);
+    expect(call(ok, [new Float32Array(9), ...arrays().slice(1)])).toThrow(/params\[0\] must be a Float32Array of 18 elements/);
+    expect(call([2, 3, 3, 1, 1, 0, 0, 1, 3], arrays())).toThrow(/params\[0\] must be a Float32Array of 27 elements/);
+    expect(call([3, 3, 3, 1, 1, 0, 0, 1, 2])).toThrow(/x is too short/);
+    expect(call([2, 4, 3, 1, 1, 0, 0, 1, 2], arrays(), new Float32Array(18))).toThrow(/x is too short/);
+    expect(call(ok, arrays(), new Float32Array(18), scalars(0))).toThrow(/bias corrections must be positive/);
+  });
+});
