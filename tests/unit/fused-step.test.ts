@@ -163,6 +163,7 @@ describe.skipIf(skipNative)('fused conv VAE step (native)', () => {
     ['12×12, Gaussian with learned variance', { likelihood: 'gaussian-learned' }, image(12, 12, [4, 8])],
     ['12×12, two hidden layers, β-VAE, KL warm-up, a clip that binds', { model: 'beta-vae', beta: 3, hidden: [24, 16], klWarmupEpochs: 2, clipNorm: 0.5 }, image(12, 12, [4, 8])],
     ['12×12, no hidden layer', { hidden: [] }, image(12, 12, [4, 8])],
+    ['MNIST 28×28 with the default channels [16, 32] (thin and GEMM convolutions)', { hidden: [32] }, { spec: (sp: ModelSpec) => sp, rows }],
   ];
 
   it.each(cases)('%s: same losses and weights as the general path', async (_, over, img) => {
