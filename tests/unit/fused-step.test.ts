@@ -72,12 +72,13 @@ function expectSame(general: Awaited<ReturnType<typeof train>>, fused: Awaited<R
   });
 }
 
-/** MNIST's first rows cropped to h×w (top-left corner), as a one-channel image dataset. */
-function croppedRows(h: number, w: number, n: number): Split {
-  const x = new Float32Array(n * h * w);
+/** MNIST's first rows cropped to h×w from (8, 8), as an image dataset of c channels (HWC; channel k shifted k pixels right). */
+function croppedRows(h: number, w: number, n: number, c = 1): Split {
+  const x = new Float32Array(n * h * w * c);
   for (let r = 0; r < n; r++)
     for (let i = 0; i < h; i++)
-      for (let j = 0; j < w; j++) x[(r * h + i) * w + j] = rows.x[r * 784 + (i + 8) * 28 + (j + 8)];
+      for (let j = 0; j < w; j++)
+        for (let k = 0; k < c; k++) x[((r * h + i) * w + j) * c + k] = rows.x[r * 784 + (i + 8) * 28 + (j + 8 + k)];
   return { x: asData(x), n, labels: null, rowIds: Int32Array.from({ length: n }, (_, i) => i) };
 }
 
@@ -152,9 +153,9 @@ describe.skipIf(skipNative)('fused conv VAE step (native)', () => {
 
   // 300 rows, batch 128 with a ragged last batch of 44: 3 steps an epoch, 2 epochs
   const base: Partial<TrainConfig> = { model: 'vae', architecture: 'conv', latent: 2, hidden: [16], epochs: 2, batchSize: 128, seed: 7, validationFraction: 0, likelihood: 'bernoulli' };
-  const image = (h: number, w: number, channels: number[]) => ({
-    spec: (s: ModelSpec): ModelSpec => ({ ...s, inputDim: h * w, imageShape: [h, w, 1], convChannels: channels }),
-    rows: croppedRows(h, w, 300),
+  const image = (h: number, w: number, channels: number[], c = 1) => ({
+    spec: (s: ModelSpec): ModelSpec => ({ ...s, inputDim: h * w * c, imageShape: [h, w, c], convChannels: channels }),
+    rows: croppedRows(h, w, 300, c),
   });
   const cases: [string, Partial<TrainConfig>, ReturnType<typeof image>][] = [
     ['12×12, channels [4, 8], Bernoulli', {}, image(12, 12, [4, 8])],
@@ -163,6 +164,7 @@ describe.skipIf(skipNative)('fused conv VAE step (native)', () => {
     ['12×12, Gaussian with learned variance', { likelihood: 'gaussian-learned' }, image(12, 12, [4, 8])],
     ['12×12, two hidden layers, β-VAE, KL warm-up, a clip that binds', { model: 'beta-vae', beta: 3, hidden: [24, 16], klWarmupEpochs: 2, clipNorm: 0.5 }, image(12, 12, [4, 8])],
     ['12×12, no hidden layer', { hidden: [] }, image(12, 12, [4, 8])],
+    ['9×10 images of 3 channels, Gaussian', { likelihood: 'gaussian' }, image(9, 10, [4, 6], 3)],
     ['MNIST 28×28 with the default channels [16, 32] (thin and GEMM convolutions)', { hidden: [32] }, { spec: (sp: ModelSpec) => sp, rows }],
   ];
 
