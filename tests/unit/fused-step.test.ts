@@ -175,6 +175,12 @@ describe.skipIf(skipNative)('fused conv VAE step (native)', () => {
     expectSame(general, fused, 2);
   });
 
+  it('is not used for a conv model without convolution stages', async () => {
+    const config = withDefaults({ ...base, epochs: 1 });
+    const { outcome } = await train(config, true, image(12, 12, []));
+    expect(outcome.step).toBe('general');
+  });
+
   it('is not used for a conditional conv VAE', async () => {
     const config = withDefaults({ ...base, model: 'cvae', epochs: 1 });
     const { outcome } = await train(config, true);
