@@ -1,8 +1,9 @@
-// A/B of one training step of the reference VAE (784-400-20, batch 128, Bernoulli, Adam) on MNIST:
-// the fused native step against the general path (tfjs autograd + NativeAdam), alternating in
-// rounds in one process so that both see the same machine load. Prints wall and CPU time per step
-// (best and median over each round's steps) and samples per CPU-second.
-//   npx tsx bench/fused-step.ts   ROUNDS=6 STEPS=100 LAB_NATIVE_THREADS=1|2 HIDDEN=400 LATENT=20 PATHS=general,fused
+// A/B of one training step of the reference VAE (784-400-20, batch 128, Bernoulli, Adam) on MNIST,
+// or with ARCH=conv of the default image model (conv VAE, the app's defaults: channels 16, 32,
+// hidden 400, latent 2): the fused native step against the general path (tfjs autograd +
+// NativeAdam), alternating in rounds in one process so that both see the same machine load. Prints
+// wall and CPU time per step (best and median over each round's steps) and samples per CPU-second.
+//   npx tsx bench/fused-step.ts   ROUNDS=6 STEPS=100 LAB_NATIVE_THREADS=1|2 HIDDEN=400 LATENT=20 PATHS=general,fused ARCH=mlp|conv
 import { initBackend } from '../electron/engine/core/backend';
 import { quietContext } from '../electron/engine/data/files';
 import { openDataset } from '../electron/engine/data/open';
@@ -21,10 +22,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const backend = await initBackend();
 const ds = await openDataset('ds-ab' as DatasetId, { source: { kind: 'builtin', name: 'mnist' } }, quietContext);
-const config = withDefaults({
-  model: 'vae', architecture: 'mlp', likelihood: 'bernoulli', hidden: [Number(process.env.HIDDEN ?? 400)],
-  latent: Number(process.env.LATENT ?? 20), batchSize: BATCH, validationFraction: 0,
-});
+const conv = process.env.ARCH === 'conv';
+const config = conv
+  ? withDefaults({ model: 'vae', architecture: 'conv', likelihood: 'bernoulli', batchSize: BATCH, validationFraction: 0 })
+  : withDefaults({
+    model: 'vae', architecture: 'mlp', likelihood: 'bernoulli', hidden: [Number(process.env.HIDDEN ?? 400)],
+    latent: Number(process.env.LATENT ?? 20), batchSize: BATCH, validationFraction: 0,
+  });
 const data = ds.train;
 const xAll = tf.tensor2d(data.x, [data.n, 784]);
 const paths = (process.env.PATHS ?? 'general,fused').split(',') as ('general' | 'fused')[];
@@ -36,7 +40,7 @@ const setups = paths.map((p) => {
   if (stepper.kind !== p) throw new Error(`expected the ${p} path, got ${stepper.kind}`);
   return { p, stepper };
 });
-console.log(`${backend.detail}; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`${conv ? 'conv VAE' : 'MLP VAE'} (hidden ${config.hidden.join(', ')}, latent ${config.latent}); ${backend.detail}; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 let s = 0;
 for (let round = 0; round < ROUNDS; round++) {
   for (const { p, stepper } of round % 2 ? [...setups].reverse() : setups) {

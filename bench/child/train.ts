@@ -33,7 +33,8 @@ const test = values.test ? await evaluateModel(model, splitRows(ds.test, 784, 0)
 disposeModel(model);
 console.log(JSON.stringify({
   backend: backend.name,
-  detail: backend.detail,
+  // which step the loop ran (fused: one addon call per batch; general: tfjs autograd)
+  detail: `${backend.detail}, ${outcome.step} step`,
   rows,
   samplesPerSec: outcome.epochs.map((e) => e.samplesPerSec),
   samplesPerCpuSec: cpuSeconds.map((c) => rows / c),

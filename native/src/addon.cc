@@ -20,7 +20,7 @@
 #include "types.h"
 
 // Raised when the JavaScript side of this addon expects a different interface (engine/native/addon.ts).
-#define LAB_NATIVE_VERSION 4
+#define LAB_NATIVE_VERSION 5
 
 namespace {
 
@@ -708,6 +708,85 @@ napi_value VaeTrainStep(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// convVaeTrainStep(dims Int32Array [M, H, W, C, latent, depth, likelihood, stages, ...depth hidden
+// widths, ...stages channels], scalars (as vaeTrainStep's), x, eps, params, paramsOut, m, v,
+// sums Float64Array(4)): one fused training step of the conv VAE (native/src/conv_vae.h).
+napi_value ConvVaeTrainStep(napi_env env, napi_callback_info info) {
+  Call c(env, info, "convVaeTrainStep");
+  const size_t nDims = lengthOf(c, 0);
+  const int32_t* dims = c.array<int32_t>(0, napi_int32_array, 8, "dims");
+  const double* sc = c.f64(1, 9, "scalars");
+  if (c.failed) return nullptr;
+  ConvVaeStep cs;
+  VaeStep& s = cs.vae;
+  s.M = dims[0], cs.H = dims[1], cs.W = dims[2], cs.C = dims[3], s.latent = dims[4], s.depth = dims[5], cs.stages = dims[7];
+  const int lik = dims[6];
+  if (s.M < 1 || cs.H < 1 || cs.W < 1 || cs.C < 1 || s.latent < 1 || s.depth < 0 || cs.stages < 1 ||
+      nDims != static_cast<size_t>(8) + s.depth + cs.stages)
+    c.fail("dims must be [M ≥ 1, H ≥ 1, W ≥ 1, C ≥ 1, latent ≥ 1, depth ≥ 0, likelihood, stages ≥ 1, ...depth hidden widths, ...stages channels]");
+  else if (lik < 0 || lik > 2) c.fail("likelihood must be 0 (Bernoulli), 1 (Gaussian) or 2 (Gaussian, learned variance)");
+  for (int i = 0; !c.failed && i < s.depth; i++)
+    if (dims[8 + i] < 1) c.fail("hidden widths must be ≥ 1");
+  for (int i = 0; !c.failed && i < cs.stages; i++)
+    if (dims[8 + s.depth + i] < 1) c.fail("channels must be ≥ 1");
+  if (c.failed) return nullptr;
+  s.hidden = dims + 8;
+  cs.channels = dims + 8 + s.depth;
+  s.likelihood = static_cast<VaeLikelihood>(lik);
+  // The kernels index a batch's feature maps (M·H·W·channels) and a layer's pixels with int: the
+  // largest map, and the flattened smallest map, must fit.
+  constexpr size_t kIntMax = static_cast<size_t>(std::numeric_limits<int>::max());
+  int widestC = cs.C, h = cs.H, w = cs.W;
+  for (int i = 0; i < cs.stages; i++) widestC = std::max(widestC, cs.channels[i]), h = (h + 1) / 2, w = (w + 1) / 2;
+  const size_t biggest = c.mul(s.M, cs.H, cs.W, widestC, "a feature map (M×H×W×channels)");
+  const size_t flatSize = c.mul(h, w, cs.channels[cs.stages - 1], 1, "the smallest map (h×w×channels)");
+  s.d = 0;
+  if (!c.failed && (biggest > kIntMax || c.mul(flatSize, s.M, "the smallest maps (M×flat)") > kIntMax || 9 * static_cast<size_t>(widestC) > kIntMax))
+    c.failRange("images too large for the fused step: a batch's feature map must hold fewer than 2^31 values");
+  if (c.failed) return nullptr;
+  s.d = cs.H * cs.W * cs.C;
+  const int flat = static_cast<int>(flatSize);
+  // parameter sizes in ConvVaeStep's order
+  std::vector<size_t> need;
+  auto conv = [&](int in, int out) {
+    need.push_back(c.mul(9, in, out, 1, "a convolution filter"));
+    need.push_back(static_cast<size_t>(out));
+  };
+  auto layer = [&](int in, int out) {
+    need.push_back(c.mul(in, out, "a weight matrix"));
+    need.push_back(static_cast<size_t>(out));
+  };
+  std::vector<int> ch{cs.C};
+  for (int i = 0; i < cs.stages; i++) ch.push_back(cs.channels[i]);
+  for (int i = 0; i < cs.stages; i++) conv(ch[i], ch[i + 1]);
+  int width = flat;
+  for (int i = 0; i < s.depth; i++) layer(width, s.hidden[i]), width = s.hidden[i];
+  layer(width, s.latent);
+  layer(width, s.latent);
+  width = s.latent;
+  for (int i = s.depth - 1; i >= 0; i--) layer(width, s.hidden[i]), width = s.hidden[i];
+  layer(width, flat);
+  for (int i = cs.stages; i >= 1; i--) conv(ch[i], ch[i - 1]);
+  if (s.likelihood == VaeLikelihood::GaussianLearned) need.push_back(s.d);
+  if (c.failed) return nullptr;
+  s.x = c.f32(2, c.mul(s.M, s.d, "x (M×d)"), "x");
+  s.eps = c.f32(3, c.mul(s.M, s.latent, "eps (M×latent)"), "eps");
+  std::vector<float*> p, pOut, m, v;
+  if (!f32List(c, 4, need, "params", p) || !f32List(c, 5, need, "paramsOut", pOut) || !f32List(c, 6, need, "m", m) ||
+      !f32List(c, 7, need, "v", v))
+    return nullptr;
+  double* sums = c.f64(8, 4, "sums");
+  if (c.failed) return nullptr;
+  s.beta = static_cast<float>(sc[0]), s.klScale = static_cast<float>(sc[1]), s.lr = static_cast<float>(sc[2]);
+  s.beta1 = static_cast<float>(sc[3]), s.beta2 = static_cast<float>(sc[4]), s.epsilon = static_cast<float>(sc[5]);
+  s.biasCorr1 = static_cast<float>(sc[6]), s.biasCorr2 = static_cast<float>(sc[7]), s.clipNorm = static_cast<float>(sc[8]);
+  if (!(s.biasCorr1 > 0 && s.biasCorr2 > 0)) c.fail("bias corrections must be positive");
+  if (c.failed) return nullptr;
+  s.p = p.data(), s.pOut = pOut.data(), s.m = m.data(), s.v = v.data(), s.sums = sums;
+  if (!guarded(c, [&] { isa().convVaeTrainStep(cs); })) return nullptr;
+  return Undefined(env);
+}
+
 napi_value String(napi_env env, const char* s) {
   napi_value v;
   napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
@@ -768,6 +847,7 @@ NAPI_MODULE_INIT() {
       {"avgPoolGrad", nullptr, AvgPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gatherPixels", nullptr, GatherPixels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"vaeTrainStep", nullptr, VaeTrainStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"convVaeTrainStep", nullptr, ConvVaeTrainStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"fftGridRows", nullptr, FftGridRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"fftGridColumns", nullptr, FftGridColumns, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"tsneAttract", nullptr, TsneAttract, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "conv_vae.h"
 #include "tsne.h"
 #include "types.h"
 #include "vae.h"
@@ -52,6 +53,7 @@ struct Kernels {
   double (*tsneInterpolate)(const double* y, int i0, int i1, double lo0, double lo1, double h, int nb, int N, double cx,
                             double cy, const double* aRe, const double* aIm, const double* bRe, const double* bIm,
                             double* rep);
+  void (*convVaeTrainStep)(const ConvVaeStep& s);
 };
 
 // Each instruction-set unit defines its table (declared for the units this target compiles).

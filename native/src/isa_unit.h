@@ -8,6 +8,7 @@
 #include "linalg.cc"
 #include "tsne.cc"
 #include "vae.cc"
+#include "conv_vae.cc"  // after conv.cc and vae.cc: it composes their kernels and helpers
 
 namespace lab {
 namespace LAB_ISA {
@@ -17,6 +18,7 @@ const Kernels table = {
     kIsaId, kIsa, VW, sgemm, denseForward, denseBackward, sigmoidBce, sigmoidBceGrad, adamStep, gatherRows, binary, unary,
     sumInner, sumOuter, covariance, symmetricEigen, orthonormalizeRows, conv2d, conv2dBackpropInput, conv2dBackpropFilter,
     vaeTrainStep, avgPool, avgPoolGrad, gatherPixels, fftGridRows, fftGridColumns, tsneAttract, tsneSpread, tsneInterpolate,
+    convVaeTrainStep,
 };
 
 }  // namespace LAB_ISA

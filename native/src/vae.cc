@@ -136,6 +136,46 @@ void likelihoodPass(const VaeStep& s, int M, const float* x, const float* out, f
   }
 }
 
+// KL(q ‖ N(0, I)) per row of M rows, and those rows' sums of VaeStep::sums (loss, recon, KL, −ELBO).
+std::array<double, 4> klAndSums(const VaeStep& s, int M, const float* muA, const float* lvA, const float* rowRecon, float* rowKl) {
+  const int k = s.latent;
+  std::array<double, 4> sums{0, 0, 0, 0};
+  for (int i = 0; i < M; i++) {
+    float acc = 0;
+    for (int j = 0; j < k; j++) {
+      const size_t o = static_cast<size_t>(i) * k + j;
+      acc += 1.f + lvA[o] - muA[o] * muA[o] - std::exp(lvA[o]);
+    }
+    rowKl[i] = -0.5f * acc;
+    sums[0] += rowRecon[i] + rowKl[i] * s.beta;
+    sums[1] += rowRecon[i];
+    sums[2] += rowKl[i];
+    sums[3] += rowRecon[i] + rowKl[i];
+  }
+  return sums;
+}
+
+// Gradient clipping by global norm (s.clipNorm > 0), then Adam on each of the P parameters.
+void clipAndAdam(const VaeStep& s, int P, const size_t* size, float* const* grad) {
+  float scale = 1.f;
+  if (s.clipNorm > 0) {
+    double sq = 0;
+    for (int i = 0; i < P; i++) {
+      float part = 0;
+      for (size_t j = 0; j < size[i]; j++) part += grad[i][j] * grad[i][j];
+      sq += part;
+    }
+    const float norm = static_cast<float>(std::sqrt(sq));
+    scale = std::min(1.f, s.clipNorm / std::max(norm, 1e-12f));
+    if (scale < 1.f)
+      for (int i = 0; i < P; i++)
+        for (size_t j = 0; j < size[i]; j++) grad[i][j] *= scale;
+  }
+  for (int i = 0; i < P; i++)
+    adamStep(size[i], s.p[i], s.pOut[i], grad[i], s.m[i], s.v[i], s.lr, s.beta1, s.beta2, s.epsilon, s.biasCorr1,
+             s.biasCorr2);
+}
+
 }  // namespace
 
 // Rows per part when the batch is split over the pool's threads: each part runs the whole network
@@ -263,20 +303,7 @@ void vaeTrainStep(const VaeStep& s) {
     // Loss terms and ∂(mean over rows of recon + klScale·KL)
     likelihoodPass(s, m, x, outA, dOut, rowRecon, lvX, learned ? grad[P - 1] : nullptr, split);
     const float invM = 1.f / static_cast<float>(M);
-    std::array<double, 4> sums{0, 0, 0, 0};
-    for (int i = 0; i < m; i++) {
-      float acc = 0;
-      for (int j = 0; j < k; j++) {
-        const size_t o = static_cast<size_t>(i) * k + j;
-        acc += 1.f + lvA[o] - muA[o] * muA[o] - std::exp(lvA[o]);
-      }
-      rowKl[i] = -0.5f * acc;
-      sums[0] += rowRecon[i] + rowKl[i] * s.beta;
-      sums[1] += rowRecon[i];
-      sums[2] += rowKl[i];
-      sums[3] += rowRecon[i] + rowKl[i];
-    }
-    partSums[part] = sums;
+    partSums[part] = klAndSums(s, m, muA, lvA, rowRecon, rowKl);
 
     // Backward: out layer, then the decoder's hidden layers down to ∂z
     auto backLayer = [&](const Layer& L, const float* in, const float* dY, float* dIn, const float* inAct) {
@@ -344,24 +371,7 @@ void vaeTrainStep(const VaeStep& s) {
     }
   }
 
-  // Gradient clipping by global norm, then Adam on every parameter
-  float scale = 1.f;
-  if (s.clipNorm > 0) {
-    double sq = 0;
-    for (int i = 0; i < P; i++) {
-      float part = 0;
-      for (size_t j = 0; j < size[i]; j++) part += grad[i][j] * grad[i][j];
-      sq += part;
-    }
-    const float norm = static_cast<float>(std::sqrt(sq));
-    scale = std::min(1.f, s.clipNorm / std::max(norm, 1e-12f));
-    if (scale < 1.f)
-      for (int i = 0; i < P; i++)
-        for (size_t j = 0; j < size[i]; j++) grad[i][j] *= scale;
-  }
-  for (int i = 0; i < P; i++)
-    adamStep(size[i], s.p[i], s.pOut[i], grad[i], s.m[i], s.v[i], s.lr, s.beta1, s.beta2, s.epsilon, s.biasCorr1,
-             s.biasCorr2);
+  clipAndAdam(s, P, size.data(), grad.data());
 }
 
 }  // namespace LAB_ISA

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The interface version this file expects (LAB_NATIVE_VERSION in native/src/addon.cc). */
-export const NATIVE_VERSION = 4;
+export const NATIVE_VERSION = 5;
 
 export interface NativeInfo {
   version: number;
@@ -73,6 +73,13 @@ export interface NativeAddon {
    * the batch sums of loss, recon, KL and −ELBO.
    */
   vaeTrainStep(dims: Int32Array, scalars: Float64Array, x: Float32Array, eps: Float32Array, params: Float32Array[],
+    paramsOut: Float32Array[], m: Float32Array[], v: Float32Array[], sums: Float64Array): void;
+  /**
+   * The same for the conv VAE (native/src/conv_vae.h): dims [M, H, W, C, latent, depth, likelihood,
+   * stages, ...hidden, ...channels]; params in the model's order (enc conv, enc dense, μ, log σ²,
+   * dec dense, dec/grid, dec conv, [log σ²_x]); the other arguments as vaeTrainStep's.
+   */
+  convVaeTrainStep(dims: Int32Array, scalars: Float64Array, x: Float32Array, eps: Float32Array, params: Float32Array[],
     paramsOut: Float32Array[], m: Float32Array[], v: Float32Array[], sums: Float64Array): void;
   /** Rows [r0, r1) of an n×n complex grid, FFT in place with fft.ts's plan (sign −1 forward, +1 inverse, no 1/n). */
   fftGridRows(re: Float64Array, im: Float64Array, n: number, order: Int32Array, stages: Int32Array, nStages: number,

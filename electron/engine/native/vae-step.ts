@@ -1,9 +1,10 @@
-// The MLP VAE's whole training step as one addon call (native/src/vae.cc): gather the batch,
-// forward, loss, backward, gradient clipping and Adam, with no tfjs tape, no kernel records and no
-// tensors made per step. The general path (tfjs ops with registered gradients + NativeAdam) spends
-// ~0.7 ms of a ~4 ms step on bookkeeping; this one spends it on arithmetic and puts both cores on
-// every product. Used only where it computes exactly what the general path does: the 'vae' and
-// 'beta-vae' objectives on the MLP architecture without labels, on the native backend.
+// The VAE's whole training step as one addon call (native/src/vae.cc for the MLP architecture,
+// native/src/conv_vae.cc for the conv one): gather the batch, forward, loss, backward, gradient
+// clipping and Adam, with no tfjs tape, no kernel records and no tensors made per step. The general
+// path (tfjs ops with registered gradients + NativeAdam) spends ~0.7 ms of a ~4 ms MLP step, and
+// ~180 kernel records of a conv step, on bookkeeping; this one spends it on arithmetic. Used only
+// where it computes exactly what the general path does: the 'vae' and 'beta-vae' objectives on the
+// MLP or conv architecture without labels, on the native backend.
 // LAB_FUSED=0 turns it off (to compare the two paths).
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../../shared/types';
@@ -28,9 +29,13 @@ export function fusedStepUnavailable(model: Model, config: Pick<TrainConfig, 'mo
   if (!nativeActive()) return 'the native backend is not active';
   if (s.name !== 'vae' && s.name !== 'beta-vae') return `the ${s.name} objective has no fused step`;
   if (config.model !== s.name) return 'the config names another model';
-  if (s.architecture !== 'mlp') return 'only the MLP architecture has a fused step';
+  if (s.architecture !== 'mlp' && s.architecture !== 'conv') return `the ${s.architecture} architecture has no fused step`;
   if (s.classes > 0 || !s.stochastic || !model.enc.logvar) return 'the model is conditional or deterministic';
-  if (s.hidden.length !== model.enc.mlp.length || model.dec.mlp.length !== s.hidden.length || !model.dec.out) return 'unexpected layer layout';
+  if (s.hidden.length !== model.enc.mlp.length || model.dec.mlp.length !== s.hidden.length) return 'unexpected layer layout';
+  if (s.architecture === 'mlp') return model.dec.out ? null : 'unexpected layer layout';
+  const stages = s.convChannels.length;
+  if (!s.imageShape || stages === 0) return 'a conv model without convolution stages';
+  if (model.enc.conv.length !== stages || model.dec.conv.length !== stages || !model.dec.grid || model.dec.out) return 'unexpected layer layout';
   return null;
 }
 
@@ -41,6 +46,7 @@ export class FusedVaeStep {
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
   private readonly dims: Int32Array;
+  private readonly conv: boolean;
   private readonly scalars = new Float64Array(9);
   private readonly batchSums = new Float64Array(4);
   private xBatch = new Float32Array(0);
@@ -49,11 +55,20 @@ export class FusedVaeStep {
   constructor(private readonly model: Model, private x: Float32Array, private rows: number, adam: AdamConstants) {
     const s = model.spec;
     this.addon = (tf.backend() as NativeBackend).addon;
-    const layers = [...model.enc.mlp, model.enc.mu, model.enc.logvar!, ...model.dec.mlp, model.dec.out!];
+    this.conv = s.architecture === 'conv';
+    // the order of vae.h / conv_vae.h (for conv, the model's own order of creation)
+    const layers = this.conv
+      ? [...model.enc.conv, ...model.enc.mlp, model.enc.mu, model.enc.logvar!, ...model.dec.mlp, model.dec.grid!, ...model.dec.conv]
+      : [...model.enc.mlp, model.enc.mu, model.enc.logvar!, ...model.dec.mlp, model.dec.out!];
     this.vars = [...layers.flatMap((l) => [l.w, l.b]), ...(model.logvarX ? [model.logvarX] : [])];
     this.m = this.vars.map((v) => new Float32Array(v.size));
     this.v = this.vars.map((v) => new Float32Array(v.size));
-    this.dims = Int32Array.from([0, s.inputDim, s.latent, s.hidden.length, LIKELIHOOD[s.likelihood], ...s.hidden]);
+    if (this.conv) {
+      const [H, W, C] = s.imageShape!;
+      this.dims = Int32Array.from([0, H, W, C, s.latent, s.hidden.length, LIKELIHOOD[s.likelihood], s.convChannels.length, ...s.hidden, ...s.convChannels]);
+    } else {
+      this.dims = Int32Array.from([0, s.inputDim, s.latent, s.hidden.length, LIKELIHOOD[s.likelihood], ...s.hidden]);
+    }
     this.scalars.set([s.name === 'beta-vae' ? s.objective.beta : 1, 1, 0, adam.beta1, adam.beta2, adam.epsilon, 1, 1, 0]);
   }
 
@@ -89,7 +104,8 @@ export class FusedVaeStep {
       // updated values go to fresh buffers that then become the variables' data (as NativeAdam does):
       // whoever still reads the old arrays keeps a consistent snapshot
       const out = p.map((a) => backend.alloc(a.length));
-      this.addon.vaeTrainStep(this.dims, this.scalars, this.xBatch, eps, p, out, this.m, this.v, this.batchSums);
+      const step = this.conv ? this.addon.convVaeTrainStep : this.addon.vaeTrainStep;
+      step.call(this.addon, this.dims, this.scalars, this.xBatch, eps, p, out, this.m, this.v, this.batchSums);
       this.vars.forEach((v, i) => {
         if (backend.replaceValues(v.dataId, out[i])) return;
         const next = tf.tensor(out[i], v.shape, 'float32');

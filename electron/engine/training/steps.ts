@@ -1,6 +1,6 @@
 // How one optimisation step runs, for the training loop (train.ts): the general path — tfjs
 // autograd over the variant's objective, then Adam — for every model, or the fused native step
-// (native/vae-step.ts) for the MLP VAE, where it computes the same thing. Each keeps the running
+// (native/vae-step.ts) for the MLP and conv VAEs, where it computes the same thing. Each keeps the running
 // sums of the epoch's loss terms (TERM_ORDER) without reading anything back per batch.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../../shared/types';
