@@ -128,7 +128,7 @@ export async function readPlainNumeric(
       if (!eof) {
         const nl = buf.lastIndexOf(10, filled - 1);
         if (nl < begin) {
-          if (filled - begin >= READ_BYTES - 1) return 'a line longer than 4 MB';
+          if (filled - begin >= READ_BYTES - 1) return `a line longer than ${READ_BYTES >> 20} MB`;
           buf.copy(buf, 0, begin, filled);
           filled -= begin;
           continue;
