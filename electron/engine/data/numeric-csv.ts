@@ -22,6 +22,7 @@ import type { LoadContext } from './files';
 import { MAX_LINE_BYTES, NULL_TEXTS } from './sniff';
 import { countLines, nextLine, parseLines, parseRange, POW10, REFUSALS, slowField, startsWith, type State } from './numeric-csv-parse';
 import { BlockSink, sumColumns } from './numeric-csv-sink';
+import { HISTOGRAM_BINS, histogramBin, histogramColumns } from './stats';
 import type { NumberColumn } from './table';
 import { KernelPool, layoutThreads } from '../reduce/threads';
 
@@ -141,7 +142,7 @@ export async function readPlainNumeric(
         // one part per thread, cut at line breaks, each parsed straight into its rows of the matrix
         // (a part's rows are its line breaks: a blank line or a lone '\r' is refused anyway); then
         // the sums, by column ranges on every thread
-        pool ??= KernelPool.create([parseLines, slowField, parseRange, sumColumns], threads);
+        pool ??= KernelPool.create([parseLines, slowField, parseRange, sumColumns, histogramBin, histogramColumns], threads);
         const cuts = [begin];
         for (let t = 1; t < threads; t++) {
           const nl = buf.indexOf(10, Math.max(cuts[t - 1], begin + Math.floor(((end - begin) * t) / threads)));
@@ -191,6 +192,16 @@ export async function readPlainNumeric(
       if (eof) break;
       buf.copy(buf, 0, end, filled);
       filled -= end;
+    }
+    if (pool && !refusal && sink.rows > 0) {
+      // the column histograms while the threads are up (blockColumnStats takes them from here)
+      const { min, max } = sink.moments;
+      const bins = new Float64Array(new SharedArrayBuffer(cols * HISTOGRAM_BINS * 8));
+      const cut = (t: number) => Math.round((t * cols) / pool!.threads);
+      await pool.runParts(Array.from({ length: pool.threads }, (_, t) => ({
+        kernel: histogramColumns.name, args: [sink.data, sink.rows, cols, cut(t), cut(t + 1), min, max, HISTOGRAM_BINS, bins],
+      })));
+      sink.moments.bins = bins;
     }
   } finally {
     await fh.close();
