@@ -5,7 +5,7 @@ import { LabFailure } from '../../../shared/api';
 import type { DelimitedSettings } from '../../../shared/types';
 import { Cancelled } from '../session/jobs';
 import { checkMemory, datasetBytes, formatBytes } from './budget';
-import { duckConnect, duckMemoryLimit, sqlString } from './duck';
+import { duckConnect, duckMemoryLimit, sqlIdent, sqlString } from './duck';
 import { columnType, describeSource, streamColumns, type SourceColumn } from './duckread';
 import { duckFirstRows, plainNumericColumns, readPlainNumeric, type PlainRead } from './numeric-csv';
 import { checkFile, fileFailure, readHead, type LoadContext } from './files';
@@ -124,6 +124,7 @@ async function readWithFallback(
       const plain = tryPlain ? await readPlain(conn, file, s, `${readArgs(file, s)}${types}`, columns, ctx, { expectedRows, what }) : null;
       tryPlain = false;
       const read = plain ?? await streamColumns(conn, source, columns, ctx, { expectedRows, what });
+      if (!plain) await checkComplete(conn, file, source, columns, read.rows);
       for (const c of asNumber.filter((n) => !asText.includes(n))) notes.push(`Column "${c}" starts with infinite values ("inf"), which looked like dates: read it as numbers.`);
       return read;
     } catch (err) {
@@ -134,6 +135,24 @@ async function readWithFallback(
       notes.push(`Column "${bad.column}" looked numeric at first, but line ${bad.line} holds "${bad.value}": read it as text.`);
     }
   }
+}
+
+/**
+ * DuckDB's streamed result ends quietly at an error met while streaming (a word far below its
+ * sniffer's sample, in a column typed as numbers): the last chunk is empty, as at the end. So the
+ * rows are counted again; when some are missing, the same conversions without streaming raise
+ * the error, which readWithFallback handles like one met at the start (the column read as text).
+ */
+async function checkComplete(conn: DuckDBConnection, file: string, source: string, columns: SourceColumn[], rows: number): Promise<void> {
+  const total = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${source}`)).getRows()[0][0]);
+  if (total === rows) return;
+  const numeric = columns.filter((c) => ['number', 'integer', 'boolean'].includes(columnType(c.duckType)));
+  if (numeric.length) {
+    const casts = numeric.map((c) => `CAST(${sqlIdent(c.name)} AS FLOAT) IS NOT NULL`).join(' OR ');
+    await conn.runAndReadAll(`SELECT count(*) FROM ${source} WHERE ${casts}`);
+  }
+  throw fileFailure(file, 'csv', `was read only in part: DuckDB's reader stopped after ${rows.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows without saying why.`,
+    'Save the file again as a plain CSV, or convert it to Parquet, and open that.');
 }
 
 /**
