@@ -589,6 +589,109 @@ napi_value Int(napi_env env, int i) {
   return v;
 }
 
+// parsePlainLines(b, end, cols, delim, dec, isInt, block, maxRows, state) parses whole lines of
+// b[state[1], end) made only of short plain numbers into block (row-major Float32, from row
+// state[0]) and stops at the first line that is anything else (a longer or odder field, a ragged,
+// blank or lone-'\r' line), leaving state[0] (rows) and state[1] (position) at that line's start
+// for the JavaScript parser (numeric-csv-parse.ts parseLines), which decides about it. Values are
+// computed exactly as parseLines computes its fast path: an integer mantissa below 2^53 and one
+// correctly rounded multiply or divide by a power of ten within ±22, then the Float32 store's
+// rounding. Not under FlushDenormals: Float32 denormals must stay as JavaScript stores them.
+napi_value ParsePlainLines(napi_env env, napi_callback_info info) {
+  Call c(env, info, "parsePlainLines");
+  const size_t end = c.dim(1, "end"), cols = c.dim(2, "cols");
+  const int delim = static_cast<int>(c.dim(3, "delim")), dec = static_cast<int>(c.dim(4, "dec"));
+  const size_t maxRows = c.dim(7, "maxRows");
+  const uint8_t* b = c.array<uint8_t>(0, napi_uint8_array, end, "b");
+  const uint8_t* isInt = c.array<uint8_t>(5, napi_uint8_array, cols, "isInt");
+  float* block = c.f32(6, c.mul(maxRows, cols, "block (maxRows×cols)"), "block");
+  int32_t* state = c.array<int32_t>(8, napi_int32_array, 3, "state");
+  if (c.failed) return nullptr;
+  if (state[0] < 0 || state[1] < 0 || cols == 0) return Undefined(env);
+  static const double pow10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const uint64_t limit = uint64_t(1) << 53;
+  size_t row = static_cast<size_t>(state[0]);
+  size_t p = static_cast<size_t>(state[1]);
+  std::vector<float> line(cols);
+  while (row < maxRows && p < end) {
+    const size_t start = p;
+    size_t col = 0;
+    bool ok = false;
+    int ch = b[p];
+    if (ch == 10 || ch == 13) break;
+    for (;;) {
+      bool neg = false;
+      if (ch == 45) {
+        neg = true;
+        ch = ++p < end ? b[p] : -1;
+      } else if (ch == 43) {
+        ch = ++p < end ? b[p] : -1;
+      }
+      uint64_t m = 0;
+      bool big = false;
+      int digits = 0;
+      while (ch >= 48 && ch <= 57) {
+        if (m < limit) m = m * 10 + static_cast<uint64_t>(ch - 48);
+        else big = true;
+        digits++;
+        ch = ++p < end ? b[p] : -1;
+      }
+      int power = 0;
+      bool plain = true;
+      if (ch == dec) {
+        ch = ++p < end ? b[p] : -1;
+        while (ch >= 48 && ch <= 57) {
+          if (m < limit) m = m * 10 + static_cast<uint64_t>(ch - 48);
+          else big = true;
+          digits++;
+          power--;
+          ch = ++p < end ? b[p] : -1;
+        }
+        plain = false;
+      }
+      if (ch == 101 || ch == 69) break;  // exponents: the JavaScript parser
+      if (digits == 0 || big || m >= limit || !(ch == delim || ch == 10 || ch == 13)) break;
+      double v;
+      if (isInt[col]) {
+        if (!plain) break;  // a refusal: the JavaScript parser says which
+        // whole numbers have no negative zero (JavaScript's 0 - m; a compiler may turn 0.0 - x into -x)
+        v = neg && m != 0 ? -static_cast<double>(m) : static_cast<double>(m);
+      } else {
+        const double dm = static_cast<double>(m);
+        if (power == 0) v = dm;
+        else if (power >= -22) v = dm / pow10[-power];
+        else break;
+        if (neg) v = -v;
+      }
+      if (col >= cols) break;
+      line[col++] = static_cast<float>(v);
+      if (ch == delim) {
+        if (col >= cols) break;  // ragged
+        ch = ++p < end ? b[p] : -1;
+        continue;
+      }
+      if (ch == 13) {
+        if (p + 1 >= end || b[p + 1] != 10) break;
+        p++;
+      }
+      p++;  // past '\n'
+      ok = col == cols;
+      break;
+    }
+    if (!ok) {
+      p = start;
+      break;
+    }
+    float* out = block + row * cols;
+    for (size_t k = 0; k < cols; k++) out[k] = line[k];
+    row++;
+  }
+  state[0] = static_cast<int32_t>(row);
+  state[1] = static_cast<int32_t>(p);
+  return Undefined(env);
+}
+
 // adviseHugePages(typedArray) → whether the kernel was asked to back the array's whole 2 MB pages
 // with huge pages (Linux, where transparent huge pages are on "madvise"). For a large array that
 // is about to be written for the first time: with 4 KB pages every 4 KB of it is a page fault,
@@ -654,6 +757,7 @@ NAPI_MODULE_INIT() {
   const napi_property_descriptor props[] = {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"parsePlainLines", nullptr, ParsePlainLines, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denseForward", nullptr, DenseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

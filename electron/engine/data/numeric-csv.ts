@@ -20,10 +20,11 @@ import { sqlIdent } from './duck';
 import type { SourceColumn } from './duckread';
 import type { LoadContext } from './files';
 import { MAX_LINE_BYTES, NULL_TEXTS } from './sniff';
-import { countLines, nextLine, parseLines, parseRange, POW10, REFUSALS, slowField, startsWith, type State } from './numeric-csv-parse';
+import { countLines, nextLine, parseLines, parseRange, parseSpan, POW10, REFUSALS, slowField, startsWith, type State } from './numeric-csv-parse';
 import { BlockSink, sumColumns } from './numeric-csv-sink';
 import { HISTOGRAM_BINS, histogramBin, histogramColumns } from './stats';
 import type { NumberColumn } from './table';
+import { nativeAddon } from '../native/addon';
 import { KernelPool, layoutThreads } from '../reduce/threads';
 
 /** How DuckDB was told to read the file (the parts this reader needs). */
@@ -81,6 +82,8 @@ export async function readPlainNumeric(
     return 'a delimiter that can be part of a number';
   }
   const isInt = Uint8Array.from(plan.columns, (c) => (PLAIN_TYPES[c.duckType] === 'integer' ? 1 : 0));
+  // parseSpan finds the addon as a global on every thread (threads.ts sets it on workers)
+  (globalThis as { labAddon?: unknown }).labAddon = nativeAddon().addon;
   const sink = new BlockSink(cols, opts.expectedRows);
   const state: State = new Int32Array(3);
   // one spare byte: the last line gets a '\n' when the file does not end with one (shared memory:
@@ -142,7 +145,7 @@ export async function readPlainNumeric(
         // one part per thread, cut at line breaks, each parsed straight into its rows of the matrix
         // (a part's rows are its line breaks: a blank line or a lone '\r' is refused anyway); then
         // the sums, by column ranges on every thread
-        pool ??= KernelPool.create([parseLines, slowField, parseRange, sumColumns, histogramBin, histogramColumns], threads);
+        pool ??= KernelPool.create([parseLines, slowField, parseRange, parseSpan, sumColumns, histogramBin, histogramColumns], threads, true);
         const cuts = [begin];
         for (let t = 1; t < threads; t++) {
           const nl = buf.indexOf(10, Math.max(cuts[t - 1], begin + Math.floor(((end - begin) * t) / threads)));
@@ -174,7 +177,7 @@ export async function readPlainNumeric(
         state[0] = sink.rows;
         while (state[1] < end) {
           if (state[0] === sink.capacity) sink.grow();
-          parseLines(buf, end, cols, delim, dec, isInt, sink.data, sink.capacity, state, slow, POW10);
+          parseSpan(buf, end, cols, delim, dec, isInt, sink.data, sink.capacity, state, slow, POW10);
           if (state[2] !== 0) {
             refusal = REFUSALS[state[2]];
             break;

@@ -79,6 +79,13 @@ export interface NativeAddon {
    * (fewer page faults); false when nothing was done. Optional: addons built before it lack it.
    */
   adviseHugePages?(a: ArrayBufferView): boolean;
+  /**
+   * The lines of b[state[1], end) made only of short plain numbers, parsed into block from row
+   * state[0] as numeric-csv-parse.ts parseLines would; stops at the first other line (state[0..1]
+   * left at its start). Optional: addons built before it lack it.
+   */
+  parsePlainLines?(b: Uint8Array, end: number, cols: number, delim: number, dec: number, isInt: Uint8Array,
+    block: Float32Array, maxRows: number, state: Int32Array): void;
 }
 
 /**
