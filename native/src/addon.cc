@@ -6,6 +6,7 @@
 // NAPI_MODULE_INIT makes the addon context-aware: it loads in any number of worker threads.
 #include <node_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -692,6 +693,85 @@ napi_value ParsePlainLines(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// sumColumns(data, from, to, cols, k0, k1, missing, infinite, firstInfinite, min, max, sum, sumSq,
+// count): numeric-csv-sink.ts sumColumns, the same operations in the same order (double sums of
+// the Float32 cells, row by row), so the same bits; a baseline build has no fused multiply-add.
+napi_value SumColumns(napi_env env, napi_callback_info info) {
+  Call c(env, info, "sumColumns");
+  const size_t from = c.dim(1, "from"), to = c.dim(2, "to"), cols = c.dim(3, "cols");
+  const size_t k0 = c.dim(4, "k0"), k1 = c.dim(5, "k1");
+  if (!c.failed && (from > to || k0 > k1 || k1 > cols)) c.fail("the row and column ranges must be ordered and within cols");
+  const float* data = c.f32(0, c.mul(to, cols, "data (to×cols)"), "data");
+  double* missing = c.f64(6, cols, "missing");
+  double* infinite = c.f64(7, cols, "infinite");
+  double* firstInfinite = c.f64(8, cols, "firstInfinite");
+  double* mn = c.f64(9, cols, "min");
+  double* mx = c.f64(10, cols, "max");
+  double* sum = c.f64(11, cols, "sum");
+  double* sumSq = c.f64(12, cols, "sumSq");
+  double* count = c.f64(13, cols, "count");
+  if (c.failed) return nullptr;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (size_t r = from; r < to; r++) {
+    const float* row = data + r * cols;
+    for (size_t k = k0; k < k1; k++) {
+      const double v = row[k];
+      if (v != v) missing[k] += 1;
+      else if (v == inf || v == -inf) {
+        if (infinite[k] == 0) firstInfinite[k] = static_cast<double>(r);
+        infinite[k] += 1;
+      } else {
+        if (v < mn[k]) mn[k] = v;
+        if (v > mx[k]) mx[k] = v;
+        sum[k] += v;
+        sumSq[k] += v * v;
+        count[k] += 1;
+      }
+    }
+  }
+  return Undefined(env);
+}
+
+// histogramColumns(data, rows, stride, k0, k1, min, max, bins, counts): stats.ts histogramColumns
+// with its histogramBin, the same operations (the bin by x · (1 / width), by x / width near an edge).
+napi_value HistogramColumns(napi_env env, napi_callback_info info) {
+  Call c(env, info, "histogramColumns");
+  const size_t rows = c.dim(1, "rows"), stride = c.dim(2, "stride"), k0 = c.dim(3, "k0"), k1 = c.dim(4, "k1");
+  const size_t bins = c.dim(7, "bins");
+  if (!c.failed && (k0 > k1 || k1 > stride || bins == 0)) c.fail("the column range must be ordered and within stride, with bins > 0");
+  const float* data = c.f32(0, c.mul(rows, stride, "data (rows×stride)"), "data");
+  const double* mn = c.f64(5, stride, "min");
+  const double* mx = c.f64(6, stride, "max");
+  double* counts = c.f64(8, c.mul(stride, bins, "counts (stride×bins)"), "counts");
+  if (c.failed) return nullptr;
+  const double inf = std::numeric_limits<double>::infinity();
+  const size_t block = 512;
+  for (size_t r0 = 0; r0 < rows; r0 += block) {
+    const size_t r1 = std::min(rows, r0 + block);
+    for (size_t k = k0; k < k1; k++) {
+      const double lo = mn[k];
+      const double width = (mx[k] - lo) / static_cast<double>(bins);
+      const double inv = 1 / width;
+      double* at = counts + k * bins;
+      for (size_t r = r0; r < r1; r++) {
+        const double v = data[r * stride + k];
+        if (v != v || v == inf || v == -inf) continue;
+        size_t b = 0;
+        if (width > 0) {
+          const double x = v - lo;
+          const double q = x * inv;
+          const double f = std::floor(q);
+          const double d = q - f > 1e-9 && f + 1 - q > 1e-9 ? f : std::floor(x / width);
+          const double m = std::min(static_cast<double>(bins - 1), d);
+          b = m >= 0 ? static_cast<size_t>(m) : 0;  // m is a whole number in [0, bins − 1] here
+        }
+        at[b] += 1;
+      }
+    }
+  }
+  return Undefined(env);
+}
+
 // adviseHugePages(typedArray) → whether the kernel was asked to back the array's whole 2 MB pages
 // with huge pages (Linux, where transparent huge pages are on "madvise"). For a large array that
 // is about to be written for the first time: with 4 KB pages every 4 KB of it is a page fault,
@@ -758,6 +838,8 @@ NAPI_MODULE_INIT() {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"parsePlainLines", nullptr, ParsePlainLines, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sumColumns", nullptr, SumColumns, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"histogramColumns", nullptr, HistogramColumns, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denseForward", nullptr, DenseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

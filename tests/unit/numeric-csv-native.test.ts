@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { nativeAddon } from '../../electron/engine/native/addon';
 import { parseLines, parseSpan, POW10, slowField } from '../../electron/engine/data/numeric-csv-parse';
+import { sumColumns } from '../../electron/engine/data/numeric-csv-sink';
+import { histogramColumns } from '../../electron/engine/data/stats';
 import { NULL_TEXTS } from '../../electron/engine/data/sniff';
 import { skipNative } from './helpers/native';
 
@@ -86,5 +88,40 @@ describe.skipIf(skipNative)('plain lines parsed by the addon', () => {
     const block = new Float32Array(5000 * cols);
     parseLines(bytes, bytes.length, cols, 44, 46, isInt, block, 5000, state, slowField(bytes, '.', isInt, NULL_TEXTS, state), POW10);
     expect(Array.from(new Uint32Array(block.buffer))).toEqual(js.cells);
+  });
+
+  it('sums and histograms columns as the JavaScript kernels do, to the bit', () => {
+    let s = 4242;
+    const rand = () => ((s = (s * 48271) % 2147483647) / 2147483647);
+    const rows = 3001;
+    const cols = 9;
+    const data = new Float32Array(rows * cols);
+    for (let i = 0; i < data.length; i++) {
+      const u = rand();
+      const k = i % cols;
+      // a constant column, one of NaN, infinities, tiny and huge values, values on the bin edges
+      data[i] = k === 0 ? 2.5 : k === 1 ? NaN : u < 0.01 ? (u < 0.005 ? Infinity : -Infinity) : u < 0.02 ? NaN
+        : k === 2 ? Math.round(u * 20) / 20 : k === 3 ? (u - 0.5) * 1e30 : k === 4 ? u * 1e-40 : (u - 0.3) * 10 ** (k - 5);
+    }
+    const g = globalThis as { labAddon?: unknown };
+    const saved = g.labAddon;
+    const results = [null, nativeAddon().addon].map((addon) => {
+      g.labAddon = addon;
+      try {
+        const f = (fill: number) => new Float64Array(cols).fill(fill);
+        const m = { missing: f(0), infinite: f(0), first: f(-1), min: f(Infinity), max: f(-Infinity), sum: f(0), sumSq: f(0), count: f(0) };
+        sumColumns(data, 0, 1700, cols, 0, 4, m.missing, m.infinite, m.first, m.min, m.max, m.sum, m.sumSq, m.count);
+        sumColumns(data, 0, 1700, cols, 4, cols, m.missing, m.infinite, m.first, m.min, m.max, m.sum, m.sumSq, m.count);
+        sumColumns(data, 1700, rows, cols, 0, cols, m.missing, m.infinite, m.first, m.min, m.max, m.sum, m.sumSq, m.count);
+        const counts = new Float64Array(cols * 20);
+        histogramColumns(data, rows, cols, 0, 5, m.min, m.max, 20, counts);
+        histogramColumns(data, rows, cols, 5, cols, m.min, m.max, 20, counts);
+        return Object.fromEntries(Object.entries({ ...m, counts }).map(([k, v]) => [k, Array.from(new BigUint64Array(v.buffer), String)]));
+      } finally {
+        g.labAddon = saved;
+      }
+    });
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0].counts.some((c) => c !== '0')).toBe(true);
   });
 });

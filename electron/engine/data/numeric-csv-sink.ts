@@ -75,6 +75,12 @@ export function sumColumns(
   missing: Float64Array, infinite: Float64Array, firstInfinite: Float64Array,
   min: Float64Array, max: Float64Array, sum: Float64Array, sumSq: Float64Array, count: Float64Array,
 ): void {
+  // the addon's copy where this thread has it (the same operations in the same order)
+  const addon = (globalThis as { labAddon?: { sumColumns?: (...a: unknown[]) => void } | null }).labAddon;
+  if (addon?.sumColumns) {
+    addon.sumColumns(data, from, to, cols, k0, k1, missing, infinite, firstInfinite, min, max, sum, sumSq, count);
+    return;
+  }
   for (let r = from; r < to; r++) {
     for (let k = k0, s = r * cols + k0; k < k1; k++, s++) {
       const v = data[s];

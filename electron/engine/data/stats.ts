@@ -30,6 +30,12 @@ export function histogramColumns(
   data: Float32Array, rows: number, stride: number, k0: number, k1: number,
   min: Float64Array, max: Float64Array, bins: number, counts: Float64Array,
 ): void {
+  // the addon's copy where this thread has it (the same operations)
+  const addon = (globalThis as { labAddon?: { histogramColumns?: (...a: unknown[]) => void } | null }).labAddon;
+  if (addon?.histogramColumns) {
+    addon.histogramColumns(data, rows, stride, k0, k1, min, max, bins, counts);
+    return;
+  }
   const BLOCK = 512; // rows per block: they stay in cache while each column is walked
   for (let r0 = 0; r0 < rows; r0 += BLOCK) {
     const end = Math.min(rows, r0 + BLOCK) * stride;

@@ -86,6 +86,13 @@ export interface NativeAddon {
    */
   parsePlainLines?(b: Uint8Array, end: number, cols: number, delim: number, dec: number, isInt: Uint8Array,
     block: Float32Array, maxRows: number, state: Int32Array): void;
+  /** numeric-csv-sink.ts sumColumns, to the bit. Optional: addons built before it lack it. */
+  sumColumns?(data: Float32Array, from: number, to: number, cols: number, k0: number, k1: number, missing: Float64Array,
+    infinite: Float64Array, firstInfinite: Float64Array, min: Float64Array, max: Float64Array, sum: Float64Array,
+    sumSq: Float64Array, count: Float64Array): void;
+  /** stats.ts histogramColumns, to the bit. Optional: addons built before it lack it. */
+  histogramColumns?(data: Float32Array, rows: number, stride: number, k0: number, k1: number, min: Float64Array,
+    max: Float64Array, bins: number, counts: Float64Array): void;
 }
 
 /**
