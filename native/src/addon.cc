@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <new>
@@ -772,6 +773,49 @@ napi_value HistogramColumns(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// splitBlock(data, stride, train, test, testOut): prepare-matrix.ts splitBlockInPlace when every
+// column is a feature in place (no fills): training row i (source row train[i] ≥ i) moves to row
+// i of data, test row j is copied to row j of testOut, in file order, whole rows of `stride` floats.
+napi_value SplitBlock(napi_env env, napi_callback_info info) {
+  Call c(env, info, "splitBlock");
+  const size_t stride = c.dim(1, "stride");
+  const size_t nTrain = lengthOf(c, 2), nTest = lengthOf(c, 3);
+  const int32_t* train = c.array<int32_t>(2, napi_int32_array, nTrain, "train");
+  const int32_t* test = c.array<int32_t>(3, napi_int32_array, nTest, "test");
+  float* out = c.f32(4, c.mul(nTest, stride, "testOut (test×stride)"), "testOut");
+  if (c.failed) return nullptr;
+  // every source row within data, and each list ascending (rows are read before they are written)
+  size_t rows = 0;
+  bool ordered = true;
+  for (size_t i = 0; i < nTrain; i++) {
+    if (train[i] < 0 || (i > 0 && train[i] <= train[i - 1]) || static_cast<size_t>(train[i]) < i) ordered = false;
+    rows = std::max(rows, static_cast<size_t>(train[i]) + 1);
+  }
+  for (size_t j = 0; j < nTest; j++) {
+    if (test[j] < 0 || (j > 0 && test[j] <= test[j - 1])) ordered = false;
+    rows = std::max(rows, static_cast<size_t>(test[j]) + 1);
+  }
+  if (!ordered) {
+    c.fail("train and test must be ascending row lists, training row i at source row ≥ i");
+    return nullptr;
+  }
+  float* data = c.f32(0, c.mul(rows, stride, "data (rows×stride)"), "data");
+  if (c.failed) return nullptr;
+  const size_t bytes = stride * sizeof(float);
+  for (size_t i = 0, j = 0; i < nTrain || j < nTest;) {
+    const bool isTrain = j >= nTest || (i < nTrain && train[i] < test[j]);
+    if (isTrain) {
+      const size_t src = static_cast<size_t>(train[i]);
+      if (src != i) std::memmove(data + i * stride, data + src * stride, bytes);
+      i++;
+    } else {
+      std::memcpy(out + j * stride, data + static_cast<size_t>(test[j]) * stride, bytes);
+      j++;
+    }
+  }
+  return Undefined(env);
+}
+
 // adviseHugePages(typedArray) → whether the kernel was asked to back the array's whole 2 MB pages
 // with huge pages (Linux, where transparent huge pages are on "madvise"). For a large array that
 // is about to be written for the first time: with 4 KB pages every 4 KB of it is a page fault,
@@ -839,6 +883,7 @@ NAPI_MODULE_INIT() {
       {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"parsePlainLines", nullptr, ParsePlainLines, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"sumColumns", nullptr, SumColumns, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"splitBlock", nullptr, SplitBlock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"histogramColumns", nullptr, HistogramColumns, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denseForward", nullptr, DenseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -2,7 +2,7 @@
 // split, numeric columns written in one backward walk that frees the raw columns behind it, or a
 // row-major block turned into the splits (the training rows in place). Split from prepare.ts so that the memory-careful
 // matrix building stands apart from the decisions (roles, missing values, split) that drive it.
-import { adviseHugePages } from '../native/addon';
+import { adviseHugePages, nativeAddon } from '../native/addon';
 import type { NumberColumn, RawTable, TextColumn } from './table';
 
 /** Builds the feature matrix of some rows (one row per source row id). */
@@ -91,6 +91,12 @@ export function splitBlockInPlace(
   // shared like the block (scaling may run on threads), on huge pages where the system allows
   const testX = new Float32Array(new SharedArrayBuffer(Math.max(1, test.length * d) * 4), 0, test.length * d);
   adviseHugePages(testX);
+  const addon = nativeAddon().addon;
+  if (identity && addon?.splitBlock) {
+    // the same moves, whole rows at a time in the addon
+    addon.splitBlock(data, stride, train, test, testX);
+    return { train: data.subarray(0, train.length * d), test: testX };
+  }
   const row = new Float32Array(Math.max(stride, d));
   for (let i = 0, j = 0; i < train.length || j < test.length;) {
     const isTrain = j >= test.length || (i < train.length && train[i] < test[j]);

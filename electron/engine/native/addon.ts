@@ -90,6 +90,11 @@ export interface NativeAddon {
   sumColumns?(data: Float32Array, from: number, to: number, cols: number, k0: number, k1: number, missing: Float64Array,
     infinite: Float64Array, firstInfinite: Float64Array, min: Float64Array, max: Float64Array, sum: Float64Array,
     sumSq: Float64Array, count: Float64Array): void;
+  /**
+   * prepare-matrix.ts splitBlockInPlace with every column a feature in place: training rows to the
+   * front of data, test rows into testOut, whole rows of `stride`. Optional: older addons lack it.
+   */
+  splitBlock?(data: Float32Array, stride: number, train: Int32Array, test: Int32Array, testOut: Float32Array): void;
   /** stats.ts histogramColumns, to the bit. Optional: addons built before it lack it. */
   histogramColumns?(data: Float32Array, rows: number, stride: number, k0: number, k1: number, min: Float64Array,
     max: Float64Array, bins: number, counts: Float64Array): void;
