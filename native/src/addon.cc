@@ -9,11 +9,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <new>
 #include <string>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "dispatch.h"
 #include "pool.h"
@@ -799,6 +804,267 @@ napi_value Int(napi_env env, int i) {
   return v;
 }
 
+// parsePlainLines(b, end, cols, delim, dec, isInt, block, maxRows, state) parses whole lines of
+// b[state[1], end) made only of short plain numbers into block (row-major Float32, from row
+// state[0]) and stops at the first line that is anything else (a longer or odder field, a ragged,
+// blank or lone-'\r' line), leaving state[0] (rows) and state[1] (position) at that line's start
+// for the JavaScript parser (numeric-csv-parse.ts parseLines), which decides about it. Values are
+// computed exactly as parseLines computes its fast path: an integer mantissa below 2^53 and one
+// correctly rounded multiply or divide by a power of ten within ±22, then the Float32 store's
+// rounding. Not under FlushDenormals: Float32 denormals must stay as JavaScript stores them.
+napi_value ParsePlainLines(napi_env env, napi_callback_info info) {
+  Call c(env, info, "parsePlainLines");
+  const size_t end = c.dim(1, "end"), cols = c.dim(2, "cols");
+  const int delim = static_cast<int>(c.dim(3, "delim")), dec = static_cast<int>(c.dim(4, "dec"));
+  const size_t maxRows = c.dim(7, "maxRows");
+  const uint8_t* b = c.array<uint8_t>(0, napi_uint8_array, end, "b");
+  const uint8_t* isInt = c.array<uint8_t>(5, napi_uint8_array, cols, "isInt");
+  float* block = c.f32(6, c.mul(maxRows, cols, "block (maxRows×cols)"), "block");
+  int32_t* state = c.array<int32_t>(8, napi_int32_array, 3, "state");
+  if (c.failed) return nullptr;
+  if (state[0] < 0 || state[1] < 0 || cols == 0) return Undefined(env);
+  static const double pow10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const uint64_t limit = uint64_t(1) << 53;
+  size_t row = static_cast<size_t>(state[0]);
+  size_t p = static_cast<size_t>(state[1]);
+  std::vector<float> line(cols);
+  while (row < maxRows && p < end) {
+    const size_t start = p;
+    size_t col = 0;
+    bool ok = false;
+    int ch = b[p];
+    if (ch == 10 || ch == 13) break;
+    for (;;) {
+      bool neg = false;
+      if (ch == 45) {
+        neg = true;
+        ch = ++p < end ? b[p] : -1;
+      } else if (ch == 43) {
+        ch = ++p < end ? b[p] : -1;
+      }
+      uint64_t m = 0;
+      bool big = false;
+      int digits = 0;
+      while (ch >= 48 && ch <= 57) {
+        if (m < limit) m = m * 10 + static_cast<uint64_t>(ch - 48);
+        else big = true;
+        digits++;
+        ch = ++p < end ? b[p] : -1;
+      }
+      int power = 0;
+      bool plain = true;
+      if (ch == dec) {
+        ch = ++p < end ? b[p] : -1;
+        while (ch >= 48 && ch <= 57) {
+          if (m < limit) m = m * 10 + static_cast<uint64_t>(ch - 48);
+          else big = true;
+          digits++;
+          power--;
+          ch = ++p < end ? b[p] : -1;
+        }
+        plain = false;
+      }
+      if (ch == 101 || ch == 69) break;  // exponents: the JavaScript parser
+      if (digits == 0 || big || m >= limit || !(ch == delim || ch == 10 || ch == 13)) break;
+      double v;
+      if (isInt[col]) {
+        if (!plain) break;  // a refusal: the JavaScript parser says which
+        // whole numbers have no negative zero (JavaScript's 0 - m; a compiler may turn 0.0 - x into -x)
+        v = neg && m != 0 ? -static_cast<double>(m) : static_cast<double>(m);
+      } else {
+        const double dm = static_cast<double>(m);
+        if (power == 0) v = dm;
+        else if (power >= -22) v = dm / pow10[-power];
+        else break;
+        if (neg) v = -v;
+      }
+      if (col >= cols) break;
+      line[col++] = static_cast<float>(v);
+      if (ch == delim) {
+        if (col >= cols) break;  // ragged
+        ch = ++p < end ? b[p] : -1;
+        continue;
+      }
+      if (ch == 13) {
+        if (p + 1 >= end || b[p + 1] != 10) break;
+        p++;
+      }
+      p++;  // past '\n'
+      ok = col == cols;
+      break;
+    }
+    if (!ok) {
+      p = start;
+      break;
+    }
+    float* out = block + row * cols;
+    for (size_t k = 0; k < cols; k++) out[k] = line[k];
+    row++;
+  }
+  state[0] = static_cast<int32_t>(row);
+  state[1] = static_cast<int32_t>(p);
+  return Undefined(env);
+}
+
+// sumColumns(data, from, to, cols, k0, k1, missing, infinite, firstInfinite, min, max, sum, sumSq,
+// count): numeric-csv-sink.ts sumColumns, the same operations in the same order (double sums of
+// the Float32 cells, row by row), so the same bits; a baseline build has no fused multiply-add.
+napi_value SumColumns(napi_env env, napi_callback_info info) {
+  Call c(env, info, "sumColumns");
+  const size_t from = c.dim(1, "from"), to = c.dim(2, "to"), cols = c.dim(3, "cols");
+  const size_t k0 = c.dim(4, "k0"), k1 = c.dim(5, "k1");
+  if (!c.failed && (from > to || k0 > k1 || k1 > cols)) c.fail("the row and column ranges must be ordered and within cols");
+  const float* data = c.f32(0, c.mul(to, cols, "data (to×cols)"), "data");
+  double* missing = c.f64(6, cols, "missing");
+  double* infinite = c.f64(7, cols, "infinite");
+  double* firstInfinite = c.f64(8, cols, "firstInfinite");
+  double* mn = c.f64(9, cols, "min");
+  double* mx = c.f64(10, cols, "max");
+  double* sum = c.f64(11, cols, "sum");
+  double* sumSq = c.f64(12, cols, "sumSq");
+  double* count = c.f64(13, cols, "count");
+  if (c.failed) return nullptr;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (size_t r = from; r < to; r++) {
+    const float* row = data + r * cols;
+    for (size_t k = k0; k < k1; k++) {
+      const double v = row[k];
+      if (v != v) missing[k] += 1;
+      else if (v == inf || v == -inf) {
+        if (infinite[k] == 0) firstInfinite[k] = static_cast<double>(r);
+        infinite[k] += 1;
+      } else {
+        if (v < mn[k]) mn[k] = v;
+        if (v > mx[k]) mx[k] = v;
+        sum[k] += v;
+        sumSq[k] += v * v;
+        count[k] += 1;
+      }
+    }
+  }
+  return Undefined(env);
+}
+
+// histogramColumns(data, rows, stride, k0, k1, min, max, bins, counts): stats.ts histogramColumns
+// with its histogramBin, the same operations (the bin by x · (1 / width), by x / width near an edge).
+napi_value HistogramColumns(napi_env env, napi_callback_info info) {
+  Call c(env, info, "histogramColumns");
+  const size_t rows = c.dim(1, "rows"), stride = c.dim(2, "stride"), k0 = c.dim(3, "k0"), k1 = c.dim(4, "k1");
+  const size_t bins = c.dim(7, "bins");
+  if (!c.failed && (k0 > k1 || k1 > stride || bins == 0)) c.fail("the column range must be ordered and within stride, with bins > 0");
+  const float* data = c.f32(0, c.mul(rows, stride, "data (rows×stride)"), "data");
+  const double* mn = c.f64(5, stride, "min");
+  const double* mx = c.f64(6, stride, "max");
+  double* counts = c.f64(8, c.mul(stride, bins, "counts (stride×bins)"), "counts");
+  if (c.failed) return nullptr;
+  const double inf = std::numeric_limits<double>::infinity();
+  const size_t block = 512;
+  for (size_t r0 = 0; r0 < rows; r0 += block) {
+    const size_t r1 = std::min(rows, r0 + block);
+    for (size_t k = k0; k < k1; k++) {
+      const double lo = mn[k];
+      const double width = (mx[k] - lo) / static_cast<double>(bins);
+      const double inv = 1 / width;
+      double* at = counts + k * bins;
+      for (size_t r = r0; r < r1; r++) {
+        const double v = data[r * stride + k];
+        if (v != v || v == inf || v == -inf) continue;
+        size_t b = 0;
+        if (width > 0) {
+          const double x = v - lo;
+          const double q = x * inv;
+          const double f = std::floor(q);
+          const double d = q - f > 1e-9 && f + 1 - q > 1e-9 ? f : std::floor(x / width);
+          const double m = std::min(static_cast<double>(bins - 1), d);
+          b = m >= 0 ? static_cast<size_t>(m) : 0;  // m is a whole number in [0, bins − 1] here
+        }
+        at[b] += 1;
+      }
+    }
+  }
+  return Undefined(env);
+}
+
+// splitBlock(data, stride, train, test, testOut): prepare-matrix.ts splitBlockInPlace when every
+// column is a feature in place (no fills): training row i (source row train[i] ≥ i) moves to row
+// i of data, test row j is copied to row j of testOut, in file order, whole rows of `stride` floats.
+napi_value SplitBlock(napi_env env, napi_callback_info info) {
+  Call c(env, info, "splitBlock");
+  const size_t stride = c.dim(1, "stride");
+  const size_t nTrain = lengthOf(c, 2), nTest = lengthOf(c, 3);
+  const int32_t* train = c.array<int32_t>(2, napi_int32_array, nTrain, "train");
+  const int32_t* test = c.array<int32_t>(3, napi_int32_array, nTest, "test");
+  float* out = c.f32(4, c.mul(nTest, stride, "testOut (test×stride)"), "testOut");
+  if (c.failed) return nullptr;
+  // every source row within data, and each list ascending (rows are read before they are written)
+  size_t rows = 0;
+  bool ordered = true;
+  for (size_t i = 0; i < nTrain; i++) {
+    if (train[i] < 0 || (i > 0 && train[i] <= train[i - 1]) || static_cast<size_t>(train[i]) < i) ordered = false;
+    rows = std::max(rows, static_cast<size_t>(train[i]) + 1);
+  }
+  for (size_t j = 0; j < nTest; j++) {
+    if (test[j] < 0 || (j > 0 && test[j] <= test[j - 1])) ordered = false;
+    rows = std::max(rows, static_cast<size_t>(test[j]) + 1);
+  }
+  if (!ordered) {
+    c.fail("train and test must be ascending row lists, training row i at source row ≥ i");
+    return nullptr;
+  }
+  float* data = c.f32(0, c.mul(rows, stride, "data (rows×stride)"), "data");
+  if (c.failed) return nullptr;
+  const size_t bytes = stride * sizeof(float);
+  for (size_t i = 0, j = 0; i < nTrain || j < nTest;) {
+    const bool isTrain = j >= nTest || (i < nTrain && train[i] < test[j]);
+    if (isTrain) {
+      const size_t src = static_cast<size_t>(train[i]);
+      if (src != i) std::memmove(data + i * stride, data + src * stride, bytes);
+      i++;
+    } else {
+      std::memcpy(out + j * stride, data + static_cast<size_t>(test[j]) * stride, bytes);
+      j++;
+    }
+  }
+  return Undefined(env);
+}
+
+// adviseHugePages(typedArray) → whether the kernel was asked to back the array's whole 2 MB pages
+// with huge pages (Linux, where transparent huge pages are on "madvise"). For a large array that
+// is about to be written for the first time: with 4 KB pages every 4 KB of it is a page fault,
+// which on a virtual machine costs more than writing the data (~0.7 CPU-s per 200 MB measured).
+// Only advice: the contents and the array are unchanged, and false means nothing was done.
+napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
+  Call c(env, info, "adviseHugePages");
+  bool done = false;
+  bool is = false;
+  if (c.argc >= 1) napi_is_typedarray(env, c.argv[0], &is);
+  if (!is) {
+    napi_throw_type_error(env, nullptr, "adviseHugePages: the argument must be a typed array");
+    return nullptr;
+  }
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_get_typedarray_info(env, c.argv[0], &type, &length, &data, nullptr, nullptr);
+  size_t bytes = length;
+  switch (type) {
+    case napi_int16_array: case napi_uint16_array: bytes *= 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: bytes *= 4; break;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: bytes *= 8; break;
+    default: break;
+  }
+  const uintptr_t huge = uintptr_t(2) << 20;
+  uintptr_t from = (reinterpret_cast<uintptr_t>(data) + huge - 1) & ~(huge - 1);
+  uintptr_t to = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(huge - 1);
+  if (data && to > from) done = madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE) == 0;
+#endif
+  napi_value v;
+  napi_get_boolean(env, done, &v);
+  return v;
+}
+
 // info() → { version, isa, isaId, forced, available, threads, vectorWidth }
 napi_value Info(napi_env env, napi_callback_info) {
   const KernelChoice& choice = kernelChoice();
@@ -827,6 +1093,11 @@ NAPI_MODULE_INIT() {
   }
   const napi_property_descriptor props[] = {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"parsePlainLines", nullptr, ParsePlainLines, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sumColumns", nullptr, SumColumns, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"splitBlock", nullptr, SplitBlock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"histogramColumns", nullptr, HistogramColumns, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denseForward", nullptr, DenseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

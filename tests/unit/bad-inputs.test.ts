@@ -71,6 +71,14 @@ const cases: Case[] = [
     writeFileSync(p, `a,b,d,c\n${rows.join('\n')}\n`);
     return p;
   }, says: /Column "c" looked numeric at first, but line 20552 holds "n\/a": read it as text/, note: true },
+  { name: 'text among numbers met while streaming (row 900,000)', path: () => {
+    // past the plain reader's first reads and DuckDB's first chunks: its streamed result used to end
+    // quietly at the word, a few thousand rows short
+    const p = join(scratch, 'late-word.csv');
+    const rows = Array.from({ length: 900_100 }, (_, r) => (r === 900_000 ? `${r % 97}.5,oops,1.25` : `${r % 97}.5,${(r % 1013) / 8},${r % 7}.125`));
+    writeFileSync(p, `a,b,c\n${rows.join('\n')}\n`);
+    return p;
+  }, says: /Column "b" looked numeric at first, but line 900002 holds "oops": read it as text/, note: true },
   { name: 'one column', path: 'one-column.csv', says: /only one feature column/ },
   { name: 'wrong delimiter given', path: 'semicolon-as-one-column.csv', opts: { delimiter: ',' }, says: /feature|delimiter/ },
   { name: 'binary junk', path: 'binary-junk.csv', says: /not a text file/ },

@@ -56,7 +56,7 @@ describe('lab export', () => {
   it.each([
     [['--method', 'svm', '--out', 'x.csv'], /^lab: --method takes one of pca, umap, tsne, ae, vae/],
     [['--method', 'pca', '--out', 'x.xlsx'], /^lab: Cannot tell the format from ".*x\.xlsx": give --format/],
-    [['--method', 'pca', '--out', 'x.csv', '--split', 'half'], /^lab: --split must be one of test, train, all \(got "half"\)\./],
+    [['--method', 'pca', '--out', 'x.csv', '--split', 'half'], /^lab: --split must be one of test, train, all, every \(got "half"\)\./],
     [['--method', 'pca', '--out', 'x.npy', '--columns', 'id'], /^lab: --columns does not apply to --format npy/],
     [['--method', 'pca'], /^lab: lab export needs --out PATH/],
     [['--method', 'pca', '--out', 'x.csv', '--frobnicate'], /^lab: Unknown option '--frobnicate'\. Run "lab --help"/],

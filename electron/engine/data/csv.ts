@@ -5,13 +5,13 @@ import { LabFailure } from '../../../shared/api';
 import type { DelimitedSettings } from '../../../shared/types';
 import { Cancelled } from '../session/jobs';
 import { checkMemory, datasetBytes, formatBytes } from './budget';
-import { duckConnect, duckMemoryLimit, sqlString } from './duck';
+import { duckConnect, duckMemoryLimit, sqlIdent, sqlString } from './duck';
 import { columnType, describeSource, streamColumns, type SourceColumn } from './duckread';
 import { duckFirstRows, plainNumericColumns, readPlainNumeric, type PlainRead } from './numeric-csv';
 import { checkFile, fileFailure, readHead, type LoadContext } from './files';
 import {
-  COMMON_DELIMITERS, decodeSample, describeDelimiter, firstLineWidth, MAX_LINE_BYTES, NULL_TEXTS, readArgs, SAMPLE_BYTES,
-  sampleRecords, sniffDelimited, type GivenSettings,
+  checkText, COMMON_DELIMITERS, decodeSample, describeDelimiter, firstLineWidth, guessDelimiter, MAX_LINE_BYTES, NULL_TEXTS, readArgs,
+  SAMPLE_BYTES, sampleRecords, sniffDelimited, sniffEncoding, type GivenSettings,
 } from './sniff';
 import { emptyTable, type RawTable } from './table';
 
@@ -89,19 +89,62 @@ function infinityColumns(columns: SourceColumn[], body: { fields: string[] }[]):
  */
 async function readPlain(
   conn: DuckDBConnection, file: string, s: DelimitedSettings, args: string, columns: SourceColumn[], ctx: LoadContext,
-  opts: { expectedRows: number; what: string },
+  opts: { expectedRows: number; what: string; check?: number[][] | null },
 ): Promise<PlainRead | null> {
   if (process.env.LAB_CSV_READER === 'duckdb' || !plainNumericColumns(columns)) return null;
-  const check = await duckFirstRows(conn, args, columns);
+  const check = opts.check ?? await duckFirstRows(conn, args, columns);
   if (!check || check.length === 0) return null;
   const read = await readPlainNumeric(file, { ...s, columns }, ctx, { ...opts, check });
   return typeof read === 'string' ? null : read;
 }
 
+/** DuckDB's typing (and first rows) of a file, taken early under settings its sniffer later confirms. */
+interface EarlyLook {
+  settings: DelimitedSettings;
+  result: Promise<{ columns: SourceColumn[]; check: number[][] | null } | null>;
+}
+
+/**
+ * Starts DESCRIBE and the first-rows check under the settings most files have (the delimiter we
+ * guess, double quotes, a header row, a decimal point) on a connection of their own, while DuckDB's
+ * sniffer runs on the other: the two take about as long, and DuckDB has a thread for each. Used
+ * only when the sniffer's settings are exactly these (the same queries, so the same answers);
+ * anything going wrong here only means the usual order.
+ */
+function lookEarly(file: string, sample: Buffer, wholeFile: boolean, given: GivenSettings): EarlyLook | null {
+  let settings: DelimitedSettings;
+  try {
+    const { bom } = checkText(file, sample);
+    const encoding = given.encoding ?? sniffEncoding(sample, wholeFile);
+    const delimiter = given.delimiter ?? guessDelimiter(decodeSample(sample, encoding, bom), wholeFile);
+    if (!delimiter) return null;
+    settings = { delimiter, quote: given.quote ?? '"', header: given.header ?? true, decimal: given.decimal ?? '.', encoding, bom };
+  } catch {
+    return null;
+  }
+  const result = (async () => {
+    const conn = await duckConnect();
+    try {
+      const columns = await describeSource(conn, `read_csv(${readArgs(file, settings)})`);
+      const check = process.env.LAB_CSV_READER !== 'duckdb' && plainNumericColumns(columns) ? await duckFirstRows(conn, readArgs(file, settings), columns) : null;
+      return { columns, check };
+    } catch {
+      return null;
+    } finally {
+      conn.closeSync();
+    }
+  })();
+  return { settings, result };
+}
+
+const sameSettings = (a: DelimitedSettings, b: DelimitedSettings) =>
+  a.delimiter === b.delimiter && a.quote === b.quote && a.header === b.header && a.decimal === b.decimal && a.encoding === b.encoding && a.bom === b.bom;
+
 async function readWithFallback(
   conn: DuckDBConnection, file: string, s: DelimitedSettings, ctx: LoadContext, expectedRows: number, notes: string[],
-  body: { fields: string[] }[],
+  body: { fields: string[] }[], early: EarlyLook | null,
 ) {
+  const looked = early && sameSettings(early.settings, s) ? await early.result : null;
   const asText: string[] = [];
   let asNumber: string[] | null = null;
   let tryPlain = true;
@@ -110,8 +153,10 @@ async function readWithFallback(
     const types = typed.length ? `, types={${typed.map(([c, t]) => `${sqlString(c)}: '${t}'`).join(', ')}}` : '';
     const source = `read_csv(${readArgs(file, s)}${types})`;
     let columns: SourceColumn[];
+    // the early look answered the first of these queries (no column types given yet)
+    const first = attempt === 0 && typed.length === 0 ? looked : null;
     try {
-      columns = await describeSource(conn, source);
+      columns = first?.columns ?? await describeSource(conn, source);
       if (asNumber === null) {
         asNumber = infinityColumns(columns, body);
         if (asNumber.length) {
@@ -121,9 +166,10 @@ async function readWithFallback(
       }
       const what = file.split(/[\\/]/).pop()!;
       // our own loop for plain numbers, once; DuckDB's reader for everything else and every retry
-      const plain = tryPlain ? await readPlain(conn, file, s, `${readArgs(file, s)}${types}`, columns, ctx, { expectedRows, what }) : null;
+      const plain = tryPlain ? await readPlain(conn, file, s, `${readArgs(file, s)}${types}`, columns, ctx, { expectedRows, what, check: first?.check }) : null;
       tryPlain = false;
       const read = plain ?? await streamColumns(conn, source, columns, ctx, { expectedRows, what });
+      if (!plain) await checkComplete(conn, file, source, columns, read.rows);
       for (const c of asNumber.filter((n) => !asText.includes(n))) notes.push(`Column "${c}" starts with infinite values ("inf"), which looked like dates: read it as numbers.`);
       return read;
     } catch (err) {
@@ -134,6 +180,24 @@ async function readWithFallback(
       notes.push(`Column "${bad.column}" looked numeric at first, but line ${bad.line} holds "${bad.value}": read it as text.`);
     }
   }
+}
+
+/**
+ * DuckDB's streamed result ends quietly at an error met while streaming (a word far below its
+ * sniffer's sample, in a column typed as numbers): the last chunk is empty, as at the end. So the
+ * rows are counted again; when some are missing, the same conversions without streaming raise
+ * the error, which readWithFallback handles like one met at the start (the column read as text).
+ */
+async function checkComplete(conn: DuckDBConnection, file: string, source: string, columns: SourceColumn[], rows: number): Promise<void> {
+  const total = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${source}`)).getRows()[0][0]);
+  if (total === rows) return;
+  const numeric = columns.filter((c) => ['number', 'integer', 'boolean'].includes(columnType(c.duckType)));
+  if (numeric.length) {
+    const casts = numeric.map((c) => `CAST(${sqlIdent(c.name)} AS FLOAT) IS NOT NULL`).join(' OR ');
+    await conn.runAndReadAll(`SELECT count(*) FROM ${source} WHERE ${casts}`);
+  }
+  throw fileFailure(file, 'csv', `was read only in part: DuckDB's reader stopped after ${rows.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows without saying why.`,
+    'Save the file again as a plain CSV, or convert it to Parquet, and open that.');
 }
 
 /**
@@ -154,6 +218,7 @@ export async function readDelimited(file: string, given: GivenSettings, ctx: Loa
   const sample = await readHead(file, SAMPLE_BYTES);
   const wholeFile = sample.byteLength === size;
   checkWidth(file, sample.includes(10) || wholeFile ? sample : await readHead(file, MAX_LINE_BYTES + 1), given);
+  const early = lookEarly(file, sample, wholeFile, given);
   const conn = await duckConnect();
   try {
     ctx.progress(0.02, 'Sniffing the delimiter, quotes and header');
@@ -184,7 +249,7 @@ export async function readDelimited(file: string, given: GivenSettings, ctx: Loa
     const rowsGuess = Math.round(size / bytesPerRow);
     checkMemory(file, datasetBytes(rowsGuess * expected, 4, expected),
       `about ${rowsGuess.toLocaleString('en-US')} rows × ${expected.toLocaleString('en-US')} columns, estimated from the first ${formatBytes(sample.byteLength)} of ${formatBytes(size)}`);
-    const read = await readWithFallback(conn, file, s, ctx, rowsGuess, notes, records.slice(s.header ? 1 : 0));
+    const read = await readWithFallback(conn, file, s, ctx, rowsGuess, notes, records.slice(s.header ? 1 : 0), early);
     const table = emptyTable(file, 'csv');
     table.rows = read.rows;
     table.columns = read.columns;

@@ -2,8 +2,8 @@
 // parsed straight into a row-major Float32 block, with a slow path for the fields that are not a
 // short plain number and the refusal codes that send a file back to DuckDB. Split from
 // numeric-csv.ts so that the parse loop stands apart from the file reading and thread orchestration.
-// parseLines, slowField and parseRange are kernels (threads.ts): they call only each other, so
-// they stay together in this module.
+// parseLines, slowField, parseRange and parseSpan are kernels (threads.ts): they call only each
+// other (and the addon through the global every thread sets), so they stay together in this module.
 
 export const POW10 = Float64Array.from({ length: 23 }, (_, i) => 10 ** i);
 
@@ -183,8 +183,31 @@ export function parseRange(
   state[1] = begin;
   state[2] = 0;
   const slow = slowField(b, decimal, isInt, nullTexts, state);
-  parseLines(b, end, cols, delim, decimal.charCodeAt(0), isInt, out, maxRows, state, slow, pow10);
+  parseSpan(b, end, cols, delim, decimal.charCodeAt(0), isInt, out, maxRows, state, slow, pow10);
   return state[0];
+}
+
+/**
+ * A kernel: parseLines' work, with the lines made only of short plain numbers parsed by the addon
+ * where a thread has it (the global labAddon, threads.ts; the same values to the bit, see
+ * parsePlainLines in native/src/addon.cc) and every other line by parseLines, one at a time.
+ */
+export function parseSpan(
+  b: Uint8Array, end: number, cols: number, delim: number, dec: number, isInt: Uint8Array,
+  block: Float32Array, maxRows: number, state: State,
+  slow: (start: number, stop: number, col: number) => number, pow10: Float64Array,
+): void {
+  const g = globalThis as { labAddon?: { parsePlainLines?: (...a: unknown[]) => void } | null };
+  const native = g.labAddon?.parsePlainLines ? g.labAddon : null;
+  if (!native) {
+    parseLines(b, end, cols, delim, dec, isInt, block, maxRows, state, slow, pow10);
+    return;
+  }
+  while (state[0] < maxRows && state[1] < end && state[2] === 0) {
+    native.parsePlainLines!(b, end, cols, delim, dec, isInt, block, maxRows, state);
+    if (state[0] >= maxRows || state[1] >= end) break;
+    parseLines(b, end, cols, delim, dec, isInt, block, state[0] + 1, state, slow, pow10);
+  }
 }
 
 /** Lines (line breaks) in b[from, to). */

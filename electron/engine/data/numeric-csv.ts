@@ -20,9 +20,11 @@ import { sqlIdent } from './duck';
 import type { SourceColumn } from './duckread';
 import type { LoadContext } from './files';
 import { MAX_LINE_BYTES, NULL_TEXTS } from './sniff';
-import { countLines, nextLine, parseLines, parseRange, POW10, REFUSALS, slowField, startsWith, type State } from './numeric-csv-parse';
-import { BlockSink } from './numeric-csv-sink';
+import { countLines, nextLine, parseLines, parseRange, parseSpan, POW10, REFUSALS, slowField, startsWith, type State } from './numeric-csv-parse';
+import { BlockSink, sumColumns } from './numeric-csv-sink';
+import { HISTOGRAM_BINS, histogramBin, histogramColumns } from './stats';
 import type { NumberColumn } from './table';
+import { nativeAddon } from '../native/addon';
 import { KernelPool, layoutThreads } from '../reduce/threads';
 
 /** How DuckDB was told to read the file (the parts this reader needs). */
@@ -38,7 +40,7 @@ export interface PlainNumericPlan {
 /** Why a file went back to DuckDB (for tests and diagnostics); null when it was read here. */
 export type Refusal = string;
 
-const READ_BYTES = 4 << 20;
+const READ_BYTES = 16 << 20;
 /** Rows of DuckDB's reading that the start of ours must match. */
 export const CHECK_ROWS = 5;
 /** Lines DuckDB's sniffer may skip before the header (a title, a comment) that we look past. */
@@ -53,8 +55,8 @@ export function plainNumericColumns(columns: SourceColumn[]): boolean {
 
 /**
  * Below this many bytes of whole lines a chunk is parsed on the calling thread alone; above, its
- * lines are cut into one part per thread (the later parts into their own shared blocks, copied in
- * after): parsing is most of the reader's time. LAB_CSV_THREADS=1 keeps one thread.
+ * lines are cut into one part per thread, each written straight into its rows of the shared matrix,
+ * and the column sums are taken by column ranges on every thread: parsing is most of the reader's time. LAB_CSV_THREADS=1 keeps one thread.
  */
 const SPLIT_BYTES = 256 << 10;
 
@@ -80,6 +82,8 @@ export async function readPlainNumeric(
     return 'a delimiter that can be part of a number';
   }
   const isInt = Uint8Array.from(plan.columns, (c) => (PLAIN_TYPES[c.duckType] === 'integer' ? 1 : 0));
+  // parseSpan finds the addon as a global on every thread (threads.ts sets it on workers)
+  (globalThis as { labAddon?: unknown }).labAddon = nativeAddon().addon;
   const sink = new BlockSink(cols, opts.expectedRows);
   const state: State = new Int32Array(3);
   // one spare byte: the last line gets a '\n' when the file does not end with one (shared memory:
@@ -87,7 +91,7 @@ export async function readPlainNumeric(
   const buf = Buffer.from(new SharedArrayBuffer(READ_BYTES + 1));
   const threads = Math.max(1, Math.min(Number(process.env.LAB_CSV_THREADS) || layoutThreads(), 8));
   let pool: KernelPool | null = null;
-  const parts: { out: Float32Array; state: Int32Array }[] = [];
+  const states: Int32Array[] = [];
   let filled = 0;
   let position = 0;
   let eof = false;
@@ -128,7 +132,7 @@ export async function readPlainNumeric(
       if (!eof) {
         const nl = buf.lastIndexOf(10, filled - 1);
         if (nl < begin) {
-          if (filled - begin >= READ_BYTES - 1) return 'a line longer than 4 MB';
+          if (filled - begin >= READ_BYTES - 1) return `a line longer than ${READ_BYTES >> 20} MB`;
           buf.copy(buf, 0, begin, filled);
           filled -= begin;
           continue;
@@ -138,50 +142,42 @@ export async function readPlainNumeric(
         buf[end++] = 10;
       }
       if (threads > 1 && end - begin >= SPLIT_BYTES) {
-        // one part per thread, cut at line breaks; part 0 straight into the matrix, the others into
-        // their own blocks (a row can be no shorter than its delimiters and line break)
-        pool ??= KernelPool.create([parseLines, slowField, parseRange], threads);
+        // one part per thread, cut at line breaks, each parsed straight into its rows of the matrix
+        // (a part's rows are its line breaks: a blank line or a lone '\r' is refused anyway); then
+        // the sums, by column ranges on every thread
+        pool ??= KernelPool.create([parseLines, slowField, parseRange, parseSpan, sumColumns, histogramBin, histogramColumns], threads, true);
         const cuts = [begin];
         for (let t = 1; t < threads; t++) {
           const nl = buf.indexOf(10, Math.max(cuts[t - 1], begin + Math.floor(((end - begin) * t) / threads)));
           cuts.push(nl < 0 || nl >= end ? end : nl + 1);
         }
         cuts.push(end);
-        const firstRows = countLines(buf, cuts[0], cuts[1]);
-        while (sink.capacity < sink.rows + firstRows) sink.grow();
+        const lines = cuts.slice(0, -1).map((from, t) => countLines(buf, from, cuts[t + 1]));
+        const upTo = sink.rows + lines.reduce((a, b) => a + b, 0);
+        while (sink.capacity < upTo) sink.grow();
+        let at = sink.rows;
         const tasks = cuts.slice(0, -1).map((from, t) => {
-          const to = cuts[t + 1];
-          if (t === 0) {
-            return { kernel: parseRange.name, args: [buf, from, to, cols, delim, plan.decimal, isInt, sink.data.subarray(sink.rows * cols), firstRows, state, NULL_TEXTS, POW10] };
-          }
-          const need = Math.ceil((to - from) / cols) * cols;
-          if (!parts[t] || parts[t].out.length < need) {
-            parts[t] = { out: new Float32Array(new SharedArrayBuffer(Math.max(need, 1) * 4)), state: new Int32Array(new SharedArrayBuffer(12)) };
-          }
-          return { kernel: parseRange.name, args: [buf, from, to, cols, delim, plan.decimal, isInt, parts[t].out, need / cols, parts[t].state, NULL_TEXTS, POW10] };
+          states[t] ??= new Int32Array(new SharedArrayBuffer(12));
+          const out = sink.data.subarray(at * cols, (at + lines[t]) * cols);
+          at += lines[t];
+          return { kernel: parseRange.name, args: [buf, from, cuts[t + 1], cols, delim, plan.decimal, isInt, out, lines[t], states[t], NULL_TEXTS, POW10] };
         });
         await pool.runParts(tasks);
         // the first refusal in file order, as one thread would have met it
         for (let t = 0; t < tasks.length && !refusal; t++) {
-          const st = t === 0 ? state : parts[t].state;
-          if (st[2] !== 0) refusal = REFUSALS[st[2]];
-          else if (st[1] !== cuts[t + 1]) refusal = 'a line the parser stopped in'; // cannot happen: every line is a row
+          if (states[t][2] !== 0) refusal = REFUSALS[states[t][2]];
+          else if (states[t][1] !== cuts[t + 1] || states[t][0] !== lines[t]) refusal = 'a line the parser stopped in'; // cannot happen: every line is a row
         }
         if (refusal) break;
-        let rows = sink.rows + firstRows;
-        for (let t = 1; t < tasks.length; t++) {
-          const r = parts[t].state[0];
-          while (sink.capacity < rows + r) sink.grow();
-          sink.data.set(parts[t].out.subarray(0, r * cols), rows * cols);
-          rows += r;
-        }
-        sink.take(rows);
+        const cut = (t: number) => Math.round((t * cols) / pool!.threads);
+        await pool.runParts(Array.from({ length: pool.threads }, (_, t) => ({ kernel: sumColumns.name, args: sink.sumArgs(upTo, cut(t), cut(t + 1)) })));
+        sink.rows = upTo;
       } else {
         state[1] = begin;
         state[0] = sink.rows;
         while (state[1] < end) {
           if (state[0] === sink.capacity) sink.grow();
-          parseLines(buf, end, cols, delim, dec, isInt, sink.data, sink.capacity, state, slow, POW10);
+          parseSpan(buf, end, cols, delim, dec, isInt, sink.data, sink.capacity, state, slow, POW10);
           if (state[2] !== 0) {
             refusal = REFUSALS[state[2]];
             break;
@@ -199,6 +195,16 @@ export async function readPlainNumeric(
       if (eof) break;
       buf.copy(buf, 0, end, filled);
       filled -= end;
+    }
+    if (pool && !refusal && sink.rows > 0) {
+      // the column histograms while the threads are up (blockColumnStats takes them from here)
+      const { min, max } = sink.moments;
+      const bins = new Float64Array(new SharedArrayBuffer(cols * HISTOGRAM_BINS * 8));
+      const cut = (t: number) => Math.round((t * cols) / pool!.threads);
+      await pool.runParts(Array.from({ length: pool.threads }, (_, t) => ({
+        kernel: histogramColumns.name, args: [sink.data, sink.rows, cols, cut(t), cut(t + 1), min, max, HISTOGRAM_BINS, bins],
+      })));
+      sink.moments.bins = bins;
     }
   } finally {
     await fh.close();

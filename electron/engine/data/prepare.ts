@@ -11,14 +11,17 @@ import { fillValue, findMissingRows } from './missing';
 import { fillNumeric, gatherRows, splitBlockInPlace } from './prepare-matrix';
 import { labelIndex, quoteName, resolveRoles } from './prepare-roles';
 import { splitColumn } from './roles';
-import { fitScaling } from './scale';
+import { fitScaling, SCALE_KERNELS, type ScalingFit } from './scale';
 import { DEFAULT_TEST_FRACTION, splitRows } from './split';
 import { blockColumnStats, blockStats, columnStats } from './stats';
 import { materialize, type NumberColumn, type RawColumn, type RawTable, type TextColumn } from './table';
+import { KernelPool, layoutThreads } from '../reduce/threads';
 
 export const MIN_ROWS = 5;
 /** Drop rows with missing values by default when that loses at most this share of the rows. */
 const DROP_SHARE = 0.05;
+/** A block of at least this many kept cells is scaled on threads (LAB_CSV_THREADS, as its reader). */
+const POOL_CELLS = 1 << 20;
 
 export function defaultMissing(missingRows: number, rows: number): MissingPolicy {
   return missingRows <= rows * DROP_SHARE ? 'drop' : 'median';
@@ -38,7 +41,7 @@ function tableStats(table: RawTable): ColumnStats[] {
   return table.columns.map((c) => known.get(c) ?? columnStats(c));
 }
 
-export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions = {}, builtin: string | null = null, title?: string): Dataset {
+export async function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions = {}, builtin: string | null = null, title?: string): Promise<Dataset> {
   const name = title ?? basename(table.file);
   const notes = [...table.notes];
   if (table.rows < MIN_ROWS) {
@@ -140,34 +143,49 @@ export function prepareTable(id: DatasetId, table: RawTable, opts: OpenOptions =
     }
   }
 
-  let trainX: Float32Array;
-  let testX: Float32Array;
-  const block = numeric[0]?.col.block?.data;
-  if (block && !table.pixels && onehot.length === 0 && numeric.every((n) => n.col.block?.data === block)) {
-    // every feature is in one row-major block (plain numeric text): it becomes the splits in place
-    ({ train: trainX, test: testX } = splitBlockInPlace(block, parts, d, numeric));
-  } else {
-    for (const n of numeric) materialize(n.col, table.rows);
-    // one-hot and pixel features by split; the numeric ones in one walk that frees the raw columns
-    const gather = (rows: Int32Array) => gatherRows(rows, d, onehot, table.pixels, pixelAt);
-    trainX = gather(parts.train);
-    testX = gather(parts.test);
-    fillNumeric(table.rows, parts, { train: trainX, test: testX }, d, numeric);
-  }
-  // the feature values now live in the splits: release the raw copies at once, before scaling and
-  // labels allocate more (keeps the peak near one copy of the data; getRows reads them back)
-  for (const n of numeric) {
-    n.col.values = new Float32Array(0);
-    delete n.col.block;
-  }
+  // the split matrices, scaled (on threads for a large block: closed whatever happens)
+  const held: { pool: KernelPool | null } = { pool: null };
+  const matrices = async () => {
+    let trainX: Float32Array;
+    let testX: Float32Array;
+    const block = numeric[0]?.col.block?.data;
+    if (block && !table.pixels && onehot.length === 0 && numeric.every((n) => n.col.block?.data === block)) {
+      // a large block (shared memory) is scaled on threads: they start while the splits are made
+      const threads = Math.max(1, Math.min(Number(process.env.LAB_CSV_THREADS) || layoutThreads(), 8));
+      if (threads > 1 && block.buffer instanceof SharedArrayBuffer && kept.length * d >= POOL_CELLS) held.pool = KernelPool.create(SCALE_KERNELS, threads);
+      // every feature is in one row-major block (plain numeric text): it becomes the splits in place
+      ({ train: trainX, test: testX } = splitBlockInPlace(block, parts, d, numeric));
+    } else {
+      for (const n of numeric) materialize(n.col, table.rows);
+      // one-hot and pixel features by split; the numeric ones in one walk that frees the raw columns
+      const gather = (rows: Int32Array) => gatherRows(rows, d, onehot, table.pixels, pixelAt);
+      trainX = gather(parts.train);
+      testX = gather(parts.test);
+      fillNumeric(table.rows, parts, { train: trainX, test: testX }, d, numeric);
+    }
+    // the feature values now live in the splits: release the raw copies at once, before scaling and
+    // labels allocate more (keeps the peak near one copy of the data; getRows reads them back)
+    for (const n of numeric) {
+      n.col.values = new Float32Array(0);
+      delete n.col.block;
+    }
 
-  // scaling: fitted on the training rows; one-hot columns stay 0/1
-  const scaled = new Uint8Array(d);
-  numeric.forEach((n) => (scaled[n.at] = 1));
-  if (table.pixels) scaled.fill(1, pixelAt);
-  const fit = fitScaling(trainX, parts.train.length, d, scaled, opts.scaling ?? table.defaultScaling);
-  fit.apply(trainX, parts.train.length);
-  fit.apply(testX, parts.test.length);
+    // scaling: fitted on the training rows; one-hot columns stay 0/1
+    const scaled = new Uint8Array(d);
+    numeric.forEach((n) => (scaled[n.at] = 1));
+    if (table.pixels) scaled.fill(1, pixelAt);
+    const fit = await fitScaling(trainX, parts.train.length, d, scaled, opts.scaling ?? table.defaultScaling, held.pool);
+    await fit.apply(trainX, parts.train.length);
+    await fit.apply(testX, parts.test.length);
+    return { trainX, testX, fit };
+  };
+  let built: { trainX: Float32Array; testX: Float32Array; fit: ScalingFit };
+  try {
+    built = await matrices();
+  } finally {
+    await held.pool?.close();
+  }
+  const { trainX, testX, fit } = built;
   if (table.pixels?.maxValue) notes.push(`Pixels divided by ${table.pixels.maxValue} to lie in [0, 1].`);
   notes.push(fit.note);
   const scaling: Scaling = fit.scaling;

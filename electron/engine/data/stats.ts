@@ -9,16 +9,48 @@ const DISTINCT_CAP = 1000;
 const BLOCK_ROWS = 512;
 
 /**
- * min(BINS − 1, ⌊x / width⌋) as numericSummary() computes it, by a multiplication with 1 / width:
+ * min(bins − 1, ⌊x / width⌋) as numericSummary() computes it, by a multiplication with 1 / width:
  * the product is within a few units in the last place of the quotient, so only an x close to a
- * bin edge needs the division itself.
+ * bin edge needs the division itself. A kernel (threads.ts), as histogramColumns() calls it.
  */
-function histogramBin(x: number, width: number, inv: number): number {
+export function histogramBin(x: number, width: number, inv: number, bins: number): number {
   if (!(width > 0)) return 0;
   const q = x * inv;
   const f = Math.floor(q);
   const b = q - f > 1e-9 && f + 1 - q > 1e-9 ? f : Math.floor(x / width);
-  return Math.min(HISTOGRAM_BINS - 1, b) | 0;
+  return Math.min(bins - 1, b) | 0;
+}
+
+/**
+ * A kernel (threads.ts): the histograms of columns [k0, k1) of a row-major block (rows × stride),
+ * `bins` bins each between the column's min and max, added into counts[k * bins + b]. Counts do
+ * not depend on the order the values are met in: any cut of the columns gives the same result.
+ */
+export function histogramColumns(
+  data: Float32Array, rows: number, stride: number, k0: number, k1: number,
+  min: Float64Array, max: Float64Array, bins: number, counts: Float64Array,
+): void {
+  // the addon's copy where this thread has it (the same operations)
+  const addon = (globalThis as { labAddon?: { histogramColumns?: (...a: unknown[]) => void } | null }).labAddon;
+  if (addon?.histogramColumns) {
+    addon.histogramColumns(data, rows, stride, k0, k1, min, max, bins, counts);
+    return;
+  }
+  const BLOCK = 512; // rows per block: they stay in cache while each column is walked
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const end = Math.min(rows, r0 + BLOCK) * stride;
+    for (let k = k0; k < k1; k++) {
+      const lo = min[k];
+      const width = (max[k] - lo) / bins;
+      const inv = 1 / width;
+      const at = k * bins;
+      for (let i = r0 * stride + k; i < end; i += stride) {
+        const v = data[i];
+        if (v !== v || v === Infinity || v === -Infinity) continue;
+        counts[at + histogramBin(v - lo, width, inv, bins)]++;
+      }
+    }
+  }
 }
 const TOP_VALUES = 10;
 
@@ -134,18 +166,23 @@ export function blockColumnStats(cols: NumberColumn[], rows: number): ColumnStat
       [min[j], max[j], sum[j], sumSq[j], count[j]] = [lo, hi, s, s2, n];
     }
   }
+  // histograms: the reader's (by block column, taken on its threads) or here, by selected column
   const bins = new Float64Array(m * HISTOGRAM_BINS);
-  for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
-    const end = Math.min(rows, r0 + BLOCK_ROWS) * stride;
-    for (let j = 0; j < m; j++) {
-      const lo = min[j];
-      const width = (max[j] - lo) / HISTOGRAM_BINS;
-      const inv = 1 / width;
-      const at = j * HISTOGRAM_BINS;
-      for (let i = r0 * stride + off[j]; i < end; i += stride) {
-        const v = data[i];
-        if (v !== v || v === Infinity || v === -Infinity) continue;
-        bins[at + histogramBin(v - lo, width, inv)]++;
+  if (given?.bins) {
+    cols.forEach((c, j) => bins.set(given.bins!.subarray(c.block!.offset * HISTOGRAM_BINS, (c.block!.offset + 1) * HISTOGRAM_BINS), j * HISTOGRAM_BINS));
+  } else {
+    for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
+      const end = Math.min(rows, r0 + BLOCK_ROWS) * stride;
+      for (let j = 0; j < m; j++) {
+        const lo = min[j];
+        const width = (max[j] - lo) / HISTOGRAM_BINS;
+        const inv = 1 / width;
+        const at = j * HISTOGRAM_BINS;
+        for (let i = r0 * stride + off[j]; i < end; i += stride) {
+          const v = data[i];
+          if (v !== v || v === Infinity || v === -Infinity) continue;
+          bins[at + histogramBin(v - lo, width, inv, HISTOGRAM_BINS)]++;
+        }
       }
     }
   }

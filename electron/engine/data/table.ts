@@ -36,6 +36,8 @@ export interface BlockMoments {
   sum: Float64Array;
   sumSq: Float64Array;
   count: Float64Array;
+  /** Histograms of every block column (HISTOGRAM_BINS each, column-major), when the reader took them. */
+  bins?: Float64Array;
 }
 
 /** The value of a number column at a source row, wherever it is stored. */

@@ -96,6 +96,39 @@ export interface NativeAddon {
   /** Interpolates the potentials back to points [i0, i1), their repulsion into rep; returns their share of Z. */
   tsneInterpolate(y: Float64Array, i0: number, i1: number, lo0: number, lo1: number, h: number, nb: number, N: number,
     cx: number, cy: number, aRe: Float64Array, aIm: Float64Array, bRe: Float64Array, bIm: Float64Array, rep: Float64Array): number;
+  /**
+   * Asks Linux to back the array's whole 2 MB pages with huge pages before it is first written
+   * (fewer page faults); false when nothing was done. Optional: addons built before it lack it.
+   */
+  adviseHugePages?(a: ArrayBufferView): boolean;
+  /**
+   * The lines of b[state[1], end) made only of short plain numbers, parsed into block from row
+   * state[0] as numeric-csv-parse.ts parseLines would; stops at the first other line (state[0..1]
+   * left at its start). Optional: addons built before it lack it.
+   */
+  parsePlainLines?(b: Uint8Array, end: number, cols: number, delim: number, dec: number, isInt: Uint8Array,
+    block: Float32Array, maxRows: number, state: Int32Array): void;
+  /** numeric-csv-sink.ts sumColumns, to the bit. Optional: addons built before it lack it. */
+  sumColumns?(data: Float32Array, from: number, to: number, cols: number, k0: number, k1: number, missing: Float64Array,
+    infinite: Float64Array, firstInfinite: Float64Array, min: Float64Array, max: Float64Array, sum: Float64Array,
+    sumSq: Float64Array, count: Float64Array): void;
+  /**
+   * prepare-matrix.ts splitBlockInPlace with every column a feature in place: training rows to the
+   * front of data, test rows into testOut, whole rows of `stride`. Optional: older addons lack it.
+   */
+  splitBlock?(data: Float32Array, stride: number, train: Int32Array, test: Int32Array, testOut: Float32Array): void;
+  /** stats.ts histogramColumns, to the bit. Optional: addons built before it lack it. */
+  histogramColumns?(data: Float32Array, rows: number, stride: number, k0: number, k1: number, min: Float64Array,
+    max: Float64Array, bins: number, counts: Float64Array): void;
+}
+
+/**
+ * Huge pages for a large array about to be written for the first time, where the addon and the
+ * system allow (only advice: nothing changes but the cost of the first writes).
+ */
+export function adviseHugePages(a: ArrayBufferView): boolean {
+  const addon = nativeAddon().addon;
+  return addon?.adviseHugePages ? addon.adviseHugePages(a) : false;
 }
 
 const ADDON_FILE = join('native', 'build', 'Release', 'lab_native.node');
