@@ -3,7 +3,9 @@
 // panning it, and the longest main-thread task while a model trains with the live chart on screen
 // (should stay under 50 ms).
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumPath, CHROMIUM_FLAGS } from '../../scripts/browser.mjs';
 import type { BenchRow } from '../context';
@@ -11,7 +13,13 @@ import type { BenchRow } from '../context';
 export const title = 'Renderer in Chromium: scatter first frame, longest main-thread task while training';
 
 async function startApp(): Promise<{ url: string; origin: string; stop: () => void }> {
-  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // a private data folder: the user's autosaved workspace would reopen (and the training run below
+  // would join the user's run list) in their own one
+  const dataDir = mkdtempSync(join(tmpdir(), 'lab-bench-renderer-'));
+  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--no-open'], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LAB_DATA_DIR: dataDir, LAB_RUNS_DIR: '' },
+  });
+  child.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   let log = '';
   const url = await new Promise<string>((ok, fail) => {
     child.stdout!.on('data', (d: Buffer) => {
