@@ -79,6 +79,18 @@ const cases: Case[] = [
     writeFileSync(p, `a,b,c\n${rows.join('\n')}\n`);
     return p;
   }, says: /Column "b" looked numeric at first, but line 900002 holds "oops": read it as text/, note: true },
+  { name: 'JSON Lines: a word in a numeric field far below the typed records (line 90,001)', path: () => {
+    // DuckDB's streamed result used to end quietly at it: 81,920 of 100,000 records and no word
+    const p = join(scratch, 'late-word.jsonl');
+    const lines = Array.from({ length: 100_000 }, (_, r) => JSON.stringify({ a: r === 90_000 ? 'oops' : r / 2, b: r % 7, label: `c${r % 3}` }));
+    writeFileSync(p, `${lines.join('\n')}\n`);
+    return p;
+  }, says: /late-word\.jsonl: has a value that does not fit its column's type at line 90001: .*"oops"/ },
+  { name: 'JSON array: a word in a numeric field far below the typed records', path: () => {
+    const p = join(scratch, 'late-word.json');
+    writeFileSync(p, JSON.stringify(Array.from({ length: 100_000 }, (_, r) => ({ a: r === 95_000 ? 'oops' : r / 2, b: r % 7 }))));
+    return p;
+  }, says: /late-word\.json: (has a value that does not fit its column's type|was read only in part)/ },
   { name: 'one column', path: 'one-column.csv', says: /only one feature column/ },
   { name: 'wrong delimiter given', path: 'semicolon-as-one-column.csv', opts: { delimiter: ',' }, says: /feature|delimiter/ },
   { name: 'binary junk', path: 'binary-junk.csv', says: /not a text file/ },

@@ -6,7 +6,7 @@ import type { DatasetFormat } from '../../../shared/types';
 import { Cancelled } from '../session/jobs';
 import { checkMemory, datasetBytes } from './budget';
 import { duckConnect, sqlPath } from './duck';
-import { describeSource, streamColumns } from './duckread';
+import { describeSource, raiseStreamError, streamColumns } from './duckread';
 import { checkFile, fileFailure, readHead, statFailure, type LoadContext } from './files';
 import { cellValue, emptyTable, type RawTable } from './table';
 
@@ -88,6 +88,11 @@ function explain(file: string, format: ColumnarFormat, err: unknown) {
     if (/too small|magic|No magic|not a parquet|truncated|corrupt|Invalid|out of range/i.test(msg)) {
       return fileFailure(file, 'bad-parquet', `is not a complete Parquet file (${first}).`, 'The file may be cut short or damaged: export or download it again.');
     }
+  } else if (/Failed to cast value|Could not convert/i.test(msg)) {
+    // a value of another type far below the records DuckDB typed its columns from
+    const line = /line\s*(\d+)/i.exec(msg)?.[1];
+    return fileFailure(file, 'bad-json', `has a value that does not fit its column's type${line ? ` at line ${line}` : ''}: ${first}.`,
+      'Make every value of that field the same type (numbers, or text in quotes for every record), or convert the file to CSV or Parquet, where Latent Lab reads such a column as text.');
   } else if (/line\s*(\d+)/i.test(msg) || /malformed|JSON|parse/i.test(msg)) {
     const line = /line\s*(\d+)/i.exec(msg)?.[1];
     const hint = format === 'json' ? 'Latent Lab reads a JSON array of records ([{"a": 1, …}, …]) or JSON Lines (.jsonl).' : 'Each line must hold one JSON object.';
@@ -122,6 +127,17 @@ export async function readColumnar(file: string, format: ColumnarFormat, ctx: Lo
       checkMemory(file, datasetBytes(expectedRows * columns.length, 4, columns.length),
         `${expectedRows.toLocaleString('en-US')} records × ${columns.length.toLocaleString('en-US')} columns`);
       read = await streamColumns(conn, source, columns, ctx, { expectedRows, what: basename(file) });
+      // a conversion error while streaming ends the result quietly (duckread.ts): fewer rows than
+      // the scan counted (JSON) or the metadata says (Parquet) are counted again by DuckDB itself
+      const known = format === 'parquet' ? expectedRows : scanned?.records;
+      if (known !== undefined && known !== read.rows) {
+        const total = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${source}`)).getRows()[0][0]);
+        if (total !== read.rows) {
+          await raiseStreamError(conn, source, columns);
+          throw fileFailure(file, `bad-${format}`, `was read only in part: DuckDB's reader stopped after ${read.rows.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} records without saying why.`,
+            'Convert the file to Parquet or CSV and open that, or check the records after that one.');
+        }
+      }
     } catch (err) {
       if (err instanceof Cancelled) throw err;
       throw explain(file, format, err);

@@ -5,8 +5,8 @@ import { LabFailure } from '../../../shared/api';
 import type { DelimitedSettings } from '../../../shared/types';
 import { Cancelled } from '../session/jobs';
 import { checkMemory, datasetBytes, formatBytes } from './budget';
-import { duckConnect, duckMemoryLimit, sqlIdent, sqlString } from './duck';
-import { columnType, describeSource, streamColumns, type SourceColumn } from './duckread';
+import { duckConnect, duckMemoryLimit, sqlString } from './duck';
+import { columnType, describeSource, raiseStreamError, streamColumns, type SourceColumn } from './duckread';
 import { duckFirstRows, plainNumericColumns, readPlainNumeric, type PlainRead } from './numeric-csv';
 import { checkFile, fileFailure, readHead, type LoadContext } from './files';
 import {
@@ -191,11 +191,7 @@ async function readWithFallback(
 async function checkComplete(conn: DuckDBConnection, file: string, source: string, columns: SourceColumn[], rows: number): Promise<void> {
   const total = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${source}`)).getRows()[0][0]);
   if (total === rows) return;
-  const numeric = columns.filter((c) => ['number', 'integer', 'boolean'].includes(columnType(c.duckType)));
-  if (numeric.length) {
-    const casts = numeric.map((c) => `CAST(${sqlIdent(c.name)} AS FLOAT) IS NOT NULL`).join(' OR ');
-    await conn.runAndReadAll(`SELECT count(*) FROM ${source} WHERE ${casts}`);
-  }
+  await raiseStreamError(conn, source, columns);
   throw fileFailure(file, 'csv', `was read only in part: DuckDB's reader stopped after ${rows.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows without saying why.`,
     'Save the file again as a plain CSV, or convert it to Parquet, and open that.');
 }

@@ -140,6 +140,19 @@ class TextBuilder {
   }
 }
 
+/**
+ * DuckDB's streamed result ends quietly at an error met while streaming (a word far below its
+ * sniffer's sample, in a column typed as numbers): the last chunk is empty, as at the end. Called
+ * when fewer rows came than the source holds: the same conversions without streaming raise that
+ * error, for the caller to handle like one met at the start. Returns when none is raised.
+ */
+export async function raiseStreamError(conn: DuckDBConnection, source: string, columns: SourceColumn[]): Promise<void> {
+  const numeric = columns.filter((c) => ['number', 'integer', 'boolean'].includes(columnType(c.duckType)));
+  if (!numeric.length) return;
+  const casts = numeric.map((c) => `CAST(${sqlIdent(c.name)} AS FLOAT) IS NOT NULL`).join(' OR ');
+  await conn.runAndReadAll(`SELECT count(*) FROM ${source} WHERE ${casts}`);
+}
+
 export interface StreamOptions {
   /** Rows expected (for the progress bar); a guess is fine. */
   expectedRows: number;
