@@ -662,6 +662,30 @@ bool f32List(Call& c, size_t i, const std::vector<size_t>& need, const char* wha
   return true;
 }
 
+// What both fused steps take after their shapes: x and the noise (arguments 2, 3), the parameter
+// lists (4–7, one array of each size in `need`), the sums (8) and Adam's and clipping's scalars.
+// The lists live in `a` for the call. False (with the reason thrown) when one is wrong.
+struct StepLists {
+  std::vector<float*> p, pOut, m, v;
+};
+
+bool stepArrays(Call& c, const double* sc, const std::vector<size_t>& need, VaeStep& s, StepLists& a) {
+  s.x = c.f32(2, c.mul(s.M, s.d, "x (M×d)"), "x");
+  s.eps = c.f32(3, c.mul(s.M, s.latent, "eps (M×latent)"), "eps");
+  if (!f32List(c, 4, need, "params", a.p) || !f32List(c, 5, need, "paramsOut", a.pOut) || !f32List(c, 6, need, "m", a.m) ||
+      !f32List(c, 7, need, "v", a.v))
+    return false;
+  double* sums = c.f64(8, 4, "sums");
+  if (c.failed) return false;
+  s.beta = static_cast<float>(sc[0]), s.klScale = static_cast<float>(sc[1]), s.lr = static_cast<float>(sc[2]);
+  s.beta1 = static_cast<float>(sc[3]), s.beta2 = static_cast<float>(sc[4]), s.epsilon = static_cast<float>(sc[5]);
+  s.biasCorr1 = static_cast<float>(sc[6]), s.biasCorr2 = static_cast<float>(sc[7]), s.clipNorm = static_cast<float>(sc[8]);
+  if (!(s.biasCorr1 > 0 && s.biasCorr2 > 0)) c.fail("bias corrections must be positive");
+  if (c.failed) return false;
+  s.p = a.p.data(), s.pOut = a.pOut.data(), s.m = a.m.data(), s.v = a.v.data(), s.sums = sums;
+  return true;
+}
+
 // vaeTrainStep(dims Int32Array [M, d, latent, depth, likelihood, ...hidden], scalars Float64Array
 // [beta, klScale, lr, beta1, beta2, epsilon, biasCorr1, biasCorr2, clipNorm], x, eps, params,
 // paramsOut, m, v, sums Float64Array(4)): one fused training step of an MLP VAE (native/src/vae.h).
@@ -695,20 +719,8 @@ napi_value VaeTrainStep(napi_env env, napi_callback_info info) {
   for (int i = s.depth - 1; i >= 0; i--) layer(width, s.hidden[i]), width = s.hidden[i];
   layer(width, s.d);
   if (s.likelihood == VaeLikelihood::GaussianLearned) need.push_back(s.d);
-  s.x = c.f32(2, c.mul(s.M, s.d, "x (M×d)"), "x");
-  s.eps = c.f32(3, c.mul(s.M, s.latent, "eps (M×latent)"), "eps");
-  std::vector<float*> p, pOut, m, v;
-  if (!f32List(c, 4, need, "params", p) || !f32List(c, 5, need, "paramsOut", pOut) || !f32List(c, 6, need, "m", m) ||
-      !f32List(c, 7, need, "v", v))
-    return nullptr;
-  double* sums = c.f64(8, 4, "sums");
-  if (c.failed) return nullptr;
-  s.beta = static_cast<float>(sc[0]), s.klScale = static_cast<float>(sc[1]), s.lr = static_cast<float>(sc[2]);
-  s.beta1 = static_cast<float>(sc[3]), s.beta2 = static_cast<float>(sc[4]), s.epsilon = static_cast<float>(sc[5]);
-  s.biasCorr1 = static_cast<float>(sc[6]), s.biasCorr2 = static_cast<float>(sc[7]), s.clipNorm = static_cast<float>(sc[8]);
-  if (!(s.biasCorr1 > 0 && s.biasCorr2 > 0)) c.fail("bias corrections must be positive");
-  if (c.failed) return nullptr;
-  s.p = p.data(), s.pOut = pOut.data(), s.m = m.data(), s.v = v.data(), s.sums = sums;
+  StepLists lists;
+  if (!stepArrays(c, sc, need, s, lists)) return nullptr;
   if (!guarded(c, [&] { isa().vaeTrainStep(s); })) return nullptr;
   return Undefined(env);
 }
@@ -774,20 +786,8 @@ napi_value ConvVaeTrainStep(napi_env env, napi_callback_info info) {
   for (int i = cs.stages; i >= 1; i--) conv(ch[i], ch[i - 1]);
   if (s.likelihood == VaeLikelihood::GaussianLearned) need.push_back(s.d);
   if (c.failed) return nullptr;
-  s.x = c.f32(2, c.mul(s.M, s.d, "x (M×d)"), "x");
-  s.eps = c.f32(3, c.mul(s.M, s.latent, "eps (M×latent)"), "eps");
-  std::vector<float*> p, pOut, m, v;
-  if (!f32List(c, 4, need, "params", p) || !f32List(c, 5, need, "paramsOut", pOut) || !f32List(c, 6, need, "m", m) ||
-      !f32List(c, 7, need, "v", v))
-    return nullptr;
-  double* sums = c.f64(8, 4, "sums");
-  if (c.failed) return nullptr;
-  s.beta = static_cast<float>(sc[0]), s.klScale = static_cast<float>(sc[1]), s.lr = static_cast<float>(sc[2]);
-  s.beta1 = static_cast<float>(sc[3]), s.beta2 = static_cast<float>(sc[4]), s.epsilon = static_cast<float>(sc[5]);
-  s.biasCorr1 = static_cast<float>(sc[6]), s.biasCorr2 = static_cast<float>(sc[7]), s.clipNorm = static_cast<float>(sc[8]);
-  if (!(s.biasCorr1 > 0 && s.biasCorr2 > 0)) c.fail("bias corrections must be positive");
-  if (c.failed) return nullptr;
-  s.p = p.data(), s.pOut = pOut.data(), s.m = m.data(), s.v = v.data(), s.sums = sums;
+  StepLists lists;
+  if (!stepArrays(c, sc, need, s, lists)) return nullptr;
   if (!guarded(c, [&] { isa().convVaeTrainStep(cs); })) return nullptr;
   return Undefined(env);
 }

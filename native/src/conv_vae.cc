@@ -119,14 +119,7 @@ void convVaeTrainStep(const ConvVaeStep& cs) {
     size[at] = shape.outC;
     L.b = s.p[at++];
   };
-  auto take = [&](Layer& L, int in, int o) {
-    L.in = in;
-    L.out = o;
-    size[at] = static_cast<size_t>(in) * o;
-    L.W = s.p[at++];
-    size[at] = o;
-    L.b = s.p[at++];
-  };
+  auto take = [&](Layer& L, int in, int o) { takeLayer(L, in, o, s, size.data(), at); };
   for (int i = 0; i < S; i++) takeConv(encConv[i], sameConv(M, sh[i], sw[i], ch[i], ch[i + 1]));
   int width = flat;
   for (int i = 0; i < D; i++) take(enc[i], width, s.hidden[i]), width = s.hidden[i];
@@ -266,11 +259,7 @@ void convVaeTrainStep(const ConvVaeStep& cs) {
     dY = dIn;
   }
   // ∂z → ∂μ, ∂ log σ² (reparameterisation and KL)
-  const float klg = s.klScale * invM;
-  for (size_t i = 0; i < mk; i++) {
-    dMu[i] = dY[i] + klg * muA[i];
-    dLv[i] = dY[i] * s.eps[i] * sd[i] * 0.5f + klg * 0.5f * (std::exp(lvA[i]) - 1.f);
-  }
+  reparamGrad(mk, dY, s.eps, sd, muA, lvA, s.klScale * invM, dMu, dLv);
   // μ and log σ² heads share their input: ∂top = ∂μ·Wμᵀ + ∂lv·Wlvᵀ (ReLU'd when it is a hidden layer)
   float* dTop = bufs[flip ^= 1];
   columnSums(dMu, M, k, mu.db);

@@ -155,6 +155,26 @@ std::array<double, 4> klAndSums(const VaeStep& s, int M, const float* muA, const
   return sums;
 }
 
+// Binds a dense layer to the parameters at `at` (W [in, o], then b [o]) and records their sizes.
+void takeLayer(Layer& L, int in, int o, const VaeStep& s, size_t* size, int& at) {
+  L.in = in;
+  L.out = o;
+  size[at] = static_cast<size_t>(in) * o;
+  L.W = s.p[at++];
+  size[at] = o;
+  L.b = s.p[at++];
+}
+
+// ∂z → ∂μ, ∂ log σ² of n latent values (the reparameterisation z = μ + ε·σ and the KL term,
+// klg = klScale / rows of the batch).
+void reparamGrad(size_t n, const float* dZ, const float* eps, const float* sd, const float* muA, const float* lvA,
+                 float klg, float* dMu, float* dLv) {
+  for (size_t i = 0; i < n; i++) {
+    dMu[i] = dZ[i] + klg * muA[i];
+    dLv[i] = dZ[i] * eps[i] * sd[i] * 0.5f + klg * 0.5f * (std::exp(lvA[i]) - 1.f);
+  }
+}
+
 // Gradient clipping by global norm (s.clipNorm > 0), then Adam on each of the P parameters.
 void clipAndAdam(const VaeStep& s, int P, const size_t* size, float* const* grad) {
   float scale = 1.f;
@@ -201,14 +221,7 @@ void vaeTrainStep(const VaeStep& s) {
   Layer mu{}, lv{}, out{};
   {
     int at = 0, width = d;
-    auto take = [&](Layer& L, int in, int o) {
-      L.in = in;
-      L.out = o;
-      size[at] = static_cast<size_t>(in) * o;
-      L.W = s.p[at++];
-      size[at] = o;
-      L.b = s.p[at++];
-    };
+    auto take = [&](Layer& L, int in, int o) { takeLayer(L, in, o, s, size.data(), at); };
     for (int i = 0; i < D; i++) take(enc[i], width, s.hidden[i]), width = s.hidden[i];
     take(mu, width, k);
     take(lv, width, k);
@@ -325,11 +338,7 @@ void vaeTrainStep(const VaeStep& s) {
       dY = dIn;
     }
     // ∂z → ∂μ, ∂ log σ² (reparameterisation and KL)
-    const float klg = s.klScale * invM;
-    for (size_t i = 0; i < pk; i++) {
-      dMu[i] = dY[i] + klg * muA[i];
-      dLv[i] = dY[i] * eps[i] * sd[i] * 0.5f + klg * 0.5f * (std::exp(lvA[i]) - 1.f);
-    }
+    reparamGrad(pk, dY, eps, sd, muA, lvA, s.klScale * invM, dMu, dLv);
     // μ and log σ² heads share their input: ∂top = ∂μ·Wμᵀ + ∂lv·Wlvᵀ
     float* dTop = D > 0 ? bufs[flip ^= 1] : nullptr;
     columnSums(dMu, m, k, pmu.db);
