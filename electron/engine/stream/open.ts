@@ -31,11 +31,12 @@ const STREAM_OVERHEAD = 8 * 2 ** 20;
 export const EVERY_ROW = [
   'training (shuffled chunks every epoch) and the test score',
   'PCA (fitted in passes over the chunks)',
+  'a PCA or model view on request (Embed every row: each row’s coordinates and reconstruction error written to disk, the rows of the region you zoom into fetched, Export → Every row)',
 ];
 export const ON_SAMPLE = [
-  'the scatter views (zooming in shows the same sample), the comparison table and nearest neighbours',
-  'the embeddings and exports (the sample’s rows)',
+  'the scatter views until every row is embedded, the comparison table and nearest neighbours',
   'UMAP and t-SNE (no transform for new rows: they run on the sample)',
+  'exports of a view without its every-row data (the sample’s rows)',
   'anomaly detection, generation, reconstructions and hover cards',
 ];
 
@@ -153,7 +154,7 @@ export async function openStreamed(id: DatasetId, req: OpenDatasetRequest, file:
       wholeBytes, budgetBytes: budget.bytes, everyRow: EVERY_ROW, onSample: ON_SAMPLE,
     };
     notes.unshift(`Over the memory budget (loading it whole would need about ${formatBytes(wholeBytes)}; the budget is ${formatBytes(budget.bytes)}, ${budget.description}): opened streamed. `
-      + `Training, its test score and PCA go through all ${counts.kept.toLocaleString('en-US')} rows in chunks; views, embeddings, exports, comparisons, UMAP, t-SNE and anomalies use an in-memory sample of ${total.toLocaleString('en-US')} rows${plan.label ? ', stratified by label' : ''}.`);
+      + `Training, its test score and PCA go through all ${counts.kept.toLocaleString('en-US')} rows in chunks; views, comparisons, UMAP, t-SNE and anomalies use an in-memory sample of ${total.toLocaleString('en-US')} rows${plan.label ? ', stratified by label' : ''} (a PCA or model view can embed every row on request).`);
 
     const featureMap: FeatureMap = {
       center: plan.center,
