@@ -121,6 +121,39 @@ inline void taps(const ConvShape& s, int oy, int ox, F&& f) {
   }
 }
 
+// b[j] += Σ_i a[i]·m[i][j] for a of A values and b of B: through the rows of m (A×B) when B ≥ A,
+// else as B dot products with the rows of mt (m transposed, B×A). One tap of the generic direct
+// kernels: the forward pass (a = x, b = y) and the input gradient (a = dy, b = dx) with the
+// weights' two layouts swapped.
+inline void addProduct(const float* __restrict a, int A, float* __restrict b, int B, const float* m, const float* mt) {
+  if (B >= A) {
+    for (int i = 0; i < A; i++) {
+      const float av = a[i];
+      const float* __restrict row = m + static_cast<size_t>(i) * B;
+#pragma omp simd
+      for (int j = 0; j < B; j++) b[j] += av * row[j];
+    }
+  } else {
+    for (int j = 0; j < B; j++) {
+      const float* __restrict row = mt + static_cast<size_t>(j) * A;
+      float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
+      for (int i = 0; i < A; i++) sum += a[i] * row[i];
+      b[j] += sum;
+    }
+  }
+}
+
+// m[i][j] += a[i]·b[j] (A×B, row-major): a tap's filter gradient in either layout.
+inline void addOuter(const float* __restrict a, int A, const float* __restrict b, int B, float* m) {
+  for (int i = 0; i < A; i++) {
+    const float av = a[i];
+    float* __restrict row = m + static_cast<size_t>(i) * B;
+#pragma omp simd
+    for (int j = 0; j < B; j++) row[j] += av * b[j];
+  }
+}
+
 void directForward(const ConvShape& s, const float* x, const float* w, const float* wt, float* y, int b0, int b1) {
   const int inC = s.inC, outC = s.outC;
   for (int b = b0; b < b1; b++) {
@@ -133,24 +166,8 @@ void directForward(const ConvShape& s, const float* x, const float* w, const flo
         taps(s, oy, ox, [&](int ky, int kx, int iy, int ix) {
           const float* __restrict xp = xb + (static_cast<size_t>(iy) * s.inW + ix) * inC;
           const size_t t = static_cast<size_t>(ky) * s.kW + kx;
-          if (outC >= inC) {  // y[co] += x[ci]·w[t][ci][co], over co
-            const float* wp = w + t * inC * outC;
-            for (int ci = 0; ci < inC; ci++) {
-              const float xv = xp[ci];
-              const float* __restrict wr = wp + static_cast<size_t>(ci) * outC;
-#pragma omp simd
-              for (int co = 0; co < outC; co++) yp[co] += xv * wr[co];
-            }
-          } else {  // y[co] += Σ_ci x[ci]·wt[t][co][ci], over ci
-            const float* wp = wt + t * outC * inC;
-            for (int co = 0; co < outC; co++) {
-              const float* __restrict wr = wp + static_cast<size_t>(co) * inC;
-              float acc = 0.f;
-#pragma omp simd reduction(+ : acc)
-              for (int ci = 0; ci < inC; ci++) acc += xp[ci] * wr[ci];
-              yp[co] += acc;
-            }
-          }
+          // y[co] += Σ_ci x[ci]·w[t][ci][co]
+          addProduct(xp, inC, yp, outC, w + t * inC * outC, wt + t * outC * inC);
         });
       }
   }
@@ -225,24 +242,8 @@ void directInput(const ConvShape& s, const float* dy, const float* w, const floa
         taps(s, oy, ox, [&](int ky, int kx, int iy, int ix) {
           float* __restrict dp = dxb + (static_cast<size_t>(iy) * s.inW + ix) * inC;
           const size_t t = static_cast<size_t>(ky) * s.kW + kx;
-          if (inC >= outC) {  // dx[ci] += g[co]·wt[t][co][ci], over ci
-            const float* wp = wt + t * outC * inC;
-            for (int co = 0; co < outC; co++) {
-              const float gv = g[co];
-              const float* __restrict wr = wp + static_cast<size_t>(co) * inC;
-#pragma omp simd
-              for (int ci = 0; ci < inC; ci++) dp[ci] += gv * wr[ci];
-            }
-          } else {  // dx[ci] += Σ_co g[co]·w[t][ci][co], over co
-            const float* wp = w + t * inC * outC;
-            for (int ci = 0; ci < inC; ci++) {
-              const float* __restrict wr = wp + static_cast<size_t>(ci) * outC;
-              float acc = 0.f;
-#pragma omp simd reduction(+ : acc)
-              for (int co = 0; co < outC; co++) acc += g[co] * wr[co];
-              dp[ci] += acc;
-            }
-          }
+          // dx[ci] += Σ_co g[co]·w[t][ci][co] = Σ_co g[co]·wt[t][co][ci]
+          addProduct(g, outC, dp, inC, wt + t * outC * inC, w + t * inC * outC);
         });
       }
   }
@@ -260,21 +261,8 @@ void directFilter(const ConvShape& s, const float* x, const float* dy, float* ac
         taps(s, oy, ox, [&](int ky, int kx, int iy, int ix) {
           const float* __restrict xp = xb + (static_cast<size_t>(iy) * s.inW + ix) * inC;
           float* ap = acc + (static_cast<size_t>(ky) * s.kW + kx) * inC * outC;
-          if (outC >= inC) {
-            for (int ci = 0; ci < inC; ci++) {
-              const float xv = xp[ci];
-              float* __restrict ar = ap + static_cast<size_t>(ci) * outC;
-#pragma omp simd
-              for (int co = 0; co < outC; co++) ar[co] += xv * g[co];
-            }
-          } else {
-            for (int co = 0; co < outC; co++) {
-              const float gv = g[co];
-              float* __restrict ar = ap + static_cast<size_t>(co) * inC;
-#pragma omp simd
-              for (int ci = 0; ci < inC; ci++) ar[ci] += gv * xp[ci];
-            }
-          }
+          if (outC >= inC) addOuter(xp, inC, g, outC, ap);  // [tap][ci][co]
+          else addOuter(g, outC, xp, inC, ap);                 // [tap][co][ci]
         });
       }
   }
